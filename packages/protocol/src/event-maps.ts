@@ -1,0 +1,61 @@
+import type { AckCallback } from './ack.js';
+import type * as P from './payloads.js';
+import type { ClientEventName, ClientPayload } from './schemas.js';
+
+/** A client event with a payload and an optional ack. */
+type WithPayload<E extends ClientEventName, R = undefined> = (payload: ClientPayload<E>, ack?: AckCallback<R>) => void;
+/** A client event without payload; the ack is optional. */
+type NoPayload<R = undefined> = (ack?: AckCallback<R>) => void;
+
+/** Events a client sends to the server (Socket.IO `ClientToServerEvents`). */
+export interface ClientToServerEvents {
+  /** Health probe; answers `{ pong, timestamp }` by ack, else emits `system:pong`. */
+  'system:ping': (ack?: (response: P.PingResponse) => void) => void;
+  /** Join the public lobby room (anonymous sockets too). */
+  'lobby:join': NoPayload;
+  /** Leave the lobby room. */
+  'lobby:leave': NoPayload;
+  /** Ask for `{ online, connections, nodes }`. */
+  'lobby:stats': NoPayload<P.LobbyStats>;
+  /** Set this user's status (authenticated). */
+  'player:status_change': WithPayload<'player:status_change'>;
+  'room:create': WithPayload<'room:create', { id: string }>;
+  'room:join': WithPayload<'room:join'>;
+  'room:leave': WithPayload<'room:leave'>;
+  'room:update': WithPayload<'room:update', { id: string }>;
+  'room:player_ready': WithPayload<'room:player_ready', { id: string }>;
+  'room:chat_message': WithPayload<'room:chat_message', { id: string }>;
+  'match:start': WithPayload<'match:start', { id: string }>;
+  'match:end': WithPayload<'match:end', { id: string }>;
+}
+
+/** Events the server (or a backend through the emitter) sends to clients. */
+export interface ServerToClientEvents {
+  'system:connected': (payload: P.ConnectedPayload) => void;
+  'system:error': (payload: P.SystemErrorPayload) => void;
+  'system:disconnected': (payload: P.DisconnectedPayload) => void;
+  'system:pong': (payload: P.PongPayload) => void;
+  'lobby:stats': (payload: P.LobbyStats) => void;
+  'lobby:room_list': (payload: P.RoomListPayload) => void;
+  'lobby:user_joined': (payload: P.LobbyUserPayload) => void;
+  'lobby:user_left': (payload: P.LobbyUserPayload) => void;
+  'room:created': (payload: P.RoomSummary) => void;
+  'room:update': (payload: P.RoomSummary) => void;
+  'room:delete': (payload: P.RoomDeletedPayload) => void;
+  'room:player_joined': (payload: P.PlayerJoinedPayload) => void;
+  'room:player_left': (payload: P.PlayerLeftPayload) => void;
+  'room:player_ready': (payload: P.PlayerReadyPayload) => void;
+  'room:chat_message': (payload: P.ChatMessagePayload) => void;
+  'match:started': (payload: P.MatchStartedPayload) => void;
+  'match:ended': (payload: P.MatchEndedPayload) => void;
+  'match:state_update': (payload: P.MatchStatePayload) => void;
+  'player:online': (payload: P.PlayerPresencePayload) => void;
+  'player:offline': (payload: P.PlayerPresencePayload) => void;
+  'player:status_change': (payload: P.PlayerStatusPayload) => void;
+}
+
+/** Server -> client event names. */
+export type ServerEventName = keyof ServerToClientEvents;
+
+/** The payload type of a server -> client event. */
+export type ServerPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];

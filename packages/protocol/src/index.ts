@@ -1,0 +1,11 @@
+export { EVENTS, EVENT_NAMES, EVENT_NAME_PATTERN, isEventName, isDomainActionName, domainOf } from './events.js';
+export type { Domain, EventName } from './events.js';
+export { ERROR_CODES } from './errors.js';
+export type { ErrorCode, ErrorBody } from './errors.js';
+export { ackOk, ackError } from './ack.js';
+export type { Ack, AckOk, AckError, AckCallback } from './ack.js';
+export { LOBBY_ROOM, ROOM_PREFIXES, ROOM_ID_PATTERN, rooms, isRoomId, parseRoom } from './rooms.js';
+export type { UserId, RoomName, RoomKind } from './rooms.js';
+export * from './schemas.js';
+export type * from './payloads.js';
+export type { ClientToServerEvents, ServerToClientEvents, ServerEventName, ServerPayload } from './event-maps.js';

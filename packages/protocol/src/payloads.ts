@@ -1,0 +1,149 @@
+import type { ErrorBody } from './errors.js';
+import type { RoomName, UserId } from './rooms.js';
+
+/** How the socket's handshake authenticated: `ok`, or why it is anonymous. */
+export type AuthState = 'ok' | 'anonymous' | 'expired' | 'invalid';
+
+/** The identity a socket acts as, taken from the access token's claims. */
+export interface User {
+  userId: UserId;
+  username: string;
+  role: string;
+}
+
+/** The public part of a user that other players see. */
+export interface PublicUser {
+  userId: UserId;
+  username: string;
+}
+
+/** `system:connected`: the first event on every socket. */
+export interface ConnectedPayload {
+  socketId: string;
+  nodeId: string;
+  user: User | null;
+  auth: AuthState;
+  /** True when connection state recovery restored rooms and missed events; else resync. */
+  recovered: boolean;
+  timestamp: number;
+}
+
+/** `system:ping` ack, kept outside the envelope for existing health probes. */
+export interface PingResponse {
+  pong: true;
+  timestamp: number;
+}
+
+/** `system:pong`, when `system:ping` came without an ack. */
+export interface PongPayload {
+  timestamp: number;
+}
+
+/** `system:error`: an error for an event that had no ack, or a server notice. */
+export interface SystemErrorPayload extends ErrorBody {
+  /** The client event that caused it, when there is one. */
+  event?: string;
+}
+
+/** `system:disconnected`: sent before the server closes a socket on purpose. */
+export interface DisconnectedPayload {
+  reason: string;
+}
+
+/** `lobby:stats`. */
+export interface LobbyStats {
+  /** Distinct users online across the cluster. */
+  online: number;
+  /** Sockets connected across the cluster. */
+  connections: number;
+  /** Live socket service pods. */
+  nodes: number;
+}
+
+/** One room as listed in the lobby. */
+export interface RoomSummary {
+  roomId: string;
+  name: string;
+  players: number;
+  maxPlayers: number;
+  [key: string]: unknown;
+}
+
+/** `lobby:room_list`. */
+export interface RoomListPayload {
+  rooms: RoomSummary[];
+}
+
+/** `lobby:user_joined` / `lobby:user_left`. */
+export type LobbyUserPayload = PublicUser;
+
+/** `room:player_joined`. */
+export interface PlayerJoinedPayload {
+  roomId: string;
+  player: PublicUser;
+}
+
+/** `room:player_left`. */
+export interface PlayerLeftPayload {
+  roomId: string;
+  userId: UserId;
+}
+
+/** `room:player_ready`. */
+export interface PlayerReadyPayload {
+  roomId: string;
+  userId: UserId;
+  ready: boolean;
+}
+
+/** `room:chat_message` as delivered to the room. */
+export interface ChatMessagePayload {
+  roomId: string;
+  from: PublicUser;
+  text: string;
+  timestamp: number;
+}
+
+/** `room:delete`. */
+export interface RoomDeletedPayload {
+  roomId: string;
+}
+
+/** `match:started`. */
+export interface MatchStartedPayload {
+  matchId: string;
+  roomId?: string;
+  players?: PublicUser[];
+  [key: string]: unknown;
+}
+
+/** `match:ended`. */
+export interface MatchEndedPayload {
+  matchId: string;
+  result?: unknown;
+  [key: string]: unknown;
+}
+
+/** `match:state_update`: high rate game state; `seq` lets clients drop stale frames. */
+export interface MatchStatePayload {
+  matchId: string;
+  seq?: number;
+  state: unknown;
+}
+
+/** `player:online` / `player:offline`. */
+export interface PlayerPresencePayload {
+  userId: UserId;
+  username?: string;
+  timestamp: number;
+}
+
+/** `player:status_change` as broadcast. */
+export interface PlayerStatusPayload {
+  userId: UserId;
+  status: string;
+  timestamp: number;
+}
+
+/** Rooms a payload may be addressed to, for documentation of the maps. */
+export type Audience = RoomName | RoomName[];

@@ -1,0 +1,90 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ROOM_ID_PATTERN } from './rooms.js';
+
+// Client -> server payload schemas. Each one is the runtime check at the socket boundary
+// and, through `Static`, the TypeScript type of the event map: one definition, two uses.
+
+/** A room or match id, as used inside `room:<id>` / `match:<id>`. */
+export const RoomIdSchema = Type.String({ pattern: ROOM_ID_PATTERN, maxLength: 128 });
+
+/** A presence status: `online`, `away`, `busy`, `in_match`, `in_game` or another short lowercase word. */
+export const StatusSchema = Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$', maxLength: 32 });
+
+/** Small flat key/value bag for game settings; bounded so it cannot nest or grow without limit. */
+export const SettingsSchema = Type.Record(
+  Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }),
+  Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean(), Type.Null()]),
+  { maxProperties: 32 },
+);
+
+/** Events that carry no payload accept nothing, `null` or `{}`. */
+export const NoPayloadSchema = Type.Union([
+  Type.Undefined(),
+  Type.Null(),
+  Type.Object({}, { additionalProperties: false }),
+]);
+
+const strict = { additionalProperties: false } as const;
+
+/** `player:status_change` from a client. */
+export const StatusChangeRequestSchema = Type.Object({ status: StatusSchema }, strict);
+/** `room:create` intent. */
+export const RoomCreateRequestSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    maxPlayers: Type.Optional(Type.Integer({ minimum: 2, maximum: 64 })),
+    settings: Type.Optional(SettingsSchema),
+  },
+  strict,
+);
+/** `room:join`: a room ticket (short-lived JWT from a backend service) is required. */
+export const RoomJoinRequestSchema = Type.Object(
+  { roomId: RoomIdSchema, ticket: Type.String({ minLength: 1, maxLength: 4096 }) },
+  strict,
+);
+/** `room:leave`. */
+export const RoomLeaveRequestSchema = Type.Object({ roomId: RoomIdSchema }, strict);
+/** `room:update` intent. */
+export const RoomUpdateRequestSchema = Type.Object({ roomId: RoomIdSchema, settings: SettingsSchema }, strict);
+/** `room:player_ready` intent. */
+export const PlayerReadyRequestSchema = Type.Object({ roomId: RoomIdSchema, ready: Type.Boolean() }, strict);
+/** `room:chat_message` intent: 1-500 characters. */
+export const ChatMessageRequestSchema = Type.Object(
+  { roomId: RoomIdSchema, text: Type.String({ minLength: 1, maxLength: 500 }) },
+  strict,
+);
+/** `match:start` intent: start a match from a room. */
+export const MatchStartRequestSchema = Type.Object({ roomId: RoomIdSchema }, strict);
+/** `match:end` intent. */
+export const MatchEndRequestSchema = Type.Object(
+  { matchId: RoomIdSchema, result: Type.Optional(SettingsSchema) },
+  strict,
+);
+
+/**
+ * The schema of every client -> server event. An event missing here is not accepted from
+ * clients at all.
+ */
+export const CLIENT_EVENT_SCHEMAS = {
+  'system:ping': NoPayloadSchema,
+  'lobby:join': NoPayloadSchema,
+  'lobby:leave': NoPayloadSchema,
+  'lobby:stats': NoPayloadSchema,
+  'player:status_change': StatusChangeRequestSchema,
+  'room:create': RoomCreateRequestSchema,
+  'room:join': RoomJoinRequestSchema,
+  'room:leave': RoomLeaveRequestSchema,
+  'room:update': RoomUpdateRequestSchema,
+  'room:player_ready': PlayerReadyRequestSchema,
+  'room:chat_message': ChatMessageRequestSchema,
+  'match:start': MatchStartRequestSchema,
+  'match:end': MatchEndRequestSchema,
+} as const satisfies Record<string, TSchema>;
+
+/** The client -> server event names. */
+export type ClientEventName = keyof typeof CLIENT_EVENT_SCHEMAS;
+
+/** The payload type of a client -> server event. */
+export type ClientPayload<E extends ClientEventName> = Static<(typeof CLIENT_EVENT_SCHEMAS)[E]>;
+
+export type { Static, TSchema };

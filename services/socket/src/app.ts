@@ -1,0 +1,79 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
+import type { Config } from './config.js';
+import { registerDevRoutes } from './http/dev-routes.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { createLogger, type Logger } from './logger.js';
+import { initializeSocket } from './socket/socket-server.js';
+import type { GameServer } from './socket/types.js';
+
+/** A built, not yet listening, socket service. */
+export interface App {
+  config: Config;
+  fastify: FastifyInstance;
+  io: GameServer;
+  metrics: Metrics;
+  log: Logger;
+  /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** Options of `buildApp`. */
+export interface BuildOptions {
+  /** Logger to use; default: pino to stdout at `config.logLevel`. */
+  log?: Logger;
+}
+
+/** Builds the socket service from a validated config: fastify, routes and Socket.IO. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  // Widen pino's Logger to fastify's logger type so routes and plugins type as the defaults.
+  const loggerInstance: FastifyBaseLogger = log;
+  const fastify: FastifyInstance = Fastify({ loggerInstance, bodyLimit: 64 * 1024 });
+  const metrics = createMetrics(config.nodeId);
+
+  const devSecret = config.devAuth ? randomBytes(32) : undefined;
+  const key: KeySource =
+    devSecret !== undefined
+      ? { kind: 'secret', secret: devSecret }
+      : config.jwtSecret !== undefined
+        ? { kind: 'secret', secret: config.jwtSecret }
+        : { kind: 'jwks', url: config.jwksUrl as URL };
+  const verifier = createTokenVerifier({
+    key,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    clockToleranceSec: config.jwtClockToleranceSec,
+  });
+
+  let closing = false;
+  registerHealthRoutes(fastify, {
+    readiness: { notReadyReason: () => (closing ? 'draining' : undefined) },
+    metrics,
+  });
+  if (devSecret !== undefined) {
+    await fastify.register(fastifyCookie);
+    registerDevRoutes(fastify, { key: createSecretKey(devSecret), cookieName: config.authCookie });
+    log.warn('dev auth is on: random per-boot secret, /dev/login and the demo page at / (never in production)');
+  }
+
+  const io = initializeSocket(fastify.server, { config, verifier, metrics, log });
+  // fastify.close() waits for open websockets: close Socket.IO first so clients reconnect elsewhere.
+  fastify.addHook('preClose', async () => {
+    closing = true;
+    await io.close();
+  });
+
+  await fastify.ready();
+  return {
+    config,
+    fastify,
+    io,
+    metrics,
+    log,
+    close: () => fastify.close(),
+  };
+}

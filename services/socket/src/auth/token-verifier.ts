@@ -1,0 +1,86 @@
+import { createSecretKey } from 'node:crypto';
+import type { AuthState, User } from '@gamesocket/protocol';
+import { isRoomId } from '@gamesocket/protocol';
+import {
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from 'jose';
+
+/** Asymmetric algorithms accepted from a JWKS; symmetric ones never are (no HS256-with-public-key forgery). */
+export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
+
+/** The outcome of verifying one access token. */
+export type VerifyResult =
+  | { auth: 'ok'; user: User; exp: number | undefined }
+  | { auth: Exclude<AuthState, 'ok' | 'anonymous'>; reason: string };
+
+/** Verifies access tokens; the key is imported once, algorithms are pinned. */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifyResult>;
+}
+
+/** Where the verification key comes from. */
+export type KeySource = { kind: 'secret'; secret: string | Uint8Array } | { kind: 'jwks'; url: URL };
+
+/** Options of `createTokenVerifier`. */
+export interface TokenVerifierOptions {
+  key: KeySource;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+  /** Seconds of clock skew accepted. */
+  clockToleranceSec?: number;
+}
+
+/** Builds the access-token verifier used at every handshake. */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms: options.key.kind === 'secret' ? ['HS256'] : JWKS_ALGORITHMS,
+    clockTolerance: options.clockToleranceSec ?? 5,
+    ...(options.issuer !== undefined && { issuer: options.issuer }),
+    ...(options.audience !== undefined && { audience: options.audience }),
+  };
+  let verifyToken: (token: string) => Promise<JWTVerifyResult>;
+  if (options.key.kind === 'secret') {
+    const key = createSecretKey(Buffer.from(options.key.secret));
+    verifyToken = (token) => jwtVerify(token, key, verifyOptions);
+  } else {
+    const jwks = createRemoteJWKSet(options.key.url);
+    verifyToken = (token) => jwtVerify(token, jwks, verifyOptions);
+  }
+
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await verifyToken(token));
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) return { auth: 'expired', reason: err.code };
+        const reason = err instanceof errors.JOSEError ? err.code : 'ERR_VERIFY';
+        return { auth: 'invalid', reason };
+      }
+      const user = userFromClaims(payload);
+      if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
+      return { auth: 'ok', user, exp: payload.exp };
+    },
+  };
+}
+
+/**
+ * The user of a verified token: `{ userId: sub ?? userId, username, role }`.
+ * Undefined when no usable user id is present (it must be able to name a `user:<id>` room).
+ */
+export function userFromClaims(claims: JWTPayload): User | undefined {
+  const userId = claims.sub ?? claims.userId;
+  if (!isRoomId(userId)) return undefined;
+  const username = boundedString(claims.username, 64) ?? boundedString(claims.name, 64) ?? userId;
+  const role = boundedString(claims.role, 32) ?? 'user';
+  return { userId, username, role };
+}
+
+function boundedString(value: unknown, max: number): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
+}

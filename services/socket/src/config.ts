@@ -1,0 +1,199 @@
+import { hostname } from 'node:os';
+
+/** Thrown by `loadConfig` with a one-line message that names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The validated configuration of one socket service process. */
+export interface Config {
+  /** True when NODE_ENV is `production`: dev auth is impossible and JWT config is required. */
+  production: boolean;
+  /** Listen port; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  /** HS256 secret of the auth API (>= 32 bytes), or undefined. */
+  jwtSecret: string | undefined;
+  /** JWKS URL of the auth API for asymmetric tokens, or undefined. */
+  jwksUrl: URL | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Seconds of clock skew accepted on `exp`/`nbf`. */
+  jwtClockToleranceSec: number;
+  /** Cookie that holds the access token. */
+  authCookie: string;
+  /** Page origins allowed to connect (websocket and polling). */
+  allowedOrigins: string[];
+  /** This pod's id in presence, logs and metrics. */
+  nodeId: string;
+  /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
+  maxPayloadBytes: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  logLevel: string;
+  /**
+   * Dev auth: a random per-boot secret, `/dev/login` and the demo page. Only when no JWT
+   * config is given and NODE_ENV is not production.
+   */
+  devAuth: boolean;
+}
+
+/** Environment-like input: every value is a string or absent. */
+export type Env = Record<string, string | undefined>;
+
+/** One documented configuration variable. */
+export interface ConfigVariable {
+  name: string;
+  /** What it means, as in the README's table. */
+  doc: string;
+  /** Default when unset, as text; undefined when there is none. */
+  default: string | undefined;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEFAULT_DEV_ORIGINS = 'http://localhost:5173,http://localhost:3000';
+
+/** Every variable the service reads; the README table is checked against this list. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  {
+    name: 'NODE_ENV',
+    doc: '`production` turns dev auth off and makes JWT config and ALLOWED_ORIGINS required',
+    default: undefined,
+  },
+  { name: 'PORT', doc: 'listen port', default: '3000' },
+  { name: 'HOST', doc: 'listen address', default: '0.0.0.0' },
+  { name: 'JWT_SECRET', doc: 'HS256 shared secret of the auth API (at least 32 bytes)', default: undefined },
+  {
+    name: 'JWT_JWKS_URL',
+    doc: 'JWKS URL of the auth API for RS256/PS256/ES256/EdDSA tokens (instead of a secret)',
+    default: undefined,
+  },
+  { name: 'JWT_ISSUER', doc: 'required `iss` claim, checked when set', default: undefined },
+  { name: 'JWT_AUDIENCE', doc: 'required `aud` claim, checked when set', default: undefined },
+  { name: 'JWT_CLOCK_TOLERANCE_SEC', doc: 'clock skew accepted on `exp`/`nbf`, seconds', default: '5' },
+  { name: 'AUTH_COOKIE', doc: 'cookie holding the access token', default: 'accessToken' },
+  {
+    name: 'ALLOWED_ORIGINS',
+    doc: 'comma list of page origins allowed to connect; required in production',
+    default: DEFAULT_DEV_ORIGINS,
+  },
+  { name: 'NODE_ID', doc: "this pod's id in presence, logs and metrics", default: 'hostname-pid' },
+  {
+    name: 'MAX_PAYLOAD_BYTES',
+    doc: 'largest Socket.IO message accepted (bigger frames close that connection)',
+    default: '16384',
+  },
+  { name: 'PING_INTERVAL_MS', doc: 'Engine.IO heartbeat interval', default: '25000' },
+  { name: 'PING_TIMEOUT_MS', doc: 'Engine.IO heartbeat timeout', default: '60000' },
+  { name: 'LOG_LEVEL', doc: `pino level (${LOG_LEVELS.join(', ')})`, default: 'info' },
+];
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+function url(env: Env, name: string): URL | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL (got ${JSON.stringify(value)})`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(name, `must be an http(s) URL (got ${JSON.stringify(value)})`);
+  }
+  return parsed;
+}
+
+function origins(env: Env, name: string, fallback: string | undefined): string[] {
+  const value = raw(env, name) ?? fallback;
+  if (value === undefined) throw new ConfigError(name, 'is required in production (comma list of page origins)');
+  return value.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new ConfigError(name, `must list origins like https://game.example.com (got ${JSON.stringify(origin)})`);
+    }
+    return origin;
+  });
+}
+
+/**
+ * Reads and validates the configuration once, at boot.
+ * @throws ConfigError with a one-line message naming the variable.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+
+  const jwtSecret = raw(env, 'JWT_SECRET');
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes');
+  }
+  const jwksUrl = url(env, 'JWT_JWKS_URL');
+  if (jwtSecret !== undefined && jwksUrl !== undefined) {
+    throw new ConfigError('JWT_SECRET', 'and JWT_JWKS_URL are exclusive: set one of them');
+  }
+  if (production && jwtSecret === undefined && jwksUrl === undefined) {
+    throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required when NODE_ENV=production');
+  }
+
+  const authCookie = raw(env, 'AUTH_COOKIE') ?? 'accessToken';
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/.test(authCookie)) {
+    throw new ConfigError('AUTH_COOKIE', `must be a cookie name (got ${JSON.stringify(authCookie)})`);
+  }
+
+  const nodeId = raw(env, 'NODE_ID') ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) {
+    throw new ConfigError('NODE_ID', `must be 1-64 letters, digits, '_', '.' or '-' (got ${JSON.stringify(nodeId)})`);
+  }
+
+  const logLevel = raw(env, 'LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+  }
+
+  const host = raw(env, 'HOST') ?? '0.0.0.0';
+
+  return {
+    production,
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host,
+    jwtSecret,
+    jwksUrl,
+    jwtIssuer: raw(env, 'JWT_ISSUER'),
+    jwtAudience: raw(env, 'JWT_AUDIENCE'),
+    jwtClockToleranceSec: integer(env, 'JWT_CLOCK_TOLERANCE_SEC', 5, 0, 300),
+    authCookie,
+    allowedOrigins: origins(env, 'ALLOWED_ORIGINS', production ? undefined : DEFAULT_DEV_ORIGINS),
+    nodeId,
+    maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
+    pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
+    pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),
+    logLevel,
+    devAuth: !production && jwtSecret === undefined && jwksUrl === undefined,
+  };
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's Prometheus metrics, on a registry of its own (one per app instance). */
+export interface Metrics {
+  registry: Registry;
+  /** Open sockets by auth state (`ok`, `anonymous`, `expired`, `invalid`). */
+  connections: Gauge<'auth'>;
+  /** Handshakes by result: an auth state, or `origin_refused`. */
+  handshakes: Counter<'result'>;
+  /** Client events received, by catalogue domain (`unknown` for names outside it). */
+  eventsReceived: Counter<'domain'>;
+  /** Client events refused, by error code. */
+  eventsRejected: Counter<'code'>;
+  /** Socket disconnects by Socket.IO reason. */
+  disconnects: Counter<'reason'>;
+}
+
+/** Creates the metrics of one app instance, with the default process metrics. */
+export function createMetrics(nodeId: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: nodeId });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    connections: new Gauge({
+      name: 'gamesocket_connections',
+      help: 'Open sockets by auth state',
+      labelNames: ['auth'],
+      registers,
+    }),
+    handshakes: new Counter({
+      name: 'gamesocket_handshakes_total',
+      help: 'Handshakes by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    eventsReceived: new Counter({
+      name: 'gamesocket_events_received_total',
+      help: 'Client events received by domain',
+      labelNames: ['domain'],
+      registers,
+    }),
+    eventsRejected: new Counter({
+      name: 'gamesocket_events_rejected_total',
+      help: 'Client events refused by error code',
+      labelNames: ['code'],
+      registers,
+    }),
+    disconnects: new Counter({
+      name: 'gamesocket_disconnects_total',
+      help: 'Disconnects by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,106 @@
+import {
+  CLIENT_EVENT_SCHEMAS,
+  ackError,
+  ackOk,
+  domainOf,
+  isEventName,
+  type ClientEventName,
+  type ClientPayload,
+  type ErrorBody,
+} from '@gamesocket/protocol';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { requireAuth } from '../auth/require-auth.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../http/metrics.js';
+import { EventError, toErrorBody } from './event-error.js';
+import type { GameServer, GameSocket } from './types.js';
+
+/** What a handler gets besides its payload. */
+export interface HandlerContext {
+  io: GameServer;
+  socket: GameSocket;
+  log: Logger;
+  nodeId: string;
+}
+
+/** How one client event is handled. */
+export interface EventHandler<E extends ClientEventName> {
+  /** True when the event needs a signed-in user (`AUTH_REQUIRED` otherwise). */
+  auth: boolean;
+  /** Does the work; the returned value is the ack's `data`. Throw `EventError` to refuse. */
+  handle(ctx: HandlerContext, payload: ClientPayload<E>): unknown;
+  /** Ack with the raw result instead of the `{ ok, data }` envelope (only `system:ping`). */
+  rawAck?: boolean;
+  /** Called instead of an ack when the client sent none and the result should still go out. */
+  withoutAck?(ctx: HandlerContext, result: unknown): void;
+}
+
+/** The handlers of the client events this server implements. */
+export type EventHandlers = { [E in ClientEventName]?: EventHandler<E> };
+
+type AnyHandler = EventHandler<ClientEventName>;
+type Ack = (response: unknown) => void;
+
+const validators = new Map<string, TypeCheck<TSchema>>(
+  Object.entries(CLIENT_EVENT_SCHEMAS).map(([event, schema]) => [event, TypeCompiler.Compile(schema)]),
+);
+
+/**
+ * Routes every inbound event of a socket through one error boundary: unknown events, extra
+ * arguments, auth and schema are checked before a handler runs; a throwing handler answers
+ * `INTERNAL` to that client only and is logged. Errors go to the ack when there is one, else
+ * out as `system:error`.
+ */
+export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metrics }) {
+  const { metrics } = deps;
+
+  const reject = (ctx: HandlerContext, event: string, ack: Ack | undefined, error: ErrorBody): void => {
+    metrics.eventsRejected.inc({ code: error.code });
+    if (ack !== undefined) ack(ackError(error.code, error.message));
+    else ctx.socket.emit('system:error', { ...error, event: event.slice(0, 64) });
+  };
+
+  const dispatch = async (ctx: HandlerContext, event: unknown, args: unknown[]): Promise<void> => {
+    const name = typeof event === 'string' ? event : String(event);
+    metrics.eventsReceived.inc({ domain: isEventName(name) ? domainOf(name) : 'unknown' });
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+
+    const handler = (handlers as Record<string, AnyHandler | undefined>)[name];
+    const validator = validators.get(name);
+    if (handler === undefined || validator === undefined) {
+      const error: ErrorBody = validator
+        ? { code: 'UNAVAILABLE', message: `${name} is not served by this server` }
+        : { code: 'INVALID_PAYLOAD', message: 'unknown event' };
+      reject(ctx, name, ack, error);
+      return;
+    }
+    if (args.length > 1) {
+      reject(ctx, name, ack, { code: 'INVALID_PAYLOAD', message: 'expected one payload argument' });
+      return;
+    }
+    const payload = args[0];
+    try {
+      if (handler.auth) requireAuth(ctx.socket);
+      if (!validator.Check(payload)) {
+        const first = validator.Errors(payload).First();
+        const where = first?.path ? `${first.path}: ` : '';
+        throw new EventError('INVALID_PAYLOAD', `${where}${first?.message ?? 'invalid payload'}`);
+      }
+      const result = await handler.handle(ctx, payload as ClientPayload<ClientEventName>);
+      if (ack === undefined) handler.withoutAck?.(ctx, result);
+      else ack(handler.rawAck ? result : ackOk(result));
+    } catch (err) {
+      if (!(err instanceof EventError))
+        ctx.log.error({ err, event: name, socketId: ctx.socket.id }, 'event handler failed');
+      reject(ctx, name, ack, toErrorBody(err));
+    }
+  };
+
+  /** Attaches the router to one socket. */
+  return (ctx: HandlerContext): void => {
+    ctx.socket.onAny((event: unknown, ...args: unknown[]) => {
+      dispatch(ctx, event, args).catch((err: unknown) => ctx.log.error({ err }, 'event dispatch failed'));
+    });
+  };
+}

@@ -1,0 +1,7 @@
+import type { EventHandlers } from '../event-router.js';
+import { lobbyHandlers } from './lobby-handlers.js';
+import { playerHandlers } from './player-handlers.js';
+import { systemHandlers } from './system-handlers.js';
+
+/** Every client event handler this server serves. */
+export const handlers: EventHandlers = { ...systemHandlers, ...lobbyHandlers, ...playerHandlers };

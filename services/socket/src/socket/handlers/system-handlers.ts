@@ -1,0 +1,12 @@
+import type { PingResponse } from '@gamesocket/protocol';
+import type { EventHandlers } from '../event-router.js';
+
+/** `system:*` client events. */
+export const systemHandlers: EventHandlers = {
+  'system:ping': {
+    auth: false,
+    rawAck: true,
+    handle: (): PingResponse => ({ pong: true, timestamp: Date.now() }),
+    withoutAck: ({ socket }, result) => socket.emit('system:pong', { timestamp: (result as PingResponse).timestamp }),
+  },
+};

@@ -1,0 +1,78 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { rooms } from '@gamesocket/protocol';
+import { socketAuthMiddleware } from '../auth/socket-auth.js';
+import type { TokenVerifier } from '../auth/token-verifier.js';
+import type { Config } from '../config.js';
+import type { Metrics } from '../http/metrics.js';
+import type { Logger } from '../logger.js';
+import { createEventRouter, type HandlerContext } from './event-router.js';
+import { handlers } from './handlers/index.js';
+import { originCheck } from './origin-check.js';
+import type { GameServer } from './types.js';
+
+/** What the socket server is built from. */
+export interface SocketServerDeps {
+  config: Config;
+  verifier: TokenVerifier;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
+ * cookie auth, `system:connected`, the `user:<id>` room and the event router.
+ */
+export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): GameServer {
+  const { config, verifier, metrics, log } = deps;
+  const io: GameServer = new Server(httpServer, {
+    transports: ['websocket', 'polling'],
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    maxHttpBufferSize: config.maxPayloadBytes,
+    cors: { origin: config.allowedOrigins, credentials: true },
+    allowRequest: originCheck(config.allowedOrigins, (origin) => {
+      metrics.handshakes.inc({ result: 'origin_refused' });
+      log.info({ origin }, 'handshake refused: origin not allowed');
+    }),
+    serveClient: config.devAuth,
+    cookie: false,
+  });
+
+  io.use(
+    socketAuthMiddleware({
+      verifier,
+      cookieName: config.authCookie,
+      log,
+      onResult: (auth) => metrics.handshakes.inc({ result: auth }),
+    }),
+  );
+
+  const attachRouter = createEventRouter(handlers, { metrics });
+
+  io.on('connection', (socket) => {
+    const { user, auth } = socket.data;
+    metrics.connections.inc({ auth });
+    socket.emit('system:connected', {
+      socketId: socket.id,
+      nodeId: config.nodeId,
+      user,
+      auth,
+      recovered: socket.recovered,
+      timestamp: Date.now(),
+    });
+    if (user !== null) void socket.join(rooms.user(user.userId));
+    const ctx: HandlerContext = { io, socket, log, nodeId: config.nodeId };
+    attachRouter(ctx);
+    socket.on('disconnect', (reason) => {
+      metrics.connections.dec({ auth });
+      metrics.disconnects.inc({ reason });
+    });
+  });
+
+  io.engine.on('connection_error', (err: { code: number; message: string }) => {
+    log.debug({ code: err.code, message: err.message }, 'engine connection error');
+  });
+
+  return io;
+}

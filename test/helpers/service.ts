@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import { buildApp, type App } from '../../services/socket/src/app.js';
+import { loadConfig, type Env } from '../../services/socket/src/config.js';
+import { TEST_SECRET } from './tokens.js';
+
+/** A started socket service for a test. */
+export interface RunningService {
+  app: App;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Minimal tap-like teardown registration. */
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** The allowed page origin test services use. */
+export const TEST_ORIGIN = 'http://localhost:5173';
+
+/**
+ * Builds the real service from env-style config (validated like at boot), listens on a free
+ * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET.
+ */
+export async function startService(t: Teardown, env: Env = {}): Promise<RunningService> {
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ALLOWED_ORIGINS: TEST_ORIGIN,
+    JWT_SECRET: TEST_SECRET,
+    ...env,
+  });
+  const app = await buildApp(config);
+  await app.fastify.listen({ port: config.port, host: config.host });
+  const { port } = app.fastify.server.address() as AddressInfo;
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+  };
+  t.teardown(close);
+  return { app, url: `http://127.0.0.1:${port}`, port, close };
+}

@@ -45,3 +45,10 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
   t.teardown(close);
   return { app, url: `http://127.0.0.1:${port}`, port, close };
 }
+
+/** Starts `count` service instances sharing `env` (e.g. one Redis); NODE_ID pod-0, pod-1, ... */
+export async function startPods(t: Teardown, count: number, env: Env = {}): Promise<RunningService[]> {
+  const pods: RunningService[] = [];
+  for (let i = 0; i < count; i++) pods.push(await startService(t, { NODE_ID: `pod-${i}`, ...env }));
+  return pods;
+}

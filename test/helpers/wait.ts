@@ -1,24 +1,26 @@
 /** Default bound of every wait in tests: a failure is a clear red, never a hang. */
 export const WAIT_MS = 5000;
 
-/** Something with `once`/`off` like a socket or an EventEmitter. */
+/** Something with `once`/`off`: a socket, an EventEmitter, a Redis client. */
 interface Listenable {
-  once(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (value: unknown) => void): unknown;
+  off(event: string, listener: (value: unknown) => void): unknown;
 }
 
 /** Resolves with the first argument of the next `event`, or rejects after `timeoutMs`. */
-export function waitFor<T = unknown>(emitter: Listenable, event: string, timeoutMs = WAIT_MS): Promise<T> {
+export function waitFor<T = unknown>(emitter: object, event: string, timeoutMs = WAIT_MS): Promise<T> {
+  // Typed sockets narrow `once`'s event names; at runtime every emitter has the same shape.
+  const target = emitter as Listenable;
   return new Promise<T>((resolve, reject) => {
-    const listener = (value: T): void => {
+    const listener = (value: unknown): void => {
       clearTimeout(timer);
-      resolve(value);
+      resolve(value as T);
     };
     const timer = setTimeout(() => {
-      emitter.off(event, listener as (...args: never[]) => void);
+      target.off(event, listener);
       reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
     }, timeoutMs);
-    emitter.once(event, listener as (...args: never[]) => void);
+    target.once(event, listener);
   });
 }
 

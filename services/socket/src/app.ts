@@ -2,7 +2,9 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
+import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config.js';
+import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
@@ -17,6 +19,7 @@ export interface App {
   io: GameServer;
   metrics: Metrics;
   log: Logger;
+  cluster: ClusterLayer;
   /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP server. */
   close(): Promise<void>;
 }
@@ -32,8 +35,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = options.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   // Widen pino's Logger to fastify's logger type so routes and plugins type as the defaults.
   const loggerInstance: FastifyBaseLogger = log;
-  const fastify: FastifyInstance = Fastify({ loggerInstance, bodyLimit: 64 * 1024 });
-  const metrics = createMetrics(config.nodeId);
+  const fastify: FastifyInstance = Fastify({ loggerInstance, bodyLimit: API_BODY_LIMIT });
+  let redisErrors = (): void => undefined;
+  const cluster = createClusterLayer(config, log, () => redisErrors());
+  const metrics = createMetrics(config.nodeId, { adapterMode: cluster.mode, redisUp: cluster.isUp });
+  redisErrors = () => metrics.redisErrors.inc();
 
   const devSecret = config.devAuth ? randomBytes(32) : undefined;
   const key: KeySource =
@@ -49,9 +55,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clockToleranceSec: config.jwtClockToleranceSec,
   });
 
+  const io = initializeSocket(fastify.server, { config, verifier, metrics, log, adapter: cluster.adapter });
   let closing = false;
   registerHealthRoutes(fastify, {
-    readiness: { notReadyReason: () => (closing ? 'draining' : undefined) },
+    readiness: {
+      notReadyReason: () => (closing ? 'draining' : cluster.isUp() ? undefined : 'redis unavailable'),
+    },
     metrics,
   });
   if (devSecret !== undefined) {
@@ -60,11 +69,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log.warn('dev auth is on: random per-boot secret, /dev/login and the demo page at / (never in production)');
   }
 
-  const io = initializeSocket(fastify.server, { config, verifier, metrics, log });
+  if (config.publishApiToken !== undefined) {
+    await registerBackendApi(fastify, {
+      io,
+      token: config.publishApiToken,
+      unavailableReason: () => (cluster.isUp() ? undefined : 'redis unavailable'),
+    });
+  }
+
   // fastify.close() waits for open websockets: close Socket.IO first so clients reconnect elsewhere.
   fastify.addHook('preClose', async () => {
     closing = true;
     await io.close();
+    await cluster.close();
   });
 
   await fastify.ready();
@@ -74,6 +91,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     io,
     metrics,
     log,
+    cluster,
     close: () => fastify.close(),
   };
 }

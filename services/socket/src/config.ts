@@ -18,6 +18,12 @@ export interface Config {
   /** Listen port; 0 picks a free one (tests). */
   port: number;
   host: string;
+  /** Redis node URLs; one = standalone, several = Redis Cluster; empty = single node in memory. */
+  redisUrls: string[];
+  /** How pods share broadcasts: see `AdapterMode`. */
+  adapter: AdapterMode;
+  /** Bearer token of the HTTP API for backend services; undefined = API off. */
+  publishApiToken: string | undefined;
   /** HS256 secret of the auth API (>= 32 bytes), or undefined. */
   jwtSecret: string | undefined;
   /** JWKS URL of the auth API for asymmetric tokens, or undefined. */
@@ -44,6 +50,15 @@ export interface Config {
   devAuth: boolean;
 }
 
+/**
+ * Cluster modes: `memory` (one node), `redis` (classic pub/sub; the stock @socket.io/redis-emitter works),
+ * `redis-streams` (Redis Streams; connection state recovery across pods), `redis-sharded` (Redis 7 sharded
+ * pub/sub, for Redis Cluster).
+ */
+export const ADAPTER_MODES = ['memory', 'redis', 'redis-streams', 'redis-sharded'] as const;
+/** One of `ADAPTER_MODES`. */
+export type AdapterMode = (typeof ADAPTER_MODES)[number];
+
 /** Environment-like input: every value is a string or absent. */
 export type Env = Record<string, string | undefined>;
 
@@ -68,6 +83,21 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   { name: 'PORT', doc: 'listen port', default: '3000' },
   { name: 'HOST', doc: 'listen address', default: '0.0.0.0' },
+  {
+    name: 'REDIS_URL',
+    doc: 'Redis URL, or a comma list of Redis Cluster nodes; unset = single node in memory',
+    default: undefined,
+  },
+  {
+    name: 'ADAPTER',
+    doc: `cluster mode: ${ADAPTER_MODES.join(', ')}`,
+    default: '`memory` without REDIS_URL, `redis` with',
+  },
+  {
+    name: 'PUBLISH_API_TOKEN',
+    doc: 'bearer token of the HTTP API for backend services (at least 16 characters); unset = API off',
+    default: undefined,
+  },
   { name: 'JWT_SECRET', doc: 'HS256 shared secret of the auth API (at least 32 bytes)', default: undefined },
   {
     name: 'JWT_JWKS_URL',
@@ -124,6 +154,24 @@ function url(env: Env, name: string): URL | undefined {
   return parsed;
 }
 
+function redisNodes(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  return value.split(',').map((entry) => {
+    const node = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(node);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || !/^rediss?:$/.test(parsed.protocol) || parsed.hostname === '') {
+      throw new ConfigError(name, `must be redis:// or rediss:// URLs, comma separated (got ${JSON.stringify(node)})`);
+    }
+    return node;
+  });
+}
+
 function origins(env: Env, name: string, fallback: string | undefined): string[] {
   const value = raw(env, name) ?? fallback;
   if (value === undefined) throw new ConfigError(name, 'is required in production (comma list of page origins)');
@@ -178,10 +226,34 @@ export function loadConfig(env: Env = process.env): Config {
 
   const host = raw(env, 'HOST') ?? '0.0.0.0';
 
+  const redisUrls = redisNodes(env, 'REDIS_URL');
+  const adapterValue = raw(env, 'ADAPTER') ?? (redisUrls.length > 0 ? 'redis' : 'memory');
+  const adapter = ADAPTER_MODES.find((mode) => mode === adapterValue);
+  if (adapter === undefined) {
+    throw new ConfigError(
+      'ADAPTER',
+      `must be one of ${ADAPTER_MODES.join(', ')} (got ${JSON.stringify(adapterValue)})`,
+    );
+  }
+  if (adapter !== 'memory' && redisUrls.length === 0) {
+    throw new ConfigError('ADAPTER', `${adapter} needs REDIS_URL`);
+  }
+  if (adapter === 'memory' && redisUrls.length > 0) {
+    throw new ConfigError('ADAPTER', 'memory cannot be combined with REDIS_URL: pods would not see each other');
+  }
+
+  const publishApiToken = raw(env, 'PUBLISH_API_TOKEN');
+  if (publishApiToken !== undefined && publishApiToken.length < 16) {
+    throw new ConfigError('PUBLISH_API_TOKEN', 'must be at least 16 characters');
+  }
+
   return {
     production,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
+    redisUrls,
+    adapter,
+    publishApiToken,
     jwtSecret,
     jwksUrl,
     jwtIssuer: raw(env, 'JWT_ISSUER'),

@@ -13,14 +13,36 @@ export interface Metrics {
   eventsRejected: Counter<'code'>;
   /** Socket disconnects by Socket.IO reason. */
   disconnects: Counter<'reason'>;
+  /** Redis commands that failed (outage), e.g. dropped publishes. */
+  redisErrors: Counter;
+}
+
+/** Live values the metrics read when scraped. */
+export interface MetricSources {
+  adapterMode: string;
+  redisUp(): boolean;
 }
 
 /** Creates the metrics of one app instance, with the default process metrics. */
-export function createMetrics(nodeId: string): Metrics {
+export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node: nodeId });
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  new Gauge({
+    name: 'gamesocket_redis_up',
+    help: '1 when every Redis connection of this pod is ready (always 1 in memory mode)',
+    registers,
+    collect() {
+      this.set(sources.redisUp() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gamesocket_adapter_mode',
+    help: 'Cluster mode of this pod (the label carries it; value 1)',
+    labelNames: ['mode'],
+    registers,
+  }).set({ mode: sources.adapterMode }, 1);
   return {
     registry,
     connections: new Gauge({
@@ -51,6 +73,11 @@ export function createMetrics(nodeId: string): Metrics {
       name: 'gamesocket_disconnects_total',
       help: 'Disconnects by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    redisErrors: new Counter({
+      name: 'gamesocket_redis_command_errors_total',
+      help: 'Redis commands that failed',
       registers,
     }),
   };

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { rooms } from '@gamesocket/protocol';
 import { socketAuthMiddleware } from '../auth/socket-auth.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
@@ -17,6 +17,8 @@ export interface SocketServerDeps {
   verifier: TokenVerifier;
   metrics: Metrics;
   log: Logger;
+  /** Adapter factory from the cluster layer; undefined = in-memory. */
+  adapter: ServerOptions['adapter'] | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     }),
     serveClient: config.devAuth,
     cookie: false,
+    ...(deps.adapter !== undefined && { adapter: deps.adapter }),
   });
 
   io.use(

@@ -1,0 +1,234 @@
+import {
+  isDomainActionName,
+  rooms as roomNames,
+  type RoomName,
+  type ServerEventName,
+  type ServerPayload,
+  type UserId,
+} from '@gamesocket/protocol';
+import { Redis, Cluster } from 'ioredis';
+import { classicTransport } from './classic-transport.js';
+import { EmitterError } from './errors.js';
+import { shardedTransport } from './sharded-transport.js';
+import { streamsTransport } from './streams-transport.js';
+import type { BroadcastFlags, ClusterTransport, RedisClient, TargetOptions } from './transport.js';
+
+/** The socket service's cluster modes that an emitter can reach (all but `memory`). */
+export type EmitterMode = 'redis' | 'redis-streams' | 'redis-sharded';
+
+/** Options of `createEmitter`. */
+export interface EmitterOptions {
+  /**
+   * An ioredis client (standalone or Cluster), or Redis URL(s): one URL, or a comma list / array of
+   * Redis Cluster nodes. A client passed in stays yours to close; one made from URLs is closed by
+   * `close()`.
+   */
+  redis: RedisClient | string | string[];
+  /** Must match the socket service's `ADAPTER`. */
+  mode: EmitterMode;
+  /** Adapter channel prefix. Default `socket.io` (the service's and the stock emitter's default). */
+  channelPrefix?: string;
+  /** redis-streams only: the adapter's stream. Default `socket.io`. */
+  streamName?: string;
+  /** redis-streams only: approximate cap of the stream. Default 10 000, like the adapter. */
+  maxLen?: number;
+}
+
+/** `joinRoom` / `leaveRoom` arguments: every socket of `userId`, on every pod. */
+export interface UserRooms {
+  userId: UserId;
+  rooms: RoomName | RoomName[];
+}
+
+const toArray = (value: RoomName | RoomName[]): RoomName[] => (Array.isArray(value) ? [...value] : [value]);
+
+/**
+ * Targets rooms for an emit, like Socket.IO's BroadcastOperator; immutable, so it can be kept and
+ * reused. `emit` resolves once Redis accepted the message; it rejects with an `EmitterError`
+ * (`UNAVAILABLE`) while Redis is unreachable — never an unhandled rejection.
+ */
+export class BroadcastOperator {
+  constructor(
+    private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>,
+    private readonly target: TargetOptions = { rooms: [], except: [] },
+    private readonly flags: BroadcastFlags = {},
+  ) {}
+
+  /** Adds rooms to target (a socket in any of them receives the event once). */
+  to(room: RoomName | RoomName[]): BroadcastOperator {
+    const rooms = [...new Set([...this.target.rooms, ...toArray(room)])];
+    return new BroadcastOperator(this.send, { ...this.target, rooms }, this.flags);
+  }
+
+  /** Excludes the sockets in these rooms. */
+  except(room: RoomName | RoomName[]): BroadcastOperator {
+    const except = [...new Set([...this.target.except, ...toArray(room)])];
+    return new BroadcastOperator(this.send, { ...this.target, except }, this.flags);
+  }
+
+  /** Marks the emit volatile: dropped for a client that is not ready instead of queued. */
+  get volatile(): BroadcastOperator {
+    return new BroadcastOperator(this.send, this.target, { ...this.flags, volatile: true });
+  }
+
+  /** Sends a typed event to the targeted sockets on every pod. */
+  emit<E extends ServerEventName>(event: E, payload: ServerPayload<E>): Promise<void> {
+    if (!isDomainActionName(event)) {
+      return Promise.reject(
+        new EmitterError('INVALID_PAYLOAD', `event must be a domain:action name: ${String(event)}`),
+      );
+    }
+    return this.send((transport) =>
+      transport.broadcast({ type: 2, data: [event, payload], nsp: '/' }, this.target, this.flags),
+    );
+  }
+
+  /** Makes the targeted sockets join `rooms`, on every pod. */
+  socketsJoin(rooms: RoomName | RoomName[]): Promise<void> {
+    return this.send((transport) => transport.socketsJoin(this.target, toArray(rooms)));
+  }
+
+  /** Makes the targeted sockets leave `rooms`, on every pod. */
+  socketsLeave(rooms: RoomName | RoomName[]): Promise<void> {
+    return this.send((transport) => transport.socketsLeave(this.target, toArray(rooms)));
+  }
+
+  /** Disconnects the targeted sockets; `close` also closes their transport (default true). */
+  disconnectSockets(close = true): Promise<void> {
+    return this.send((transport) => transport.disconnectSockets(this.target, close));
+  }
+}
+
+/**
+ * The typed publisher backend services use to reach gamesocket clients without holding sockets.
+ * Delivery: at most once per socket, in publish order per emitter; in `redis-streams` mode events
+ * are also replayed to clients that recover a dropped connection.
+ */
+export class GameEmitter {
+  private readonly transport: ClusterTransport;
+  private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
+
+  constructor(
+    /** The Redis client this emitter writes with. */
+    readonly redis: RedisClient,
+    options: Omit<EmitterOptions, 'redis'>,
+    private readonly ownsClient = false,
+  ) {
+    const prefix = options.channelPrefix ?? 'socket.io';
+    this.transport =
+      options.mode === 'redis'
+        ? classicTransport(redis, prefix)
+        : options.mode === 'redis-sharded'
+          ? shardedTransport(redis, prefix)
+          : streamsTransport(redis, options.streamName ?? 'socket.io', options.maxLen ?? 10_000);
+    this.send = async (run) => {
+      // Fail fast while disconnected instead of waiting in ioredis' offline queue.
+      if (redis.status !== 'ready') {
+        throw new EmitterError('UNAVAILABLE', `redis is not connected (status: ${redis.status})`);
+      }
+      try {
+        await run(this.transport);
+      } catch (err) {
+        throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
+      }
+    };
+  }
+
+  /** Targets one room or several. */
+  to(room: RoomName | RoomName[]): BroadcastOperator {
+    return new BroadcastOperator(this.send).to(room);
+  }
+
+  /** Targets every socket except those in `room`. */
+  except(room: RoomName | RoomName[]): BroadcastOperator {
+    return new BroadcastOperator(this.send).except(room);
+  }
+
+  /** Every socket of a user (`user:<id>`), on every pod. */
+  toUser(userId: UserId): BroadcastOperator {
+    return this.to(roomNames.user(userId));
+  }
+
+  /** A game room (`room:<id>`). */
+  toRoom(roomId: string): BroadcastOperator {
+    return this.to(roomNames.room(roomId));
+  }
+
+  /** A match (`match:<id>`). */
+  toMatch(matchId: string): BroadcastOperator {
+    return this.to(roomNames.match(matchId));
+  }
+
+  /** The public lobby. */
+  toLobby(): BroadcastOperator {
+    return this.to(roomNames.lobby());
+  }
+
+  /** Every connected socket. */
+  emit<E extends ServerEventName>(event: E, payload: ServerPayload<E>): Promise<void> {
+    return new BroadcastOperator(this.send).emit(event, payload);
+  }
+
+  /** Makes every socket of `userId`, on every pod, join `rooms` (socketsJoin on `user:<id>`). */
+  joinRoom({ userId, rooms }: UserRooms): Promise<void> {
+    return this.toUser(userId).socketsJoin(rooms);
+  }
+
+  /** Makes every socket of `userId` leave `rooms`. */
+  leaveRoom({ userId, rooms }: UserRooms): Promise<void> {
+    return this.toUser(userId).socketsLeave(rooms);
+  }
+
+  /** Revokes: closes every socket of `userId` on every pod. */
+  disconnectUser(userId: UserId): Promise<void> {
+    return this.toUser(userId).disconnectSockets(true);
+  }
+
+  /** Closes the Redis client when the emitter created it. */
+  async close(): Promise<void> {
+    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function clientFromUrls(urls: string[]): RedisClient {
+  const parsed = urls.map((url) => new URL(url));
+  const first = parsed[0];
+  if (first === undefined) throw new EmitterError('INVALID_PAYLOAD', 'no Redis URL given');
+  const auth = {
+    ...(first.username !== '' && { username: decodeURIComponent(first.username) }),
+    ...(first.password !== '' && { password: decodeURIComponent(first.password) }),
+    ...(first.protocol === 'rediss:' && { tls: {} }),
+  };
+  const nodes = parsed.map((url) => ({ host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) }));
+  if (nodes.length > 1) return new Cluster(nodes, { redisOptions: { ...auth, maxRetriesPerRequest: 2 } });
+  return new Redis({ ...nodes[0], ...auth, maxRetriesPerRequest: 2 });
+}
+
+/**
+ * Creates an emitter. With URLs it connects first and rejects with `UNAVAILABLE` when Redis cannot
+ * be reached within 10 s.
+ */
+export async function createEmitter(options: EmitterOptions): Promise<GameEmitter> {
+  const { redis, ...rest } = options;
+  if (typeof redis !== 'string' && !Array.isArray(redis)) return new GameEmitter(redis, rest);
+  const urls = (Array.isArray(redis) ? redis : redis.split(',')).map((url) => url.trim());
+  const client = clientFromUrls(urls);
+  client.on('error', () => undefined); // state is read from client.status; errors surface as rejections
+  if (client.status !== 'ready') {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('connect timed out')), CONNECT_TIMEOUT_MS);
+        client.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    } catch (err) {
+      client.disconnect();
+      throw new EmitterError('UNAVAILABLE', `cannot reach redis: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return new GameEmitter(client, rest, true);
+}

@@ -1,0 +1,133 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { EVENT_NAME_PATTERN, ROOM_ID_PATTERN, isEventName, parseRoom, rooms as roomNames } from '@gamesocket/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GameServer } from '../socket/types.js';
+
+/** Largest body the backend API accepts (413 above). */
+export const API_BODY_LIMIT = 64 * 1024;
+
+const RoomTarget = Type.String({ minLength: 1, maxLength: 200 });
+const RoomTargets = Type.Union([RoomTarget, Type.Array(RoomTarget, { minItems: 1, maxItems: 100 })]);
+const UserIdSchema = Type.String({ pattern: ROOM_ID_PATTERN, maxLength: 128 });
+
+/** `POST /v1/publish` body. */
+export const PublishBody = Type.Object(
+  {
+    to: RoomTargets,
+    event: Type.String({ pattern: EVENT_NAME_PATTERN }),
+    data: Type.Optional(Type.Unknown()),
+    except: Type.Optional(RoomTargets),
+  },
+  { additionalProperties: false },
+);
+/** `POST /v1/join` and `/v1/leave` body. */
+export const MembershipBody = Type.Object({ user: UserIdSchema, rooms: RoomTargets }, { additionalProperties: false });
+/** `POST /v1/disconnect` body. */
+export const DisconnectBody = Type.Object({ user: UserIdSchema }, { additionalProperties: false });
+
+const toArray = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Dependencies of the backend API. */
+export interface BackendApiDeps {
+  io: GameServer;
+  token: string;
+  /** Undefined when the cluster can deliver; else why not (503). */
+  unavailableReason(): string | undefined;
+}
+
+function fail(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).send({ ok: false, error: { code, message } });
+}
+
+function badRooms(names: string[], allowUserRooms: boolean): string | undefined {
+  for (const name of names) {
+    const room = parseRoom(name);
+    if (room === undefined) return `not a gamesocket room: ${JSON.stringify(name)}`;
+    if (room.kind === 'user' && !allowUserRooms) return `user rooms cannot be joined: ${JSON.stringify(name)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The HTTP API for backend services in any language: publish into rooms, join/leave a user's
+ * sockets, disconnect a user — cluster-wide, in every mode. Bearer-token protected (401 without a
+ * token, 403 with a wrong one), JSON-schema validated (400), 64 KiB bodies (413).
+ */
+export async function registerBackendApi(app: FastifyInstance, deps: BackendApiDeps): Promise<void> {
+  const expected = digest(deps.token);
+
+  await app.register(
+    async (api) => {
+      api.setErrorHandler(
+        async (err: { statusCode?: number; message: string; validation?: unknown }, _request, reply) => {
+          const status = err.statusCode ?? 500;
+          if (status === 413) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `body over ${API_BODY_LIMIT} bytes`);
+          if (status >= 400 && status < 500) return fail(reply, status, 'INVALID_PAYLOAD', err.message);
+          reply.log.error({ err }, 'backend api failed');
+          return fail(reply, 500, 'INTERNAL', 'internal error');
+        },
+      );
+      api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        const header = request.headers.authorization;
+        if (header === undefined || !header.startsWith('Bearer ')) {
+          reply.header('www-authenticate', 'Bearer');
+          return fail(reply, 401, 'AUTH_REQUIRED', 'missing bearer token');
+        }
+        // Compare digests so the comparison time says nothing about the token.
+        if (!timingSafeEqual(digest(header.slice('Bearer '.length)), expected)) {
+          return fail(reply, 403, 'FORBIDDEN', 'wrong bearer token');
+        }
+        return undefined;
+      });
+      api.addHook('preHandler', async (_request, reply) => {
+        const reason = deps.unavailableReason();
+        if (reason !== undefined) return fail(reply, 503, 'UNAVAILABLE', reason);
+        return undefined;
+      });
+
+      api.post<{ Body: Static<typeof PublishBody> }>(
+        '/publish',
+        { schema: { body: PublishBody } },
+        async (request, reply) => {
+          const { to, event, data, except } = request.body;
+          if (!isEventName(event)) return fail(reply, 400, 'INVALID_PAYLOAD', `unknown event: ${event}`);
+          const targets = toArray(to);
+          const excluded = except === undefined ? [] : toArray(except);
+          const invalid = badRooms([...targets, ...excluded], true);
+          if (invalid !== undefined) return fail(reply, 400, 'INVALID_PAYLOAD', invalid);
+          // The catalogue types each event's payload; the API forwards JSON as the backend sent it.
+          const untyped = deps.io.to(targets).except(excluded) as unknown as {
+            emit(event: string, payload: unknown): boolean;
+          };
+          untyped.emit(event, data ?? null);
+          return reply.code(202).send({ ok: true });
+        },
+      );
+
+      const membership =
+        (action: 'socketsJoin' | 'socketsLeave') =>
+        async (request: FastifyRequest<{ Body: Static<typeof MembershipBody> }>, reply: FastifyReply) => {
+          const { user, rooms } = request.body;
+          const targets = toArray(rooms);
+          const invalid = badRooms(targets, false);
+          if (invalid !== undefined) return fail(reply, 400, 'INVALID_PAYLOAD', invalid);
+          deps.io.in(roomNames.user(user))[action](targets);
+          return reply.code(202).send({ ok: true });
+        };
+      api.post('/join', { schema: { body: MembershipBody } }, membership('socketsJoin'));
+      api.post('/leave', { schema: { body: MembershipBody } }, membership('socketsLeave'));
+
+      api.post<{ Body: Static<typeof DisconnectBody> }>(
+        '/disconnect',
+        { schema: { body: DisconnectBody } },
+        async (request, reply) => {
+          deps.io.in(roomNames.user(request.body.user)).disconnectSockets(true);
+          return reply.code(202).send({ ok: true });
+        },
+      );
+    },
+    { prefix: '/v1' },
+  );
+}

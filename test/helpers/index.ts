@@ -6,3 +6,4 @@ export * from './ports.js';
 export * from './redis.js';
 export * from './cluster.js';
 export type * from './tap.js';
+export * from './process.js';

@@ -42,8 +42,15 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 process.on('SIGTERM', (signal) => void shutdown(signal));
 process.on('SIGINT', (signal) => void shutdown(signal));
 
-await app.fastify.listen({ port: config.port, host: config.host });
+const address = await app.fastify.listen({ port: config.port, host: config.host });
+const port = app.fastify.server.address();
 log.info(
-  { port: config.port, host: config.host, nodeId: config.nodeId, devAuth: config.devAuth },
+  {
+    address,
+    port: typeof port === 'object' && port !== null ? port.port : config.port,
+    nodeId: config.nodeId,
+    adapter: config.adapter,
+    devAuth: config.devAuth,
+  },
   'gamesocket listening',
 );

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Env } from '../../services/socket/src/config.js';
+import type { Teardown } from './service.js';
+import { TEST_ORIGIN } from './service.js';
+import { TEST_SECRET } from './tokens.js';
+import { WAIT_MS, withTimeout } from './wait.js';
+
+/** The built service entry (`npm test` builds before running tests). */
+export const MAIN_JS = fileURLToPath(new URL('../../services/socket/dist/main.js', import.meta.url));
+
+/** A service running as its own process, like a pod. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  /** Every stdout line so far (pino JSON). */
+  lines: string[];
+  /** True while the process has not exited. */
+  alive(): boolean;
+  /** Sends `signal` and resolves with the exit code (or rejects after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/** Starts `node services/socket/dist/main.js` with a clean env plus `env`, stopped at teardown. */
+export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [MAIN_JS], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ALLOWED_ORIGINS: TEST_ORIGIN,
+      JWT_SECRET: TEST_SECRET,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let buffered = '';
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await withTimeout(
+    new Promise<number>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const line of parts) {
+          lines.push(line);
+          if (line.includes('"gamesocket listening"')) resolve((JSON.parse(line) as { port: number }).port);
+        }
+      });
+      void exit.then((code) => reject(new Error(`service exited with ${code} before listening`)));
+    }),
+    WAIT_MS * 2,
+    'service process to listen',
+  );
+  const proc: ServiceProcess = {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    lines,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      if (!proc.alive()) return child.exitCode;
+      child.kill(signal);
+      return withTimeout(exit, timeoutMs, `service exit after ${signal}`);
+    },
+  };
+  t.teardown(async () => {
+    if (proc.alive()) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  });
+  return proc;
+}

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { CONFIG_VARIABLES } from '../src/config.js';
+
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+t.test('the README config table lists exactly the variables of the config schema', async (t) => {
+  const section = readme.slice(
+    readme.indexOf('## Configuration'),
+    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+  );
+  const documented = [...section.matchAll(/^\| `([A-Z_]+)`/gm)].map((match) => match[1]);
+  t.same([...documented].sort(), CONFIG_VARIABLES.map((variable) => variable.name).sort());
+});
+
+t.test('the README starts with the two commands', async (t) => {
+  const head = readme.slice(0, 1200);
+  t.match(head, 'npm install && npm start');
+  t.match(head, 'npm test');
+});

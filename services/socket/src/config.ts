@@ -13,7 +13,10 @@ export class ConfigError extends Error {
 
 /** The validated configuration of one socket service process. */
 export interface Config {
-  /** True when NODE_ENV is `production`: dev auth is impossible and JWT config is required. */
+  /**
+   * True unless NODE_ENV is unset, `development` or `test` (fail closed: `prod`, `staging`, `production `
+   * all count): dev auth is impossible, JWT config and ALLOWED_ORIGINS are required.
+   */
   production: boolean;
   /** Listen port; 0 picks a free one (tests). */
   port: number;
@@ -78,7 +81,7 @@ const DEFAULT_DEV_ORIGINS = 'http://localhost:5173,http://localhost:3000';
 export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   {
     name: 'NODE_ENV',
-    doc: '`production` turns dev auth off and makes JWT config and ALLOWED_ORIGINS required',
+    doc: 'anything but unset, `development` or `test` counts as production: dev auth off, JWT config and ALLOWED_ORIGINS required',
     default: undefined,
   },
   { name: 'PORT', doc: 'listen port', default: '3000' },
@@ -127,6 +130,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
 function raw(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+// Secrets are used byte for byte: never trimmed, only empty means unset.
+function secret(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -195,9 +204,10 @@ function origins(env: Env, name: string, fallback: string | undefined): string[]
  * @throws ConfigError with a one-line message naming the variable.
  */
 export function loadConfig(env: Env = process.env): Config {
-  const production = env.NODE_ENV === 'production';
+  const nodeEnv = raw(env, 'NODE_ENV')?.toLowerCase();
+  const production = nodeEnv !== undefined && nodeEnv !== 'development' && nodeEnv !== 'test';
 
-  const jwtSecret = raw(env, 'JWT_SECRET');
+  const jwtSecret = secret(env, 'JWT_SECRET');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret, 'utf8') < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes');
   }
@@ -225,6 +235,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const host = raw(env, 'HOST') ?? '0.0.0.0';
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(host)) {
+    throw new ConfigError('HOST', `must be a host name or IP address (got ${JSON.stringify(host)})`);
+  }
 
   const redisUrls = redisNodes(env, 'REDIS_URL');
   const adapterValue = raw(env, 'ADAPTER') ?? (redisUrls.length > 0 ? 'redis' : 'memory');
@@ -242,7 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ADAPTER', 'memory cannot be combined with REDIS_URL: pods would not see each other');
   }
 
-  const publishApiToken = raw(env, 'PUBLISH_API_TOKEN');
+  const publishApiToken = secret(env, 'PUBLISH_API_TOKEN');
   if (publishApiToken !== undefined && publishApiToken.length < 16) {
     throw new ConfigError('PUBLISH_API_TOKEN', 'must be at least 16 characters');
   }

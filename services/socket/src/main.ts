@@ -42,13 +42,18 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 process.on('SIGTERM', (signal) => void shutdown(signal));
 process.on('SIGINT', (signal) => void shutdown(signal));
 
-const address = await app.fastify.listen({ port: config.port, host: config.host });
+let address: string;
+try {
+  address = await app.fastify.listen({ port: config.port, host: config.host });
+} catch (err) {
+  process.stderr.write(`gamesocket: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 const port = app.fastify.server.address();
 log.info(
   {
     address,
     port: typeof port === 'object' && port !== null ? port.port : config.port,
-    nodeId: config.nodeId,
     adapter: config.adapter,
     devAuth: config.devAuth,
   },

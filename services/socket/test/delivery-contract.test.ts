@@ -87,15 +87,13 @@ async function deliveryContract(t: TapTest, mode: EmitterMode, redisUrl: string)
     await emitter.joinRoom({ userId: 'u-a', rooms: ['room:42'] });
     await publishUntil(
       () =>
-        emitter
-          .toRoom('42')
-          .emit('room:chat_message', {
-            roomId: '42',
-            from: { userId: 's', username: 's' },
-            text: 'hi',
-            timestamp: 1,
-            tag: 'room-42',
-          } as never),
+        emitter.toRoom('42').emit('room:chat_message', {
+          roomId: '42',
+          from: { userId: 's', username: 's' },
+          text: 'hi',
+          timestamp: 1,
+          tag: 'room-42',
+        } as never),
       () => rec.alice.got('room:chat_message', 'room-42') && rec.alice2.got('room:chat_message', 'room-42'),
     );
     t.ok(

@@ -57,7 +57,11 @@ async function outage(t: TapTest, mode: EmitterMode): Promise<void> {
     );
     await publishUntil(
       // The emitter's own client may still be reconnecting: a rejected try is retried.
-      () => emitter.toUser('alice').emit('lobby:stats', { online, connections: 0, nodes: 2 }).catch(() => undefined),
+      () =>
+        emitter
+          .toUser('alice')
+          .emit('lobby:stats', { online, connections: 0, nodes: 2 })
+          .catch(() => undefined),
       () => seen.includes(`alice:${online}`),
       15_000,
       250,
@@ -67,14 +71,21 @@ async function outage(t: TapTest, mode: EmitterMode): Promise<void> {
   t.equal(await redisUpMetric(podA.url), '1', 'gamesocket_redis_up is 1');
 
   await redis.kill();
-  await eventually(async () => (await readyStatus(podA.url)) === 503 && (await readyStatus(podB.url)) === 503, 10_000, 'readyz 503');
+  await eventually(
+    async () => (await readyStatus(podA.url)) === 503 && (await readyStatus(podB.url)) === 503,
+    10_000,
+    'readyz 503',
+  );
   t.pass('/readyz is 503 on both pods while Redis is down');
   t.equal(await redisUpMetric(podB.url), '0', 'gamesocket_redis_up is 0');
 
-  const rejected = await emitter.toLobby().emit('lobby:stats', { online: 0, connections: 0, nodes: 0 }).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const rejected = await emitter
+    .toLobby()
+    .emit('lobby:stats', { online: 0, connections: 0, nodes: 0 })
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
   t.ok(rejected instanceof EmitterError, 'an emitter publish during the outage rejects with EmitterError');
   t.equal((rejected as EmitterError).code, 'UNAVAILABLE');
 
@@ -98,7 +109,11 @@ async function outage(t: TapTest, mode: EmitterMode): Promise<void> {
   t.ok(podA.alive() && podB.alive(), 'no pod exited');
 
   await redis.restart();
-  await eventually(async () => (await readyStatus(podA.url)) === 200 && (await readyStatus(podB.url)) === 200, 20_000, 'readyz 200');
+  await eventually(
+    async () => (await readyStatus(podA.url)) === 200 && (await readyStatus(podB.url)) === 200,
+    20_000,
+    'readyz 200',
+  );
   t.pass('/readyz is 200 again once Redis is back');
   await crossPod(2);
   t.pass('cross-pod delivery works again without restarting a pod');

@@ -1,11 +1,15 @@
 import {
+  STATUS_PATTERN,
   isDomainActionName,
   rooms as roomNames,
   type RoomName,
   type ServerEventName,
   type ServerPayload,
+  type LobbyStats,
   type UserId,
+  type UserPresence,
 } from '@gamesocket/protocol';
+import { RedisPresence, type RedisPresenceOptions } from '@gamesocket/presence';
 import { Redis, Cluster } from 'ioredis';
 import { classicTransport } from './classic-transport.js';
 import { EmitterError } from './errors.js';
@@ -26,6 +30,8 @@ export interface EmitterOptions {
   redis: RedisClient | string | string[];
   /** Must match the socket service's `ADAPTER`. */
   mode: EmitterMode;
+  /** Presence key prefix and shard count; must match the pods (defaults do). */
+  presence?: RedisPresenceOptions;
   /** Adapter channel prefix. Default `socket.io` (the service's and the stock emitter's default). */
   channelPrefix?: string;
   /** redis-streams only: the adapter's stream. Default `socket.io`. */
@@ -40,6 +46,7 @@ export interface UserRooms {
   rooms: RoomName | RoomName[];
 }
 
+const statusPattern = new RegExp(STATUS_PATTERN);
 const toArray = (value: RoomName | RoomName[]): RoomName[] => (Array.isArray(value) ? [...value] : [value]);
 
 /**
@@ -99,6 +106,16 @@ export class BroadcastOperator {
   }
 }
 
+/** Presence reads for backends: O(1) per user, counters for totals. */
+export interface PresenceReader {
+  /** One user's `{ online, connections, status }`. */
+  get(userId: UserId): Promise<UserPresence>;
+  /** Several users at once. */
+  getMany(userIds: readonly UserId[]): Promise<UserPresence[]>;
+  /** `{ online, connections, nodes }` across the cluster. */
+  count(): Promise<LobbyStats>;
+}
+
 /**
  * The typed publisher backend services use to reach gamesocket clients without holding sockets.
  * Delivery: at most once per socket, in publish order per emitter; in `redis-streams` mode events
@@ -106,6 +123,9 @@ export class BroadcastOperator {
  */
 export class GameEmitter {
   private readonly transport: ClusterTransport;
+  private readonly store: RedisPresence;
+  /** Presence reads (reject with `EmitterError` UNAVAILABLE while Redis is down). */
+  readonly presence: PresenceReader;
   private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
 
   constructor(
@@ -121,6 +141,16 @@ export class GameEmitter {
         : options.mode === 'redis-sharded'
           ? shardedTransport(redis, prefix)
           : streamsTransport(redis, options.streamName ?? 'socket.io', options.maxLen ?? 10_000);
+    this.store = new RedisPresence(redis, options.presence);
+    const read = <T>(run: () => Promise<T>): Promise<T> =>
+      run().catch((err: unknown) => {
+        throw new EmitterError('UNAVAILABLE', `redis read failed: ${(err as Error).message}`, { cause: err });
+      });
+    this.presence = {
+      get: (userId) => read(() => this.store.get(userId)),
+      getMany: (userIds) => read(() => this.store.getMany(userIds)),
+      count: () => read(() => this.store.stats()),
+    };
     this.send = async (run) => {
       // Fail fast while disconnected instead of waiting in ioredis' offline queue.
       if (redis.status !== 'ready') {
@@ -177,6 +207,27 @@ export class GameEmitter {
   /** Makes every socket of `userId` leave `rooms`. */
   leaveRoom({ userId, rooms }: UserRooms): Promise<void> {
     return this.toUser(userId).socketsLeave(rooms);
+  }
+
+  /**
+   * Sets an online user's status (e.g. `in_match`) and broadcasts `player:status_change` to the
+   * lobby and the user's watchers. Resolves false, and broadcasts nothing, when the user is offline.
+   */
+  async setStatus(userId: UserId, status: string): Promise<boolean> {
+    if (!statusPattern.test(status)) {
+      throw new EmitterError('INVALID_PAYLOAD', `status must be a short lowercase word: ${JSON.stringify(status)}`);
+    }
+    const stored = await this.store.setStatus(userId, status).catch((err: unknown) => {
+      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
+    });
+    if (stored) {
+      await this.to([roomNames.lobby(), roomNames.watchers(userId)]).emit('player:status_change', {
+        userId,
+        status,
+        timestamp: Date.now(),
+      });
+    }
+    return stored;
   }
 
   /** Revokes: closes every socket of `userId` on every pod. */

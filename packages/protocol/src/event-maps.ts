@@ -19,6 +19,10 @@ export interface ClientToServerEvents {
   'lobby:stats': NoPayload<P.LobbyStats>;
   /** Set this user's status (authenticated). */
   'player:status_change': WithPayload<'player:status_change'>;
+  /** Subscribe to these users' online/offline/status events; the ack carries their presence now. */
+  'player:watch': WithPayload<'player:watch', P.UserPresence[]>;
+  /** Stop watching these users. */
+  'player:unwatch': WithPayload<'player:unwatch'>;
   'room:create': WithPayload<'room:create', { id: string }>;
   'room:join': WithPayload<'room:join'>;
   'room:leave': WithPayload<'room:leave'>;

@@ -34,6 +34,8 @@ export const EVENTS = {
     ONLINE: 'player:online',
     OFFLINE: 'player:offline',
     STATUS_CHANGE: 'player:status_change',
+    WATCH: 'player:watch',
+    UNWATCH: 'player:unwatch',
   },
   SYSTEM: {
     ERROR: 'system:error',

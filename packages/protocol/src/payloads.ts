@@ -60,6 +60,16 @@ export interface LobbyStats {
   nodes: number;
 }
 
+/** A user's presence as others see it (`player:watch` ack, backend reads). */
+export interface UserPresence {
+  userId: UserId;
+  online: boolean;
+  /** Sockets across the cluster. */
+  connections: number;
+  /** `online` by default, or what the user or a backend set; null when offline. */
+  status: string | null;
+}
+
 /** One room as listed in the lobby. */
 export interface RoomSummary {
   roomId: string;

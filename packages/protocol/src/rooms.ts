@@ -16,8 +16,13 @@ export type RoomKind = 'lobby' | keyof typeof ROOM_PREFIXES;
 export const ROOM_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$';
 const roomIdRegExp = new RegExp(ROOM_ID_PATTERN);
 
-/** Room names built from ids; they throw on an id that could not have come from us. */
+/**
+ * Room names built from ids; they throw on an id that could not have come from us. `watchers` is
+ * the server-internal room of the sockets watching a user's presence (joined through
+ * `player:watch` only).
+ */
 export const rooms = {
+  watchers: (userId: UserId): RoomName => `watch:${checkId(userId)}`,
   lobby: (): RoomName => LOBBY_ROOM,
   user: (userId: UserId): RoomName => ROOM_PREFIXES.user + checkId(userId),
   room: (roomId: string): RoomName => ROOM_PREFIXES.room + checkId(roomId),

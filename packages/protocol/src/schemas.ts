@@ -8,7 +8,9 @@ import { ROOM_ID_PATTERN } from './rooms.js';
 export const RoomIdSchema = Type.String({ pattern: ROOM_ID_PATTERN, maxLength: 128 });
 
 /** A presence status: `online`, `away`, `busy`, `in_match`, `in_game` or another short lowercase word. */
-export const StatusSchema = Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$', maxLength: 32 });
+export const STATUS_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
+/** Schema of a presence status. */
+export const StatusSchema = Type.String({ pattern: STATUS_PATTERN, maxLength: 32 });
 
 /** Small flat key/value bag for game settings; bounded so it cannot nest or grow without limit. */
 export const SettingsSchema = Type.Record(
@@ -61,6 +63,21 @@ export const MatchEndRequestSchema = Type.Object(
   strict,
 );
 
+/** Most users one `player:watch` names, and most a socket watches in all. */
+export const MAX_WATCHED_USERS = 200;
+
+/** `player:watch` / `player:unwatch`: up to 200 distinct user ids. */
+export const WatchRequestSchema = Type.Object(
+  {
+    userIds: Type.Array(Type.String({ pattern: ROOM_ID_PATTERN, maxLength: 128 }), {
+      minItems: 1,
+      maxItems: MAX_WATCHED_USERS,
+      uniqueItems: true,
+    }),
+  },
+  strict,
+);
+
 /**
  * The schema of every client -> server event. An event missing here is not accepted from
  * clients at all.
@@ -71,6 +88,8 @@ export const CLIENT_EVENT_SCHEMAS = {
   'lobby:leave': NoPayloadSchema,
   'lobby:stats': NoPayloadSchema,
   'player:status_change': StatusChangeRequestSchema,
+  'player:watch': WatchRequestSchema,
+  'player:unwatch': WatchRequestSchema,
   'room:create': RoomCreateRequestSchema,
   'room:join': RoomJoinRequestSchema,
   'room:leave': RoomLeaveRequestSchema,

@@ -2,6 +2,7 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
+import { MemoryPresence, RedisPresence, type Presence } from '@gamesocket/presence';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
@@ -9,6 +10,7 @@ import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import type { PresenceTracker } from './presence/presence-tracker.js';
 import { initializeSocket } from './socket/socket-server.js';
 import type { GameServer } from './socket/types.js';
 
@@ -20,6 +22,7 @@ export interface App {
   metrics: Metrics;
   log: Logger;
   cluster: ClusterLayer;
+  presence: PresenceTracker;
   /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP server. */
   close(): Promise<void>;
 }
@@ -55,7 +58,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     clockToleranceSec: config.jwtClockToleranceSec,
   });
 
-  const io = initializeSocket(fastify.server, { config, verifier, metrics, log, adapter: cluster.adapter });
+  const presenceStore: Presence = cluster.redis === undefined ? new MemoryPresence() : new RedisPresence(cluster.redis);
+  const { io, presence } = initializeSocket(fastify.server, {
+    config,
+    verifier,
+    metrics,
+    log,
+    adapter: cluster.adapter,
+    presence: presenceStore,
+  });
   let closing = false;
   registerHealthRoutes(fastify, {
     readiness: {
@@ -72,6 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.publishApiToken !== undefined) {
     await registerBackendApi(fastify, {
       io,
+      presence,
       token: config.publishApiToken,
       unavailableReason: () => (cluster.isUp() ? undefined : 'redis unavailable'),
     });
@@ -80,11 +92,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // fastify.close() waits for open websockets: close Socket.IO first so clients reconnect elsewhere.
   fastify.addHook('preClose', async () => {
     closing = true;
+    await presence.shutdown();
     await io.close();
     await cluster.close();
   });
 
   await fastify.ready();
+  await presence.start();
   return {
     config,
     fastify,
@@ -92,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metrics,
     log,
     cluster,
+    presence,
     close: () => fastify.close(),
   };
 }

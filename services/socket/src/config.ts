@@ -41,6 +41,14 @@ export interface Config {
   allowedOrigins: string[];
   /** This pod's id in presence, logs and metrics. */
   nodeId: string;
+  /** Sockets one user may hold across the whole cluster; one more is refused with CONNECTION_LIMIT. */
+  maxConnectionsPerUser: number;
+  /**
+   * A pod not heard from for this long is dead: live pods reap its sockets. Pods heartbeat every
+   * third of it and look for dead pods every fifth, so a killed pod's users go offline within
+   * 1.2 x this (12 s by default).
+   */
+  presenceTtlMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
   maxPayloadBytes: number;
   pingIntervalMs: number;
@@ -275,6 +283,8 @@ export function loadConfig(env: Env = process.env): Config {
     authCookie,
     allowedOrigins: origins(env, 'ALLOWED_ORIGINS', production ? undefined : DEFAULT_DEV_ORIGINS),
     nodeId,
+    maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
+    presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),

@@ -1,7 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { EVENT_NAME_PATTERN, ROOM_ID_PATTERN, isEventName, parseRoom, rooms as roomNames } from '@gamesocket/protocol';
+import {
+  EVENT_NAME_PATTERN,
+  MAX_WATCHED_USERS,
+  ROOM_ID_PATTERN,
+  StatusSchema,
+  isRoomId,
+  isEventName,
+  parseRoom,
+  rooms as roomNames,
+} from '@gamesocket/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PresenceTracker } from '../presence/presence-tracker.js';
+import { EventError } from '../socket/event-error.js';
 import type { GameServer } from '../socket/types.js';
 
 /** Largest body the backend API accepts (413 above). */
@@ -23,6 +34,16 @@ export const PublishBody = Type.Object(
 );
 /** `POST /v1/join` and `/v1/leave` body. */
 export const MembershipBody = Type.Object({ user: UserIdSchema, rooms: RoomTargets }, { additionalProperties: false });
+/** `POST /v1/status` body: set a user's presence status from a backend. */
+export const StatusBody = Type.Object({ user: UserIdSchema, status: StatusSchema }, { additionalProperties: false });
+/** `GET /v1/presence?users=a,b` query. */
+export const PresenceQuery = Type.Object(
+  { users: Type.String({ minLength: 1, maxLength: 200 * 129 }) },
+  { additionalProperties: false },
+);
+/** `GET /v1/presence/:userId` params. */
+export const PresenceParams = Type.Object({ userId: UserIdSchema });
+
 /** `POST /v1/disconnect` body. */
 export const DisconnectBody = Type.Object({ user: UserIdSchema }, { additionalProperties: false });
 
@@ -32,6 +53,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 /** Dependencies of the backend API. */
 export interface BackendApiDeps {
   io: GameServer;
+  presence: PresenceTracker;
   token: string;
   /** Undefined when the cluster can deliver; else why not (503). */
   unavailableReason(): string | undefined;
@@ -52,7 +74,7 @@ function badRooms(names: string[], allowUserRooms: boolean): string | undefined 
 
 /**
  * The HTTP API for backend services in any language: publish into rooms, join/leave a user's
- * sockets, disconnect a user — cluster-wide, in every mode. Bearer-token protected (401 without a
+ * sockets, disconnect a user, set and read presence — cluster-wide, in every mode. Bearer-token protected (401 without a
  * token, 403 with a wrong one), JSON-schema validated (400), 64 KiB bodies (413).
  */
 export async function registerBackendApi(app: FastifyInstance, deps: BackendApiDeps): Promise<void> {
@@ -62,6 +84,7 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
     async (api) => {
       api.setErrorHandler(
         async (err: { statusCode?: number; message: string; validation?: unknown }, _request, reply) => {
+          if (err instanceof EventError) return fail(reply, 503, err.code, err.message);
           const status = err.statusCode ?? 500;
           if (status === 413) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `body over ${API_BODY_LIMIT} bytes`);
           if (status >= 400 && status < 500) return fail(reply, status, 'INVALID_PAYLOAD', err.message);
@@ -118,6 +141,36 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
         };
       api.post('/join', { schema: { body: MembershipBody } }, membership('socketsJoin'));
       api.post('/leave', { schema: { body: MembershipBody } }, membership('socketsLeave'));
+
+      api.post<{ Body: Static<typeof StatusBody> }>(
+        '/status',
+        { schema: { body: StatusBody } },
+        async (request, reply) => {
+          await deps.presence.setStatus(request.body.user, request.body.status);
+          return reply.code(202).send({ ok: true });
+        },
+      );
+
+      api.get<{ Params: Static<typeof PresenceParams> }>(
+        '/presence/:userId',
+        { schema: { params: PresenceParams } },
+        async (request) => {
+          const [presence] = await deps.presence.getMany([request.params.userId]);
+          return presence;
+        },
+      );
+
+      api.get<{ Querystring: Static<typeof PresenceQuery> }>(
+        '/presence',
+        { schema: { querystring: PresenceQuery } },
+        async (request, reply) => {
+          const users = [...new Set(request.query.users.split(',').map((id) => id.trim()))];
+          if (users.length > MAX_WATCHED_USERS || !users.every(isRoomId)) {
+            return fail(reply, 400, 'INVALID_PAYLOAD', `users: 1-${MAX_WATCHED_USERS} comma-separated user ids`);
+          }
+          return { users: await deps.presence.getMany(users) };
+        },
+      );
 
       api.post<{ Body: Static<typeof DisconnectBody> }>(
         '/disconnect',

@@ -13,6 +13,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { requireAuth } from '../auth/require-auth.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
+import type { PresenceTracker } from '../presence/presence-tracker.js';
 import { EventError, toErrorBody } from './event-error.js';
 import type { GameServer, GameSocket } from './types.js';
 
@@ -22,6 +23,7 @@ export interface HandlerContext {
   socket: GameSocket;
   log: Logger;
   nodeId: string;
+  presence: PresenceTracker;
 }
 
 /** How one client event is handled. */

@@ -9,6 +9,8 @@ import type { Logger } from '../logger.js';
 import { createEventRouter, type HandlerContext } from './event-router.js';
 import { handlers } from './handlers/index.js';
 import { originCheck } from './origin-check.js';
+import { PresenceTracker } from '../presence/presence-tracker.js';
+import type { Presence } from '@gamesocket/presence';
 import type { GameServer } from './types.js';
 
 /** What the socket server is built from. */
@@ -19,13 +21,21 @@ export interface SocketServerDeps {
   log: Logger;
   /** Adapter factory from the cluster layer; undefined = in-memory. */
   adapter: ServerOptions['adapter'] | undefined;
+  presence: Presence;
+}
+
+/** The built Socket.IO side of the service. */
+export interface SocketLayer {
+  io: GameServer;
+  presence: PresenceTracker;
 }
 
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
- * cookie auth, `system:connected`, the `user:<id>` room and the event router.
+ * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
+ * event router.
  */
-export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): GameServer {
+export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
   const { config, verifier, metrics, log } = deps;
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
@@ -51,6 +61,19 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     }),
   );
 
+  const presence = new PresenceTracker(
+    io,
+    deps.presence,
+    {
+      nodeId: config.nodeId,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      ttlMs: config.presenceTtlMs,
+    },
+    log,
+    metrics,
+  );
+  io.use(presence.middleware);
+
   const attachRouter = createEventRouter(handlers, { metrics });
 
   io.on('connection', (socket) => {
@@ -65,7 +88,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));
-    const ctx: HandlerContext = { io, socket, log, nodeId: config.nodeId };
+    const ctx: HandlerContext = { io, socket, log, nodeId: config.nodeId, presence };
     attachRouter(ctx);
     socket.on('disconnect', (reason) => {
       metrics.connections.dec({ auth });
@@ -77,5 +100,5 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     log.debug({ code: err.code, message: err.message }, 'engine connection error');
   });
 
-  return io;
+  return { io, presence };
 }

@@ -9,6 +9,10 @@ export const lobbyHandlers: EventHandlers = {
       await socket.join(LOBBY_ROOM);
     },
   },
+  'lobby:stats': {
+    auth: false,
+    handle: ({ presence }) => presence.stats(),
+  },
   'lobby:leave': {
     auth: false,
     handle: async ({ socket }) => {

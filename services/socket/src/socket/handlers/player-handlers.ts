@@ -1,14 +1,39 @@
-import { LOBBY_ROOM } from '@gamesocket/protocol';
+import { MAX_WATCHED_USERS, rooms } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
+import { EventError } from '../event-error.js';
 import type { EventHandlers } from '../event-router.js';
+import type { GameSocket } from '../types.js';
+
+const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);
+const watchedCount = (socket: GameSocket): number =>
+  [...socket.rooms].filter((room) => room.startsWith(WATCH_PREFIX)).length;
 
 /** `player:*` client events. */
 export const playerHandlers: EventHandlers = {
   'player:status_change': {
     auth: true,
-    handle: ({ io, socket }, { status }) => {
+    handle: async ({ socket, presence }, { status }) => {
       const { userId } = requireAuth(socket);
-      io.to(LOBBY_ROOM).emit('player:status_change', { userId, status, timestamp: Date.now() });
+      await presence.setStatus(userId, status);
+    },
+  },
+  'player:watch': {
+    auth: true,
+    handle: async ({ socket, presence }, { userIds }) => {
+      const watchRooms = userIds.map((userId) => rooms.watchers(userId));
+      const added = watchRooms.filter((room) => !socket.rooms.has(room)).length;
+      if (watchedCount(socket) + added > MAX_WATCHED_USERS) {
+        throw new EventError('INVALID_PAYLOAD', `a socket watches at most ${MAX_WATCHED_USERS} users`);
+      }
+      // Join first, then read: a change between the two still reaches the watcher as an event.
+      await socket.join(watchRooms);
+      return presence.getMany(userIds);
+    },
+  },
+  'player:unwatch': {
+    auth: true,
+    handle: ({ socket }, { userIds }) => {
+      for (const userId of userIds) void socket.leave(rooms.watchers(userId));
     },
   },
 };

@@ -1,0 +1,13 @@
+export type {
+  AddResult,
+  Presence,
+  PresenceStats,
+  RemoveResult,
+  SocketEntry,
+  SyncResult,
+  UserPresence,
+  UserRef,
+} from './presence.js';
+export { MemoryPresence } from './memory-presence.js';
+export { RedisPresence } from './redis-presence.js';
+export type { RedisClient, RedisPresenceOptions } from './redis-presence.js';

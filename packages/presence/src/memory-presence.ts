@@ -1,0 +1,139 @@
+import type {
+  AddResult,
+  Presence,
+  PresenceStats,
+  RemoveResult,
+  SocketEntry,
+  SyncResult,
+  UserPresence,
+  UserRef,
+} from './presence.js';
+
+interface UserState {
+  /** socketId -> nodeId */
+  sockets: Map<string, string>;
+  username: string;
+  status: string;
+}
+
+/**
+ * Presence in this process: the default of a single node (`memory` mode). Same semantics as the
+ * Redis implementation, node liveness included, so one contract suite covers both.
+ */
+export class MemoryPresence implements Presence {
+  private readonly users = new Map<string, UserState>();
+  /** nodeId -> sockets registered by that node */
+  private readonly nodes = new Map<string, Map<string, SocketEntry>>();
+  /** nodeId -> heartbeat expiry (epoch ms) */
+  private readonly heartbeats = new Map<string, number>();
+  private connections = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
+    return this.add(entry, limit);
+  }
+
+  private add(entry: SocketEntry, limit: number): AddResult {
+    const user = this.users.get(entry.userId);
+    if (user?.sockets.has(entry.socketId)) return { accepted: true, first: false, connections: user.sockets.size };
+    if (limit > 0 && user !== undefined && user.sockets.size >= limit) {
+      return { accepted: false, first: false, connections: user.sockets.size };
+    }
+    const state = user ?? { sockets: new Map(), username: entry.username ?? entry.userId, status: 'online' };
+    state.sockets.set(entry.socketId, entry.nodeId);
+    this.users.set(entry.userId, state);
+    let node = this.nodes.get(entry.nodeId);
+    if (node === undefined) this.nodes.set(entry.nodeId, (node = new Map()));
+    node.set(entry.socketId, entry);
+    this.connections++;
+    return { accepted: true, first: user === undefined, connections: state.sockets.size };
+  }
+
+  async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
+    return this.remove(entry).result;
+  }
+
+  private remove(entry: SocketEntry): { result: RemoveResult; username: string } {
+    const user = this.users.get(entry.userId);
+    this.nodes.get(entry.nodeId)?.delete(entry.socketId);
+    if (user === undefined || !user.sockets.delete(entry.socketId)) {
+      return { result: { last: false, connections: user?.sockets.size ?? 0 }, username: '' };
+    }
+    this.connections--;
+    const last = user.sockets.size === 0;
+    if (last) this.users.delete(entry.userId);
+    return { result: { last, connections: user.sockets.size }, username: user.username };
+  }
+
+  async setStatus(userId: string, status: string): Promise<boolean> {
+    const user = this.users.get(userId);
+    if (user === undefined) return false;
+    user.status = status;
+    return true;
+  }
+
+  async get(userId: string): Promise<UserPresence> {
+    return this.read(userId);
+  }
+
+  private read(userId: string): UserPresence {
+    const user = this.users.get(userId);
+    return user === undefined
+      ? { userId, online: false, connections: 0, status: null }
+      : { userId, online: true, connections: user.sockets.size, status: user.status };
+  }
+
+  async getMany(userIds: readonly string[]): Promise<UserPresence[]> {
+    return userIds.map((userId) => this.read(userId));
+  }
+
+  async stats(): Promise<PresenceStats> {
+    const now = this.now();
+    const nodes = [...this.heartbeats.values()].filter((expiry) => expiry > now).length;
+    return { online: this.users.size, connections: this.connections, nodes };
+  }
+
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    const known = this.heartbeats.has(nodeId);
+    this.heartbeats.set(nodeId, this.now() + ttlMs);
+    return !known;
+  }
+
+  async reapDeadNodes(): Promise<UserRef[]> {
+    const now = this.now();
+    const gone: UserRef[] = [];
+    for (const [nodeId, expiry] of this.heartbeats) {
+      if (expiry <= now) gone.push(...(await this.removeNode(nodeId)));
+    }
+    return gone;
+  }
+
+  async removeNode(nodeId: string): Promise<UserRef[]> {
+    const gone: UserRef[] = [];
+    for (const entry of [...(this.nodes.get(nodeId)?.values() ?? [])]) {
+      const { result, username } = this.remove(entry);
+      if (result.last) gone.push({ userId: entry.userId, username });
+    }
+    this.nodes.delete(nodeId);
+    this.heartbeats.delete(nodeId);
+    return gone;
+  }
+
+  async syncNode(nodeId: string, entries: readonly SocketEntry[]): Promise<SyncResult> {
+    const wanted = new Map(entries.map((entry) => [entry.socketId, entry]));
+    const result: SyncResult = { online: [], offline: [] };
+    for (const stored of [...(this.nodes.get(nodeId)?.values() ?? [])]) {
+      if (wanted.has(stored.socketId)) continue;
+      const { result: removed, username } = this.remove(stored);
+      if (removed.last) result.offline.push({ userId: stored.userId, username });
+    }
+    for (const entry of wanted.values()) {
+      const added = this.add(entry, 0);
+      if (added.first) result.online.push({ userId: entry.userId, username: entry.username ?? entry.userId });
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,80 @@
+import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
+
+/** One socket of one user on one pod. */
+export interface SocketEntry {
+  userId: string;
+  socketId: string;
+  nodeId: string;
+  /** Shown to others with the user's presence; kept while the user is online. */
+  username?: string;
+}
+
+/** Result of `addSocket`. */
+export interface AddResult {
+  /** False when the user already holds `limit` sockets (nothing was added). */
+  accepted: boolean;
+  /** True when this is the user's first socket anywhere: the user just came online. */
+  first: boolean;
+  /** The user's sockets across the cluster after the call. */
+  connections: number;
+}
+
+/** Result of `removeSocket`. */
+export interface RemoveResult {
+  /** True when this was the user's last socket anywhere: the user just went offline. */
+  last: boolean;
+  connections: number;
+}
+
+export type { UserPresence };
+
+/** A user who went offline (or online) as a side effect of node-level work. */
+export interface UserRef {
+  userId: string;
+  username: string;
+}
+
+/** Cluster-wide counters, maintained on change (reading them is O(1) in users and sockets). */
+export type PresenceStats = LobbyStats;
+
+/** Result of `syncNode`: the users whose state the sync changed. */
+export interface SyncResult {
+  online: UserRef[];
+  offline: UserRef[];
+}
+
+/**
+ * Per-user presence across the cluster. Every method is atomic per user: concurrent sockets of
+ * one user on several pods get exactly one `first` and one `last`. Implementations: memory (one
+ * node) and Redis (every cluster mode, Redis Cluster included).
+ */
+export interface Presence {
+  /** Registers a socket; refused when the user already holds `limit` sockets (0 = no limit). */
+  addSocket(entry: SocketEntry, limit?: number): Promise<AddResult>;
+  /** Unregisters a socket; idempotent. */
+  removeSocket(entry: SocketEntry): Promise<RemoveResult>;
+  /** Sets an online user's status; false (and nothing stored) when the user is offline. */
+  setStatus(userId: string, status: string): Promise<boolean>;
+  get(userId: string): Promise<UserPresence>;
+  getMany(userIds: readonly string[]): Promise<UserPresence[]>;
+  stats(): Promise<PresenceStats>;
+  /**
+   * Marks `nodeId` alive for `ttlMs`; a node not heard from within its TTL is reaped. Resolves true
+   * when the node was not registered (first beat, or reaped meanwhile): its sockets need a sync.
+   */
+  heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Removes the sockets of every node whose heartbeat expired (one reaper at a time across the
+   * cluster) and returns the users left with no socket.
+   */
+  reapDeadNodes(): Promise<UserRef[]>;
+  /** Removes every socket of `nodeId` (graceful shutdown, or a restart under the same id). */
+  removeNode(nodeId: string): Promise<UserRef[]>;
+  /**
+   * Makes the stored sockets of `nodeId` equal `entries` (after a Redis outage or restart):
+   * missing ones are added, stale ones removed.
+   */
+  syncNode(nodeId: string, entries: readonly SocketEntry[]): Promise<SyncResult>;
+  /** Releases resources held by the implementation (not the Redis client). */
+  close(): Promise<void>;
+}

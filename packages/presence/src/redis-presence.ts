@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type {
+  AddResult,
+  Presence,
+  PresenceStats,
+  RemoveResult,
+  SocketEntry,
+  SyncResult,
+  UserPresence,
+  UserRef,
+} from './presence.js';
+import { ADD_SOCKET, REAP_NODE_SHARD, RELEASE_LOCK, REMOVE_SOCKET, SET_STATUS } from './redis-scripts.js';
+
+/** A standalone or cluster ioredis client. */
+export type RedisClient = Redis | Cluster;
+
+/** Options of `RedisPresence`. */
+export interface RedisPresenceOptions {
+  /** Key prefix. Default `gamesocket`. */
+  prefix?: string;
+  /**
+   * Users are spread over this many hash slots (`{p0}` … `{pN-1}`), so Redis Cluster can spread
+   * presence over its shards while every per-user operation stays atomic. Default 16. Every pod
+   * and emitter must use the same value.
+   */
+  shards?: number;
+  /** Sockets reaped per script call. Default 500. */
+  reapBatch?: number;
+}
+
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
+const SCRIPTS = {
+  gsPresenceAdd: [ADD_SOCKET, 5],
+  gsPresenceRemove: [REMOVE_SOCKET, 5],
+  gsPresenceStatus: [SET_STATUS, 2],
+  gsPresenceReap: [REAP_NODE_SHARD, 3],
+  gsPresenceUnlock: [RELEASE_LOCK, 1],
+} as const;
+
+/** FNV-1a: a stable shard for a user id, identical in every process. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const member = (entry: SocketEntry): string => `${entry.socketId} ${entry.userId}`;
+
+/**
+ * Presence in Redis, for every cluster mode and Redis Cluster. Key layout (prefix `gamesocket`,
+ * `{pK}` = the user's shard):
+ * - `gamesocket:{pK}:u:<userId>` hash socketId -> nodeId
+ * - `gamesocket:{pK}:m:<userId>` hash username, status (while online)
+ * - `gamesocket:{pK}:n:<nodeId>` set of "socketId userId" registered by that node in the shard
+ * - `gamesocket:{pK}:conns`, `gamesocket:{pK}:online` counters of the shard
+ * - `gamesocket:nodes` sorted set nodeId -> heartbeat expiry (epoch ms)
+ * - `gamesocket:reaper` lock of the one reaper at a time
+ */
+export class RedisPresence implements Presence {
+  private readonly prefix: string;
+  private readonly shards: number;
+  private readonly reapBatch: number;
+  private readonly run: Record<keyof typeof SCRIPTS, ScriptRunner>;
+
+  constructor(
+    private readonly redis: RedisClient,
+    options: RedisPresenceOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'gamesocket';
+    this.shards = options.shards ?? 16;
+    this.reapBatch = options.reapBatch ?? 500;
+    const commands = redis as unknown as Record<string, ScriptRunner | undefined>;
+    for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS)) {
+      if (typeof commands[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys });
+    }
+    const bound = (name: keyof typeof SCRIPTS): ScriptRunner => {
+      const fn = commands[name] as ScriptRunner;
+      return (...args) => fn.apply(redis, args);
+    };
+    this.run = {
+      gsPresenceAdd: bound('gsPresenceAdd'),
+      gsPresenceRemove: bound('gsPresenceRemove'),
+      gsPresenceStatus: bound('gsPresenceStatus'),
+      gsPresenceReap: bound('gsPresenceReap'),
+      gsPresenceUnlock: bound('gsPresenceUnlock'),
+    };
+  }
+
+  private shardPrefix(shard: number): string {
+    return `${this.prefix}:{p${shard}}:`;
+  }
+
+  private userPrefix(userId: string): string {
+    return this.shardPrefix(hash(userId) % this.shards);
+  }
+
+  private entryKeys(entry: SocketEntry): string[] {
+    const p = this.userPrefix(entry.userId);
+    return [`${p}u:${entry.userId}`, `${p}m:${entry.userId}`, `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
+  }
+
+  private get nodesKey(): string {
+    return `${this.prefix}:nodes`;
+  }
+
+  async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
+    const [accepted, first, connections] = (await this.run.gsPresenceAdd(
+      ...this.entryKeys(entry),
+      entry.socketId,
+      entry.nodeId,
+      member(entry),
+      entry.username ?? entry.userId,
+      limit,
+    )) as [number, number, number];
+    return { accepted: accepted === 1, first: first === 1, connections };
+  }
+
+  async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
+    const [last, connections] = (await this.run.gsPresenceRemove(
+      ...this.entryKeys(entry),
+      entry.socketId,
+      member(entry),
+    )) as [number, number];
+    return { last: last === 1, connections };
+  }
+
+  async setStatus(userId: string, status: string): Promise<boolean> {
+    const p = this.userPrefix(userId);
+    return (await this.run.gsPresenceStatus(`${p}u:${userId}`, `${p}m:${userId}`, status)) === 1;
+  }
+
+  async get(userId: string): Promise<UserPresence> {
+    const p = this.userPrefix(userId);
+    const [connections, status] = await Promise.all([
+      this.redis.hlen(`${p}u:${userId}`),
+      this.redis.hget(`${p}m:${userId}`, 'status'),
+    ]);
+    return connections > 0
+      ? { userId, online: true, connections, status: status ?? 'online' }
+      : { userId, online: false, connections: 0, status: null };
+  }
+
+  async getMany(userIds: readonly string[]): Promise<UserPresence[]> {
+    return Promise.all(userIds.map((userId) => this.get(userId)));
+  }
+
+  async stats(): Promise<PresenceStats> {
+    const shards = Array.from({ length: this.shards }, (_, shard) => this.shardPrefix(shard));
+    const [conns, online, nodes] = await Promise.all([
+      Promise.all(shards.map((p) => this.redis.get(`${p}conns`))),
+      Promise.all(shards.map((p) => this.redis.get(`${p}online`))),
+      this.redis.zcount(this.nodesKey, `(${Date.now()}`, '+inf'),
+    ]);
+    const sum = (values: (string | null)[]): number => values.reduce((total, value) => total + Number(value ?? 0), 0);
+    return { online: sum(online), connections: sum(conns), nodes };
+  }
+
+  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.zadd(this.nodesKey, Date.now() + ttlMs, nodeId)) === 1;
+  }
+
+  async reapDeadNodes(): Promise<UserRef[]> {
+    const lock = `${this.prefix}:reaper`;
+    const token = randomUUID();
+    // One reaper at a time; the lock expires by itself if its holder dies mid-way.
+    if ((await this.redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') return [];
+    try {
+      const dead = await this.redis.zrangebyscore(this.nodesKey, '-inf', Date.now());
+      const gone: UserRef[] = [];
+      for (const nodeId of dead) gone.push(...(await this.removeNode(nodeId)));
+      return gone;
+    } finally {
+      await this.run.gsPresenceUnlock(lock, token);
+    }
+  }
+
+  async removeNode(nodeId: string): Promise<UserRef[]> {
+    const gone: UserRef[] = [];
+    for (let shard = 0; shard < this.shards; shard++) {
+      const p = this.shardPrefix(shard);
+      let more = true;
+      while (more) {
+        const flat = (await this.run.gsPresenceReap(
+          `${p}n:${nodeId}`,
+          `${p}conns`,
+          `${p}online`,
+          p,
+          this.reapBatch,
+        )) as string[];
+        more = flat[flat.length - 1] === '#more';
+        if (more) flat.pop();
+        for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });
+      }
+    }
+    await this.redis.zrem(this.nodesKey, nodeId);
+    return gone;
+  }
+
+  async syncNode(nodeId: string, entries: readonly SocketEntry[]): Promise<SyncResult> {
+    const wanted = new Map(entries.map((entry) => [entry.socketId, entry]));
+    const stored = (
+      await Promise.all(
+        Array.from({ length: this.shards }, (_, shard) => this.redis.smembers(`${this.shardPrefix(shard)}n:${nodeId}`)),
+      )
+    ).flat();
+    const result: SyncResult = { online: [], offline: [] };
+    for (const value of stored) {
+      const space = value.indexOf(' ');
+      const socketId = value.slice(0, space);
+      const userId = value.slice(space + 1);
+      if (wanted.has(socketId)) continue;
+      const { last } = await this.removeSocket({ userId, socketId, nodeId });
+      if (last) result.offline.push({ userId, username: userId });
+    }
+    for (const entry of wanted.values()) {
+      const { first } = await this.addSocket(entry);
+      if (first) result.online.push({ userId: entry.userId, username: entry.username ?? entry.userId });
+    }
+    return result;
+  }
+
+  async close(): Promise<void> {}
+}

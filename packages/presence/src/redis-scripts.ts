@@ -1,0 +1,101 @@
+// Lua scripts of RedisPresence. Every key a script touches carries the same hash tag (the user's
+// shard), so each script is atomic on Redis Cluster too.
+
+/**
+ * KEYS: userSockets, userMeta, nodeSockets, conns, online
+ * ARGV: socketId, nodeId, member, username, limit
+ * Returns { accepted(0/1), first(0/1), connections }.
+ */
+export const ADD_SOCKET = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return {1, 0, redis.call('HLEN', KEYS[1])}
+end
+local limit = tonumber(ARGV[5])
+local count = redis.call('HLEN', KEYS[1])
+if limit > 0 and count >= limit then
+  return {0, 0, count}
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('INCR', KEYS[4])
+if count == 0 then
+  redis.call('INCR', KEYS[5])
+  redis.call('HSET', KEYS[2], 'username', ARGV[4], 'status', 'online')
+  return {1, 1, 1}
+end
+return {1, 0, count + 1}
+`;
+
+/**
+ * KEYS: userSockets, userMeta, nodeSockets, conns, online
+ * ARGV: socketId, member
+ * Returns { last(0/1), connections }.
+ */
+export const REMOVE_SOCKET = `
+redis.call('SREM', KEYS[3], ARGV[2])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
+  return {0, redis.call('HLEN', KEYS[1])}
+end
+redis.call('DECR', KEYS[4])
+local count = redis.call('HLEN', KEYS[1])
+if count == 0 then
+  redis.call('DECR', KEYS[5])
+  redis.call('DEL', KEYS[2])
+  return {1, 0}
+end
+return {0, count}
+`;
+
+/**
+ * KEYS: userSockets, userMeta
+ * ARGV: status
+ * Returns 1 when the user is online and the status was stored.
+ */
+export const SET_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[2], 'status', ARGV[1])
+return 1
+`;
+
+/**
+ * Removes up to ARGV[2] sockets of a node from one shard.
+ * KEYS: nodeSockets, conns, online
+ * ARGV: shard key prefix (e.g. "gamesocket:{p3}:"), batch size
+ * Returns a flat list: userId, username, ... of users left with no socket, then "#more" when
+ * the node still has sockets in this shard.
+ */
+export const REAP_NODE_SHARD = `
+local members = redis.call('SPOP', KEYS[1], tonumber(ARGV[2]))
+local gone = {}
+for _, member in ipairs(members) do
+  local space = string.find(member, ' ', 1, true)
+  local socketId = string.sub(member, 1, space - 1)
+  local userId = string.sub(member, space + 1)
+  local sockets = ARGV[1] .. 'u:' .. userId
+  if redis.call('HDEL', sockets, socketId) == 1 then
+    redis.call('DECR', KEYS[2])
+    if redis.call('HLEN', sockets) == 0 then
+      redis.call('DECR', KEYS[3])
+      local meta = ARGV[1] .. 'm:' .. userId
+      local username = redis.call('HGET', meta, 'username')
+      redis.call('DEL', meta)
+      table.insert(gone, userId)
+      table.insert(gone, username or userId)
+    end
+  end
+end
+if redis.call('SCARD', KEYS[1]) > 0 then
+  table.insert(gone, '#more')
+end
+return gone
+`;
+
+/** KEYS: lock; ARGV: token. Deletes the lock only when we still hold it. */
+export const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;

@@ -1,0 +1,157 @@
+import type { Presence, SocketEntry } from '../src/index.js';
+import type { TapTest } from '../../../test/helpers/index.js';
+
+/** Builds a fresh, empty presence for one test. */
+export type MakePresence = (t: TapTest) => Promise<Presence>;
+
+const socket = (userId: string, socketId: string, nodeId: string): SocketEntry => ({
+  userId,
+  socketId,
+  nodeId,
+  username: `name-${userId}`,
+});
+
+/** One contract for every Presence implementation. */
+export function presenceContract(t: TapTest, makePresence: MakePresence): void {
+  t.test(
+    'first socket anywhere is online, last socket anywhere is offline; tabs and pods change nothing',
+    async (t) => {
+      const presence = await makePresence(t);
+      const a1 = socket('u1', 's1', 'node-a');
+      const b1 = socket('u1', 's2', 'node-b');
+      t.same(await presence.addSocket(a1), { accepted: true, first: true, connections: 1 });
+      t.same(await presence.addSocket(b1), { accepted: true, first: false, connections: 2 });
+      t.same(await presence.addSocket(b1), { accepted: true, first: false, connections: 2 }, 'adding twice is a no-op');
+      t.same(await presence.get('u1'), { userId: 'u1', online: true, connections: 2, status: 'online' });
+      t.same(await presence.removeSocket(a1), { last: false, connections: 1 });
+      t.same(await presence.removeSocket(a1), { last: false, connections: 1 }, 'removing twice is a no-op');
+      t.same(await presence.removeSocket(b1), { last: true, connections: 0 });
+      t.same(await presence.get('u1'), { userId: 'u1', online: false, connections: 0, status: null });
+      t.same(await presence.removeSocket(b1), { last: false, connections: 0 });
+    },
+  );
+
+  t.test('the per-user limit refuses one more socket, atomically', async (t) => {
+    const presence = await makePresence(t);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => presence.addSocket(socket('u2', `s${i}`, i % 2 ? 'a' : 'b'), 3)),
+    );
+    t.equal(results.filter((r) => r.accepted).length, 3, 'exactly 3 of 8 concurrent adds accepted');
+    t.equal(results.filter((r) => r.first).length, 1, 'exactly one first');
+    t.equal((await presence.get('u2')).connections, 3);
+    t.same(
+      await presence.addSocket(socket('u2', 's0', 'b'), 3),
+      { accepted: true, first: false, connections: 3 },
+      're-adding a held socket is fine at the limit',
+    );
+  });
+
+  t.test('status is stored with presence and cleared when the user goes offline', async (t) => {
+    const presence = await makePresence(t);
+    t.equal(await presence.setStatus('u3', 'away'), false, 'an offline user has no status');
+    t.same(await presence.get('u3'), { userId: 'u3', online: false, connections: 0, status: null });
+    const entry = socket('u3', 's1', 'a');
+    await presence.addSocket(entry);
+    t.equal(await presence.setStatus('u3', 'in_match'), true);
+    t.equal((await presence.get('u3')).status, 'in_match');
+    await presence.removeSocket(entry);
+    await presence.addSocket(entry);
+    t.equal((await presence.get('u3')).status, 'online', 'a new session starts online');
+  });
+
+  t.test('heartbeat tells whether the node was registered', async (t) => {
+    const presence = await makePresence(t);
+    t.equal(await presence.heartbeat('n', 60_000), true, 'first beat');
+    t.equal(await presence.heartbeat('n', 60_000), false, 'known node');
+    await presence.removeNode('n');
+    t.equal(await presence.heartbeat('n', 60_000), true, 'after being removed (reaped)');
+  });
+
+  t.test('getMany and stats (counters)', async (t) => {
+    const presence = await makePresence(t);
+    await presence.heartbeat('a', 60_000);
+    await presence.heartbeat('b', 60_000);
+    await presence.addSocket(socket('x', 's1', 'a'));
+    await presence.addSocket(socket('x', 's2', 'b'));
+    await presence.addSocket(socket('y', 's3', 'b'));
+    const many = await presence.getMany(['x', 'y', 'z']);
+    t.same(
+      many.map((p) => [p.userId, p.online, p.connections]),
+      [
+        ['x', true, 2],
+        ['y', true, 1],
+        ['z', false, 0],
+      ],
+    );
+    t.same(await presence.stats(), { online: 2, connections: 3, nodes: 2 });
+  });
+
+  t.test('a node whose heartbeat expired is reaped; its users with no other socket go offline', async (t) => {
+    const presence = await makePresence(t);
+    await presence.heartbeat('alive', 60_000);
+    await presence.heartbeat('dead', 1);
+    await presence.addSocket(socket('only-dead', 's1', 'dead'));
+    await presence.addSocket(socket('only-dead', 's2', 'dead'));
+    await presence.addSocket(socket('both', 's3', 'dead'));
+    await presence.addSocket(socket('both', 's4', 'alive'));
+    await presence.addSocket(socket('only-alive', 's5', 'alive'));
+    await new Promise((resolve) => setTimeout(resolve, 5)); // let the 1 ms heartbeat expire
+    const gone = await presence.reapDeadNodes();
+    t.same(gone, [{ userId: 'only-dead', username: 'name-only-dead' }], 'exactly the users left with no socket');
+    t.same((await presence.get('both')).connections, 1);
+    t.same(await presence.stats(), { online: 2, connections: 2, nodes: 1 });
+    t.same(await presence.reapDeadNodes(), [], 'a second reap finds nothing');
+  });
+
+  t.test('removeNode (graceful shutdown / restart under the same id) removes every socket of that node', async (t) => {
+    const presence = await makePresence(t);
+    for (let i = 0; i < 60; i++) await presence.addSocket(socket(`user${i % 20}`, `s${i}`, 'n1'));
+    await presence.addSocket(socket('user0', 'other', 'n2'));
+    const gone = await presence.removeNode('n1');
+    t.equal(gone.length, 19, 'every user but user0 (still on n2) went offline');
+    t.notOk(gone.some((u) => u.userId === 'user0'));
+    t.same(await presence.stats(), { online: 1, connections: 1, nodes: 0 });
+  });
+
+  t.test('syncNode converges a node to its real sockets', async (t) => {
+    const presence = await makePresence(t);
+    await presence.addSocket(socket('stale', 's1', 'n'));
+    await presence.addSocket(socket('kept', 's2', 'n'));
+    const result = await presence.syncNode('n', [socket('kept', 's2', 'n'), socket('new', 's3', 'n')]);
+    t.same(
+      result.online.map((u) => u.userId),
+      ['new'],
+    );
+    t.same(
+      result.offline.map((u) => u.userId),
+      ['stale'],
+    );
+    t.same(await presence.stats(), { online: 2, connections: 2, nodes: 0 });
+  });
+
+  t.test('concurrent connect/disconnect churn leaves presence equal to the remaining sockets', async (t) => {
+    const presence = await makePresence(t);
+    const remaining = new Map<string, SocketEntry>();
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const entry = socket(`c${i % 10}`, `s${i}`, i % 2 ? 'a' : 'b');
+      ops.push(
+        presence.addSocket(entry).then(async () => {
+          if (i % 3) await presence.removeSocket(entry);
+          else remaining.set(entry.socketId, entry);
+        }),
+      );
+    }
+    await Promise.all(ops);
+    const byUser = new Map<string, number>();
+    for (const entry of remaining.values()) byUser.set(entry.userId, (byUser.get(entry.userId) ?? 0) + 1);
+    for (let u = 0; u < 10; u++) {
+      const p = await presence.get(`c${u}`);
+      t.equal(p.connections, byUser.get(`c${u}`) ?? 0, `c${u} connections`);
+      t.equal(p.online, byUser.has(`c${u}`), `c${u} online`);
+    }
+    const stats = await presence.stats();
+    t.equal(stats.connections, remaining.size);
+    t.equal(stats.online, byUser.size);
+  });
+}

@@ -1,0 +1,187 @@
+import { LOBBY_ROOM, rooms, type LobbyStats, type UserPresence } from '@gamesocket/protocol';
+import type { Presence, SocketEntry, UserRef } from '@gamesocket/presence';
+import type { Metrics } from '../http/metrics.js';
+import type { Logger } from '../logger.js';
+import { EventError } from '../socket/event-error.js';
+import type { GameServer, GameSocket } from '../socket/types.js';
+
+/** Options of the tracker. */
+export interface PresenceTrackerOptions {
+  nodeId: string;
+  /** Sockets one user may hold across the cluster. */
+  maxConnectionsPerUser: number;
+  /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
+  ttlMs: number;
+}
+
+type HandshakeError = Error & { data?: { code: string; message: string } };
+
+/**
+ * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
+ * per-user cap in the handshake), announces `player:online` / `player:offline` /
+ * `player:status_change` to the lobby and to watchers, heartbeats this pod, reaps dead pods, and
+ * resyncs this pod's sockets after a Redis outage. Presence failures never refuse a connection:
+ * the pod marks itself dirty and converges once Redis answers again.
+ */
+export class PresenceTracker {
+  /** socketId -> entry, for this pod's authenticated sockets */
+  private readonly local = new Map<string, SocketEntry>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private dirty = true;
+  private closing = false;
+
+  constructor(
+    private readonly io: GameServer,
+    private readonly presence: Presence,
+    private readonly options: PresenceTrackerOptions,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Socket.IO middleware (after auth): registers the socket or refuses it with CONNECTION_LIMIT. */
+  readonly middleware = async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
+    const user = socket.data.user;
+    if (user === null) {
+      next();
+      return;
+    }
+    const entry: SocketEntry = {
+      userId: user.userId,
+      socketId: socket.id,
+      nodeId: this.options.nodeId,
+      username: user.username,
+    };
+    try {
+      const result = await this.presence.addSocket(entry, this.options.maxConnectionsPerUser);
+      if (!result.accepted) {
+        this.metrics.handshakes.inc({ result: 'connection_limit' });
+        const err: HandshakeError = new Error('connection limit reached');
+        err.data = {
+          code: 'CONNECTION_LIMIT',
+          message: `at most ${this.options.maxConnectionsPerUser} connections per user`,
+        };
+        next(err);
+        return;
+      }
+      if (result.first) this.announceOnline({ userId: user.userId, username: user.username });
+    } catch (err) {
+      // Presence is down: let the player in, converge later.
+      this.dirty = true;
+      this.log.warn({ err, socketId: socket.id }, 'presence add failed; will resync');
+    }
+    this.local.set(socket.id, entry);
+    const release = (): void => this.release(socket.id);
+    // The transport may close before Socket.IO emits `connection` (then no `disconnect` follows).
+    socket.conn.once('close', release);
+    socket.once('disconnect', release);
+    next();
+  };
+
+  private release(socketId: string): void {
+    const entry = this.local.get(socketId);
+    if (entry === undefined || !this.local.delete(socketId) || this.closing) return;
+    this.presence.removeSocket(entry).then(
+      (result) => {
+        if (result.last) this.announceOffline([{ userId: entry.userId, username: entry.username ?? entry.userId }]);
+      },
+      (err: unknown) => {
+        this.dirty = true;
+        this.log.warn({ err, socketId }, 'presence remove failed; will resync');
+      },
+    );
+  }
+
+  private announceOnline(user: UserRef): void {
+    this.io
+      .to([LOBBY_ROOM, rooms.watchers(user.userId)])
+      .emit('player:online', { userId: user.userId, username: user.username, timestamp: Date.now() });
+  }
+
+  private announceOffline(users: UserRef[]): void {
+    for (const user of users) {
+      this.io
+        .to([LOBBY_ROOM, rooms.watchers(user.userId)])
+        .emit('player:offline', { userId: user.userId, username: user.username, timestamp: Date.now() });
+    }
+  }
+
+  /** Stores a user's status and broadcasts it to the lobby and watchers. */
+  async setStatus(userId: string, status: string): Promise<void> {
+    await this.guard(() => this.presence.setStatus(userId, status));
+    this.io
+      .to([LOBBY_ROOM, rooms.watchers(userId)])
+      .emit('player:status_change', { userId, status, timestamp: Date.now() });
+  }
+
+  /** `{ online, connections, nodes }` from counters. */
+  stats(): Promise<LobbyStats> {
+    return this.guard(() => this.presence.stats());
+  }
+
+  /** Current presence of these users. */
+  getMany(userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.guard(() => this.presence.getMany(userIds));
+  }
+
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      this.log.warn({ err }, 'presence unavailable');
+      throw new EventError('UNAVAILABLE', 'presence is unavailable, try again');
+    }
+  }
+
+  /** Starts heartbeats and the reaper; the first beat removes what a previous life under this NODE_ID left. */
+  async start(): Promise<void> {
+    const { ttlMs } = this.options;
+    await this.beat();
+    this.timers.push(setInterval(() => void this.beat(), Math.max(100, Math.floor(ttlMs / 3))));
+    // Jitter so pods do not all reap at once (only one holds the reaper lock anyway).
+    const reapEvery = Math.max(100, Math.floor(ttlMs / 5));
+    this.timers.push(setInterval(() => void this.reap(), reapEvery + Math.floor(Math.random() * (reapEvery / 4))));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      const unknown = await this.presence.heartbeat(this.options.nodeId, this.options.ttlMs);
+      if (unknown || this.dirty) await this.sync();
+    } catch (err) {
+      this.dirty = true;
+      this.log.debug({ err }, 'presence heartbeat failed');
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const result = await this.presence.syncNode(this.options.nodeId, [...this.local.values()]);
+    this.dirty = false;
+    for (const user of result.online) this.announceOnline(user);
+    this.announceOffline(result.offline);
+    if (result.online.length + result.offline.length > 0) {
+      this.log.info({ online: result.online.length, offline: result.offline.length }, 'presence resynced');
+    }
+  }
+
+  private async reap(): Promise<void> {
+    try {
+      const gone = await this.presence.reapDeadNodes();
+      if (gone.length > 0) this.log.info({ users: gone.length }, 'reaped the sockets of dead pods');
+      this.announceOffline(gone);
+    } catch (err) {
+      this.log.debug({ err }, 'presence reap failed');
+    }
+  }
+
+  /** Graceful shutdown: stop timers, remove this pod's sockets, announce who went offline. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.timers) clearInterval(timer);
+    try {
+      this.announceOffline(await this.presence.removeNode(this.options.nodeId));
+    } catch (err) {
+      this.log.warn({ err }, 'presence cleanup failed at shutdown; other pods will reap this one');
+    }
+    await this.presence.close();
+  }
+}

@@ -11,3 +11,5 @@ export type {
 export { MemoryPresence } from './memory-presence.js';
 export { RedisPresence } from './redis-presence.js';
 export type { RedisClient, RedisPresenceOptions } from './redis-presence.js';
+export { MemoryDenyList, RedisDenyList } from './deny-list.js';
+export type { DenyList, DenyTarget } from './deny-list.js';

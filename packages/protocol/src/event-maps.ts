@@ -23,9 +23,14 @@ export interface ClientToServerEvents {
   'player:watch': WithPayload<'player:watch', P.UserPresence[]>;
   /** Stop watching these users. */
   'player:unwatch': WithPayload<'player:unwatch'>;
+  /** Intent: ask a backend to create a room; the ack carries the intent's stream entry id. */
   'room:create': WithPayload<'room:create', { id: string }>;
+  /** Join `room:<roomId>` with a room ticket from a backend. */
   'room:join': WithPayload<'room:join'>;
   'room:leave': WithPayload<'room:leave'>;
+  /** Join `match:<matchId>` with a ticket naming it. */
+  'match:join': WithPayload<'match:join'>;
+  'match:leave': WithPayload<'match:leave'>;
   'room:update': WithPayload<'room:update', { id: string }>;
   'room:player_ready': WithPayload<'room:player_ready', { id: string }>;
   'room:chat_message': WithPayload<'room:chat_message', { id: string }>;
@@ -39,6 +44,7 @@ export interface ServerToClientEvents {
   'system:error': (payload: P.SystemErrorPayload) => void;
   'system:disconnected': (payload: P.DisconnectedPayload) => void;
   'system:pong': (payload: P.PongPayload) => void;
+  'system:token_expiring': (payload: P.TokenExpiringPayload) => void;
   'lobby:stats': (payload: P.LobbyStats) => void;
   'lobby:room_list': (payload: P.RoomListPayload) => void;
   'lobby:user_joined': (payload: P.LobbyUserPayload) => void;

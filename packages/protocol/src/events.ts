@@ -24,6 +24,8 @@ export const EVENTS = {
     CHAT_MESSAGE: 'room:chat_message',
   },
   MATCH: {
+    JOIN: 'match:join',
+    LEAVE: 'match:leave',
     START: 'match:start',
     STARTED: 'match:started',
     END: 'match:end',
@@ -43,6 +45,7 @@ export const EVENTS = {
     DISCONNECTED: 'system:disconnected',
     PING: 'system:ping',
     PONG: 'system:pong',
+    TOKEN_EXPIRING: 'system:token_expiring',
   },
 } as const;
 

@@ -9,3 +9,5 @@ export type { UserId, RoomName, RoomKind } from './rooms.js';
 export * from './schemas.js';
 export type * from './payloads.js';
 export type { ClientToServerEvents, ServerToClientEvents, ServerEventName, ServerPayload } from './event-maps.js';
+export { INTENTS, isIntentEvent, intentRoom, intentStream } from './intents.js';
+export type { IntentEvent, IntentEntry, IntentSender, IntentDomain } from './intents.js';

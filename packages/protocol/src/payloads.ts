@@ -45,6 +45,12 @@ export interface SystemErrorPayload extends ErrorBody {
   event?: string;
 }
 
+/** `system:token_expiring`: refresh the access token before `exp`, then reconnect. */
+export interface TokenExpiringPayload {
+  /** The token's expiry, epoch seconds. */
+  exp: number;
+}
+
 /** `system:disconnected`: sent before the server closes a socket on purpose. */
 export interface DisconnectedPayload {
   reason: string;

@@ -44,6 +44,13 @@ export const RoomJoinRequestSchema = Type.Object(
   { roomId: RoomIdSchema, ticket: Type.String({ minLength: 1, maxLength: 4096 }) },
   strict,
 );
+/** `match:join`: a ticket naming `match:<matchId>` is required. */
+export const MatchJoinRequestSchema = Type.Object(
+  { matchId: RoomIdSchema, ticket: Type.String({ minLength: 1, maxLength: 4096 }) },
+  strict,
+);
+/** `match:leave`. */
+export const MatchLeaveRequestSchema = Type.Object({ matchId: RoomIdSchema }, strict);
 /** `room:leave`. */
 export const RoomLeaveRequestSchema = Type.Object({ roomId: RoomIdSchema }, strict);
 /** `room:update` intent. */
@@ -96,6 +103,8 @@ export const CLIENT_EVENT_SCHEMAS = {
   'room:update': RoomUpdateRequestSchema,
   'room:player_ready': PlayerReadyRequestSchema,
   'room:chat_message': ChatMessageRequestSchema,
+  'match:join': MatchJoinRequestSchema,
+  'match:leave': MatchLeaveRequestSchema,
   'match:start': MatchStartRequestSchema,
   'match:end': MatchEndRequestSchema,
 } as const satisfies Record<string, TSchema>;

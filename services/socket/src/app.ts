@@ -2,7 +2,16 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
-import { MemoryPresence, RedisPresence, type Presence } from '@gamesocket/presence';
+import {
+  MemoryDenyList,
+  MemoryPresence,
+  RedisDenyList,
+  RedisPresence,
+  type DenyList,
+  type Presence,
+} from '@gamesocket/presence';
+import { createRoomTicketVerifier } from './auth/room-tickets.js';
+import { createIntentWriter } from './intents/intent-stream.js';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
@@ -59,6 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   const presenceStore: Presence = cluster.redis === undefined ? new MemoryPresence() : new RedisPresence(cluster.redis);
+  const denyList: DenyList = cluster.redis === undefined ? new MemoryDenyList() : new RedisDenyList(cluster.redis);
   const { io, presence } = initializeSocket(fastify.server, {
     config,
     verifier,
@@ -66,6 +76,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     adapter: cluster.adapter,
     presence: presenceStore,
+    denyList,
+    tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
+    intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),
   });
   let closing = false;
   registerHealthRoutes(fastify, {
@@ -84,6 +97,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await registerBackendApi(fastify, {
       io,
       presence,
+      denyList,
       token: config.publishApiToken,
       unavailableReason: () => (cluster.isUp() ? undefined : 'redis unavailable'),
     });

@@ -41,6 +41,16 @@ export interface Config {
   allowedOrigins: string[];
   /** This pod's id in presence, logs and metrics. */
   nodeId: string;
+  /** HS256 key of room tickets; defaults to jwtSecret (required with a JWKS; dev auth uses its own). */
+  roomTicketSecret: string | undefined;
+  /** Seconds before `exp` at which `system:token_expiring` is sent; 0 = never. */
+  tokenExpiryWarningSec: number;
+  /** Client events per second a socket may send on average (token bucket refill). */
+  rateLimitPerSec: number;
+  /** Events a socket may send in a burst (bucket size); a socket that keeps flooding is disconnected. */
+  rateLimitBurst: number;
+  /** Approximate cap of each intent stream (`XADD MAXLEN ~`). */
+  intentStreamMaxLen: number;
   /** Sockets one user may hold across the whole cluster; one more is refused with CONNECTION_LIMIT. */
   maxConnectionsPerUser: number;
   /**
@@ -263,6 +273,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ADAPTER', 'memory cannot be combined with REDIS_URL: pods would not see each other');
   }
 
+  const roomTicketSecret = secret(env, 'ROOM_TICKET_SECRET') ?? jwtSecret;
+  if (roomTicketSecret !== undefined && Buffer.byteLength(roomTicketSecret, 'utf8') < 32) {
+    throw new ConfigError('ROOM_TICKET_SECRET', 'must be at least 32 bytes');
+  }
+  if (jwksUrl !== undefined && roomTicketSecret === undefined) {
+    throw new ConfigError('ROOM_TICKET_SECRET', 'is required with JWT_JWKS_URL');
+  }
+
   const publishApiToken = secret(env, 'PUBLISH_API_TOKEN');
   if (publishApiToken !== undefined && publishApiToken.length < 16) {
     throw new ConfigError('PUBLISH_API_TOKEN', 'must be at least 16 characters');
@@ -283,6 +301,11 @@ export function loadConfig(env: Env = process.env): Config {
     authCookie,
     allowedOrigins: origins(env, 'ALLOWED_ORIGINS', production ? undefined : DEFAULT_DEV_ORIGINS),
     nodeId,
+    roomTicketSecret,
+    tokenExpiryWarningSec: integer(env, 'TOKEN_EXPIRY_WARNING_SEC', 60, 0, 86_400),
+    rateLimitPerSec: integer(env, 'RATE_LIMIT_PER_SEC', 20, 1, 100_000),
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 40, 1, 100_000),
+    intentStreamMaxLen: integer(env, 'INTENT_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
     maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { type Teardown, connectClient, mintToken, startService, unsignedToken } from '../../../test/helpers/index.js';
 
 const claims = { sub: 'u1', username: 'alice', role: 'player' };
+const TICKET_SECRET = 'room-ticket-secret-of-32-bytes-or-more!';
 
 t.test('cookie token auth (HS256)', async (t) => {
   const { url } = await startService(t);
@@ -91,7 +92,7 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg, use: 'sig' };
     const jwksUrl = await serveJwks(t, { keys: [jwk] });
-    const { url } = await startService(t, { JWT_SECRET: '', JWT_JWKS_URL: jwksUrl });
+    const { url } = await startService(t, { JWT_SECRET: '', JWT_JWKS_URL: jwksUrl, ROOM_TICKET_SECRET: TICKET_SECRET });
 
     const ok = await connectClient(t, url, { token: await mintToken(claims, { key: privateKey, alg, kid: 'k1' }) });
     t.equal(ok.connected.auth, 'ok', 'a JWKS-signed token is accepted');
@@ -118,7 +119,11 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
 }
 
 t.test('an unreachable JWKS makes tokens invalid, not a crash', async (t) => {
-  const { url } = await startService(t, { JWT_SECRET: '', JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' });
+  const { url } = await startService(t, {
+    JWT_SECRET: '',
+    JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json',
+    ROOM_TICKET_SECRET: TICKET_SECRET,
+  });
   const { privateKey } = await generateKeyPair('ES256');
   const { connected } = await connectClient(t, url, {
     token: await mintToken(claims, { key: privateKey, alg: 'ES256' }),

@@ -15,7 +15,7 @@ export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
 
 /** The outcome of verifying one access token. */
 export type VerifyResult =
-  | { auth: 'ok'; user: User; exp: number | undefined }
+  | { auth: 'ok'; user: User; exp: number | undefined; jti: string | undefined }
   | { auth: Exclude<AuthState, 'ok' | 'anonymous'>; reason: string };
 
 /** Verifies access tokens; the key is imported once, algorithms are pinned. */
@@ -64,7 +64,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       }
       const user = userFromClaims(payload);
       if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
-      return { auth: 'ok', user, exp: payload.exp };
+      return { auth: 'ok', user, exp: payload.exp, jti: typeof payload.jti === 'string' ? payload.jti : undefined };
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   rooms as roomNames,
 } from '@gamesocket/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DenyList } from '@gamesocket/presence';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import { EventError } from '../socket/event-error.js';
 import type { GameServer } from '../socket/types.js';
@@ -44,6 +45,16 @@ export const PresenceQuery = Type.Object(
 /** `GET /v1/presence/:userId` params. */
 export const PresenceParams = Type.Object({ userId: UserIdSchema });
 
+/** `POST /v1/revoke` body: deny a user's tokens (or one `jti`) at the handshake until `until` (epoch ms). */
+export const RevokeBody = Type.Object(
+  {
+    user: UserIdSchema,
+    jti: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    until: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
 /** `POST /v1/disconnect` body. */
 export const DisconnectBody = Type.Object({ user: UserIdSchema }, { additionalProperties: false });
 
@@ -54,6 +65,7 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 export interface BackendApiDeps {
   io: GameServer;
   presence: PresenceTracker;
+  denyList: DenyList;
   token: string;
   /** Undefined when the cluster can deliver; else why not (503). */
   unavailableReason(): string | undefined;
@@ -169,6 +181,18 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
             return fail(reply, 400, 'INVALID_PAYLOAD', `users: 1-${MAX_WATCHED_USERS} comma-separated user ids`);
           }
           return { users: await deps.presence.getMany(users) };
+        },
+      );
+
+      api.post<{ Body: Static<typeof RevokeBody> }>(
+        '/revoke',
+        { schema: { body: RevokeBody } },
+        async (request, reply) => {
+          const { user, jti, until } = request.body;
+          await deps.denyList.deny(jti === undefined ? { userId: user } : { jti }, until);
+          // Revoking every token of a user also closes the sockets it holds now.
+          if (jti === undefined) deps.io.in(roomNames.user(user)).disconnectSockets(true);
+          return reply.code(202).send({ ok: true });
         },
       );
 

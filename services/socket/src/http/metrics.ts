@@ -15,6 +15,8 @@ export interface Metrics {
   disconnects: Counter<'reason'>;
   /** Redis commands that failed (outage), e.g. dropped publishes. */
   redisErrors: Counter;
+  /** Client intents that could not be appended to their stream. */
+  intentFailures: Counter;
 }
 
 /** Live values the metrics read when scraped. */
@@ -73,6 +75,11 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
       name: 'gamesocket_disconnects_total',
       help: 'Disconnects by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    intentFailures: new Counter({
+      name: 'gamesocket_intent_append_failures_total',
+      help: 'Client intents not appended to their stream',
       registers,
     }),
     redisErrors: new Counter({

@@ -14,6 +14,9 @@ import { requireAuth } from '../auth/require-auth.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
+import type { RoomTicketVerifier } from '../auth/room-tickets.js';
+import type { IntentWriter } from '../intents/intent-stream.js';
+import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { EventError, toErrorBody } from './event-error.js';
 import type { GameServer, GameSocket } from './types.js';
 
@@ -24,6 +27,14 @@ export interface HandlerContext {
   log: Logger;
   nodeId: string;
   presence: PresenceTracker;
+  tickets: RoomTicketVerifier;
+  intents: IntentWriter;
+}
+
+/** Per-socket rate limit: a token bucket; a socket refused `5 x burst` times in a row is disconnected. */
+export interface RateLimitOptions {
+  perSec: number;
+  burst: number;
 }
 
 /** How one client event is handled. */
@@ -54,8 +65,9 @@ const validators = new Map<string, TypeCheck<TSchema>>(
  * `INTERNAL` to that client only and is logged. Errors go to the ack when there is one, else
  * out as `system:error`.
  */
-export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metrics }) {
-  const { metrics } = deps;
+export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metrics; rateLimit: RateLimitOptions }) {
+  const { metrics, rateLimit } = deps;
+  const floodLimit = rateLimit.burst * 5;
 
   const reject = (ctx: HandlerContext, event: string, ack: Ack | undefined, error: ErrorBody): void => {
     metrics.eventsRejected.inc({ code: error.code });
@@ -63,10 +75,37 @@ export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metr
     else ctx.socket.emit('system:error', { ...error, event: event.slice(0, 64) });
   };
 
-  const dispatch = async (ctx: HandlerContext, event: unknown, args: unknown[]): Promise<void> => {
+  const dispatch = async (
+    ctx: HandlerContext,
+    limiter: RateLimiter,
+    event: unknown,
+    args: unknown[],
+  ): Promise<void> => {
     const name = typeof event === 'string' ? event : String(event);
     metrics.eventsReceived.inc({ domain: isEventName(name) ? domainOf(name) : 'unknown' });
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+    if (!limiter.take()) {
+      const refused = limiter.refusedInARow;
+      if (refused >= floodLimit) {
+        metrics.eventsRejected.inc({ code: 'RATE_LIMITED' });
+        if (refused === floodLimit) {
+          ctx.log.info(
+            { socketId: ctx.socket.id, userId: ctx.socket.data.user?.userId },
+            'flooding socket disconnected',
+          );
+          ctx.socket.emit('system:error', { code: 'RATE_LIMITED', message: 'too many events: disconnected' });
+          ctx.socket.disconnect(true);
+        }
+        return;
+      }
+      // Every ack is answered; without ack, only the first refusal of a streak is reported.
+      if (ack !== undefined || refused === 1) {
+        reject(ctx, name, ack, { code: 'RATE_LIMITED', message: 'too many events, slow down' });
+      } else {
+        metrics.eventsRejected.inc({ code: 'RATE_LIMITED' });
+      }
+      return;
+    }
 
     const handler = (handlers as Record<string, AnyHandler | undefined>)[name];
     const validator = validators.get(name);
@@ -101,8 +140,9 @@ export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metr
 
   /** Attaches the router to one socket. */
   return (ctx: HandlerContext): void => {
+    const limiter = createRateLimiter(rateLimit.perSec, rateLimit.burst);
     ctx.socket.onAny((event: unknown, ...args: unknown[]) => {
-      dispatch(ctx, event, args).catch((err: unknown) => ctx.log.error({ err }, 'event dispatch failed'));
+      dispatch(ctx, limiter, event, args).catch((err: unknown) => ctx.log.error({ err }, 'event dispatch failed'));
     });
   };
 }

@@ -10,7 +10,10 @@ import { createEventRouter, type HandlerContext } from './event-router.js';
 import { handlers } from './handlers/index.js';
 import { originCheck } from './origin-check.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
-import type { Presence } from '@gamesocket/presence';
+import type { DenyList, Presence } from '@gamesocket/presence';
+import type { RoomTicketVerifier } from '../auth/room-tickets.js';
+import type { IntentWriter } from '../intents/intent-stream.js';
+import { enforceTokenLifetime } from './token-lifetime.js';
 import type { GameServer } from './types.js';
 
 /** What the socket server is built from. */
@@ -22,6 +25,9 @@ export interface SocketServerDeps {
   /** Adapter factory from the cluster layer; undefined = in-memory. */
   adapter: ServerOptions['adapter'] | undefined;
   presence: Presence;
+  denyList: DenyList;
+  tickets: RoomTicketVerifier;
+  intents: IntentWriter;
 }
 
 /** The built Socket.IO side of the service. */
@@ -57,6 +63,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       verifier,
       cookieName: config.authCookie,
       log,
+      denyList: deps.denyList,
       onResult: (auth) => metrics.handshakes.inc({ result: auth }),
     }),
   );
@@ -74,7 +81,10 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   );
   io.use(presence.middleware);
 
-  const attachRouter = createEventRouter(handlers, { metrics });
+  const attachRouter = createEventRouter(handlers, {
+    metrics,
+    rateLimit: { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
+  });
 
   io.on('connection', (socket) => {
     const { user, auth } = socket.data;
@@ -88,7 +98,16 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));
-    const ctx: HandlerContext = { io, socket, log, nodeId: config.nodeId, presence };
+    const ctx: HandlerContext = {
+      io,
+      socket,
+      log,
+      nodeId: config.nodeId,
+      presence,
+      tickets: deps.tickets,
+      intents: deps.intents,
+    };
+    enforceTokenLifetime(socket, config.tokenExpiryWarningSec);
     attachRouter(ctx);
     socket.on('disconnect', (reason) => {
       metrics.connections.dec({ auth });

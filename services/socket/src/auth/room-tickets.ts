@@ -1,0 +1,27 @@
+import { createSecretKey } from 'node:crypto';
+import { jwtVerify } from 'jose';
+import type { RoomName, UserId } from '@gamesocket/protocol';
+
+/**
+ * Verifies room tickets: short-lived HS256 JWTs a backend service issues to let one user join one
+ * room (`sub` = the user, `room` = the full room name such as `room:42`, `exp`).
+ */
+export interface RoomTicketVerifier {
+  /** True when `ticket` is valid, unexpired, for `userId` and for `room`. */
+  verify(ticket: string, userId: UserId, room: RoomName): Promise<boolean>;
+}
+
+/** Builds the verifier; the key is imported once, the algorithm pinned to HS256. */
+export function createRoomTicketVerifier(secret: string | Uint8Array, clockToleranceSec = 5): RoomTicketVerifier {
+  const key = createSecretKey(Buffer.from(secret));
+  return {
+    async verify(ticket, userId, room) {
+      try {
+        const { payload } = await jwtVerify(ticket, key, { algorithms: ['HS256'], clockTolerance: clockToleranceSec });
+        return payload.sub === userId && payload.room === room && typeof payload.exp === 'number';
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { GameSocket } from './types.js';
+
+// setTimeout takes at most 2^31-1 ms (~24.8 days); longer tokens are re-armed on reconnect anyway.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Ends a socket's identity at its token's `exp`: `system:error { AUTH_EXPIRED }`, then the
+ * transport is closed (not the namespace), so the client reconnects with its refreshed cookie.
+ * Optionally warns `warningSec` before with `system:token_expiring`.
+ */
+export function enforceTokenLifetime(socket: GameSocket, warningSec: number, now: () => number = Date.now): void {
+  const exp = socket.data.tokenExp;
+  if (socket.data.user === null || exp === undefined) return;
+  const timers: NodeJS.Timeout[] = [];
+  const expiresInMs = exp * 1000 - now();
+  if (warningSec > 0 && expiresInMs > warningSec * 1000) {
+    timers.push(
+      setTimeout(
+        () => socket.emit('system:token_expiring', { exp }),
+        Math.min(expiresInMs - warningSec * 1000, MAX_TIMER_MS),
+      ),
+    );
+  }
+  if (expiresInMs <= MAX_TIMER_MS) {
+    timers.push(
+      setTimeout(
+        () => {
+          socket.emit('system:error', {
+            code: 'AUTH_EXPIRED',
+            message: 'the access token expired: refresh and reconnect',
+          });
+          // Let the error frame go out before the transport closes.
+          setImmediate(() => socket.conn.close());
+        },
+        Math.max(0, expiresInMs),
+      ),
+    );
+  }
+  socket.once('disconnect', () => timers.forEach(clearTimeout));
+}

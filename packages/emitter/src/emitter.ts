@@ -1,6 +1,6 @@
 import {
   STATUS_PATTERN,
-  isDomainActionName,
+  isPublishableEvent,
   rooms as roomNames,
   type RoomName,
   type ServerEventName,
@@ -9,7 +9,8 @@ import {
   type UserId,
   type UserPresence,
 } from '@gamesocket/protocol';
-import { RedisPresence, type RedisPresenceOptions } from '@gamesocket/presence';
+import { RedisDenyList, RedisPresence, type RedisPresenceOptions } from '@gamesocket/presence';
+import { consumeIntents, type ConsumeOptions, type IntentConsumer, type IntentHandler } from './intent-consumer.js';
 import { Redis, Cluster } from 'ioredis';
 import { classicTransport } from './classic-transport.js';
 import { EmitterError } from './errors.js';
@@ -80,9 +81,9 @@ export class BroadcastOperator {
 
   /** Sends a typed event to the targeted sockets on every pod. */
   emit<E extends ServerEventName>(event: E, payload: ServerPayload<E>): Promise<void> {
-    if (!isDomainActionName(event)) {
+    if (!isPublishableEvent(event)) {
       return Promise.reject(
-        new EmitterError('INVALID_PAYLOAD', `event must be a domain:action name: ${String(event)}`),
+        new EmitterError('INVALID_PAYLOAD', `not a server event of the catalogue: ${String(event)}`),
       );
     }
     return this.send((transport) =>
@@ -124,6 +125,7 @@ export interface PresenceReader {
 export class GameEmitter {
   private readonly transport: ClusterTransport;
   private readonly store: RedisPresence;
+  private readonly denyList: RedisDenyList;
   /** Presence reads (reject with `EmitterError` UNAVAILABLE while Redis is down). */
   readonly presence: PresenceReader;
   private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
@@ -142,6 +144,7 @@ export class GameEmitter {
           ? shardedTransport(redis, prefix)
           : streamsTransport(redis, options.streamName ?? 'socket.io', options.maxLen ?? 10_000);
     this.store = new RedisPresence(redis, options.presence);
+    this.denyList = new RedisDenyList(redis, options.presence?.prefix);
     const read = <T>(run: () => Promise<T>): Promise<T> =>
       run().catch((err: unknown) => {
         throw new EmitterError('UNAVAILABLE', `redis read failed: ${(err as Error).message}`, { cause: err });
@@ -228,6 +231,32 @@ export class GameEmitter {
       });
     }
     return stored;
+  }
+
+  /**
+   * Revokes a user: their tokens are refused at the handshake until `until` (epoch ms; set it to
+   * the longest remaining token lifetime) and their open sockets are closed on every pod.
+   */
+  async revokeUser(userId: UserId, { until }: { until: number }): Promise<void> {
+    await this.denyList.deny({ userId }, until).catch((err: unknown) => {
+      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
+    });
+    await this.disconnectUser(userId);
+  }
+
+  /** Refuses one token (by its `jti`) at the handshake until `until` (epoch ms). */
+  async revokeToken(jti: string, { until }: { until: number }): Promise<void> {
+    await this.denyList.deny({ jti }, until).catch((err: unknown) => {
+      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
+    });
+  }
+
+  /**
+   * Consumes client intents of one domain with a consumer group (ack after `handler` resolves;
+   * pending entries of a crashed consumer are claimed again). See `consumeIntents`.
+   */
+  consumeIntents(options: ConsumeOptions, handler: IntentHandler): Promise<IntentConsumer> {
+    return consumeIntents(this.redis, options, handler);
   }
 
   /** Revokes: closes every socket of `userId` on every pod. */

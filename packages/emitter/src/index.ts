@@ -3,3 +3,7 @@ export type { EmitterMode, EmitterOptions, PresenceReader, UserRooms } from './e
 export { EmitterError } from './errors.js';
 export type { EmitterErrorCode } from './errors.js';
 export type { RedisClient } from './transport.js';
+export { consumeIntents } from './intent-consumer.js';
+export type { ConsumeOptions, IntentConsumer, IntentHandler } from './intent-consumer.js';
+export { createRoomTicket } from './room-tickets.js';
+export type { RoomTicketOptions } from './room-tickets.js';

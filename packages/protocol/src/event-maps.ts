@@ -69,3 +69,45 @@ export type ServerEventName = keyof ServerToClientEvents;
 
 /** The payload type of a server -> client event. */
 export type ServerPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * The server -> client event names at runtime: what backends may publish (HTTP API and emitter).
+ * `system:connected` and `system:pong` are the server's own and left out on purpose.
+ */
+export const SERVER_EVENT_NAMES = [
+  'system:error',
+  'system:disconnected',
+  'system:token_expiring',
+  'lobby:stats',
+  'lobby:room_list',
+  'lobby:user_joined',
+  'lobby:user_left',
+  'room:created',
+  'room:update',
+  'room:delete',
+  'room:player_joined',
+  'room:player_left',
+  'room:player_ready',
+  'room:chat_message',
+  'match:started',
+  'match:ended',
+  'match:state_update',
+  'player:online',
+  'player:offline',
+  'player:status_change',
+] as const satisfies readonly ServerEventName[];
+
+/** A server -> client event a backend may publish. */
+export type PublishableEvent = (typeof SERVER_EVENT_NAMES)[number];
+
+// Compile-time check: every server event is listed above, except the server's own two.
+type Unlisted = Exclude<ServerEventName, PublishableEvent | 'system:connected' | 'system:pong'>;
+const everyServerEventListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyServerEventListed;
+
+const publishable: ReadonlySet<string> = new Set(SERVER_EVENT_NAMES);
+
+/** True when a backend may publish `event`. */
+export function isPublishableEvent(event: unknown): event is PublishableEvent {
+  return typeof event === 'string' && publishable.has(event);
+}

@@ -8,6 +8,13 @@ export { LOBBY_ROOM, ROOM_PREFIXES, ROOM_ID_PATTERN, rooms, isRoomId, parseRoom 
 export type { UserId, RoomName, RoomKind } from './rooms.js';
 export * from './schemas.js';
 export type * from './payloads.js';
-export type { ClientToServerEvents, ServerToClientEvents, ServerEventName, ServerPayload } from './event-maps.js';
+export { SERVER_EVENT_NAMES, isPublishableEvent } from './event-maps.js';
+export type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+  ServerEventName,
+  ServerPayload,
+  PublishableEvent,
+} from './event-maps.js';
 export { INTENTS, isIntentEvent, intentRoom, intentStream } from './intents.js';
 export type { IntentEvent, IntentEntry, IntentSender, IntentDomain } from './intents.js';

@@ -47,7 +47,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const log = options.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   // Widen pino's Logger to fastify's logger type so routes and plugins type as the defaults.
   const loggerInstance: FastifyBaseLogger = log;
-  const fastify: FastifyInstance = Fastify({ loggerInstance, bodyLimit: API_BODY_LIMIT });
+  const fastify: FastifyInstance = Fastify({
+    loggerInstance,
+    bodyLimit: API_BODY_LIMIT,
+    // Schemas mean what they say: no silently dropped properties, no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
   let redisErrors = (): void => undefined;
   const cluster = createClusterLayer(config, log, () => redisErrors());
   const metrics = createMetrics(config.nodeId, { adapterMode: cluster.mode, redisUp: cluster.isUp });

@@ -6,7 +6,7 @@ import {
   ROOM_ID_PATTERN,
   StatusSchema,
   isRoomId,
-  isEventName,
+  isPublishableEvent,
   parseRoom,
   rooms as roomNames,
 } from '@gamesocket/protocol';
@@ -105,13 +105,13 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
         },
       );
       api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        const header = request.headers.authorization;
-        if (header === undefined || !header.startsWith('Bearer ')) {
+        const bearer = /^bearer +(\S+)$/i.exec(request.headers.authorization ?? '');
+        if (bearer === null) {
           reply.header('www-authenticate', 'Bearer');
           return fail(reply, 401, 'AUTH_REQUIRED', 'missing bearer token');
         }
         // Compare digests so the comparison time says nothing about the token.
-        if (!timingSafeEqual(digest(header.slice('Bearer '.length)), expected)) {
+        if (!timingSafeEqual(digest(bearer[1] ?? ''), expected)) {
           return fail(reply, 403, 'FORBIDDEN', 'wrong bearer token');
         }
         return undefined;
@@ -127,7 +127,8 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
         { schema: { body: PublishBody } },
         async (request, reply) => {
           const { to, event, data, except } = request.body;
-          if (!isEventName(event)) return fail(reply, 400, 'INVALID_PAYLOAD', `unknown event: ${event}`);
+          if (!isPublishableEvent(event))
+            return fail(reply, 400, 'INVALID_PAYLOAD', `not a publishable event: ${event}`);
           const targets = toArray(to);
           const excluded = except === undefined ? [] : toArray(except);
           const invalid = badRooms([...targets, ...excluded], true);

@@ -1,0 +1,30 @@
+import { createSecretKey } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { RoomName, UserId } from '@gamesocket/protocol';
+
+/** Options of `createRoomTicket`. */
+export interface RoomTicketOptions {
+  /** The user the ticket admits (`sub`). */
+  userId: UserId;
+  /** The full room name (`room:42`, `match:7`). */
+  room: RoomName;
+  /** The socket service's `ROOM_TICKET_SECRET` (>= 32 bytes). */
+  secret: string | Uint8Array;
+  /** Lifetime in seconds. Default 60: a ticket is used right away. */
+  ttlSec?: number;
+}
+
+/**
+ * Issues a room ticket: an HS256 JWT `{ sub, room, exp }` that lets one user join one room with
+ * `room:join` / `match:join`. Hand it to the client (e.g. in an HTTP response or a `user:<id>` event).
+ */
+export async function createRoomTicket(options: RoomTicketOptions): Promise<string> {
+  const secret = Buffer.from(options.secret);
+  if (secret.length < 32) throw new TypeError('the room ticket secret must be at least 32 bytes');
+  return new SignJWT({ room: options.room })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(options.userId)
+    .setIssuedAt()
+    .setExpirationTime(`${options.ttlSec ?? 60}s`)
+    .sign(createSecretKey(secret));
+}

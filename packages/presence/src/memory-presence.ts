@@ -51,7 +51,8 @@ export class MemoryPresence implements Presence {
   }
 
   async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
-    return this.remove(entry).result;
+    const { result, username } = this.remove(entry);
+    return result.last ? { ...result, username } : result;
   }
 
   private remove(entry: SocketEntry): { result: RemoveResult; username: string } {

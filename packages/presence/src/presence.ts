@@ -24,6 +24,8 @@ export interface RemoveResult {
   /** True when this was the user's last socket anywhere: the user just went offline. */
   last: boolean;
   connections: number;
+  /** The user's name as stored while online (set when `last`). */
+  username?: string;
 }
 
 export type { UserPresence };

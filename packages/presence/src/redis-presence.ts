@@ -121,12 +121,12 @@ export class RedisPresence implements Presence {
   }
 
   async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
-    const [last, connections] = (await this.run.gsPresenceRemove(
+    const [last, connections, username] = (await this.run.gsPresenceRemove(
       ...this.entryKeys(entry),
       entry.socketId,
       member(entry),
-    )) as [number, number];
-    return { last: last === 1, connections };
+    )) as [number, number, string?];
+    return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
   }
 
   async setStatus(userId: string, status: string): Promise<boolean> {
@@ -214,8 +214,8 @@ export class RedisPresence implements Presence {
       const socketId = value.slice(0, space);
       const userId = value.slice(space + 1);
       if (wanted.has(socketId)) continue;
-      const { last } = await this.removeSocket({ userId, socketId, nodeId });
-      if (last) result.offline.push({ userId, username: userId });
+      const removed = await this.removeSocket({ userId, socketId, nodeId });
+      if (removed.last) result.offline.push({ userId, username: removed.username ?? userId });
     }
     for (const entry of wanted.values()) {
       const { first } = await this.addSocket(entry);

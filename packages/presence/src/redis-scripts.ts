@@ -29,7 +29,7 @@ return {1, 0, count + 1}
 /**
  * KEYS: userSockets, userMeta, nodeSockets, conns, online
  * ARGV: socketId, member
- * Returns { last(0/1), connections }.
+ * Returns { last(0/1), connections, username (when last) }.
  */
 export const REMOVE_SOCKET = `
 redis.call('SREM', KEYS[3], ARGV[2])
@@ -40,8 +40,9 @@ redis.call('DECR', KEYS[4])
 local count = redis.call('HLEN', KEYS[1])
 if count == 0 then
   redis.call('DECR', KEYS[5])
+  local username = redis.call('HGET', KEYS[2], 'username')
   redis.call('DEL', KEYS[2])
-  return {1, 0}
+  return {1, 0, username or ''}
 end
 return {0, count}
 `;

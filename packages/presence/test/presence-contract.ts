@@ -25,7 +25,7 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       t.same(await presence.get('u1'), { userId: 'u1', online: true, connections: 2, status: 'online' });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 }, 'removing twice is a no-op');
-      t.same(await presence.removeSocket(b1), { last: true, connections: 0 });
+      t.same(await presence.removeSocket(b1), { last: true, connections: 0, username: 'name-u1' });
       t.same(await presence.get('u1'), { userId: 'u1', online: false, connections: 0, status: null });
       t.same(await presence.removeSocket(b1), { last: false, connections: 0 });
     },

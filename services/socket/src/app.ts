@@ -81,6 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     adapter: cluster.adapter,
     presence: presenceStore,
+    presenceStoreUp: cluster.isUp,
     denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
     intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),

@@ -55,8 +55,8 @@ export interface Config {
   maxConnectionsPerUser: number;
   /**
    * A pod not heard from for this long is dead: live pods reap its sockets. Pods heartbeat every
-   * third of it and look for dead pods every fifth, so a killed pod's users go offline within
-   * 1.2 x this (12 s by default).
+   * third of it and look for dead pods every fifth (plus jitter), so a killed pod's users go offline
+   * within 1.25 x this (12.5 s by default).
    */
   presenceTtlMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */

@@ -12,6 +12,8 @@ export interface PresenceTrackerOptions {
   maxConnectionsPerUser: number;
   /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
   ttlMs: number;
+  /** False while the presence store is known to be unreachable: handshakes skip it instead of waiting. */
+  storeUp(): boolean;
 }
 
 type HandshakeError = Error & { data?: { code: string; message: string } };
@@ -26,6 +28,8 @@ type HandshakeError = Error & { data?: { code: string; message: string } };
 export class PresenceTracker {
   /** socketId -> entry, for this pod's authenticated sockets */
   private readonly local = new Map<string, SocketEntry>();
+  /** Sockets that closed while presence was unreachable: their users may be offline after the resync. */
+  private readonly missedRemovals = new Map<string, SocketEntry>();
   private readonly timers: NodeJS.Timeout[] = [];
   private dirty = true;
   private closing = false;
@@ -52,6 +56,7 @@ export class PresenceTracker {
       username: user.username,
     };
     try {
+      if (!this.options.storeUp()) throw new Error('presence store is down');
       const result = await this.presence.addSocket(entry, this.options.maxConnectionsPerUser);
       if (!result.accepted) {
         this.metrics.handshakes.inc({ result: 'connection_limit' });
@@ -80,15 +85,21 @@ export class PresenceTracker {
   private release(socketId: string): void {
     const entry = this.local.get(socketId);
     if (entry === undefined || !this.local.delete(socketId) || this.closing) return;
-    this.presence.removeSocket(entry).then(
-      (result) => {
-        if (result.last) this.announceOffline([{ userId: entry.userId, username: entry.username ?? entry.userId }]);
-      },
-      (err: unknown) => {
-        this.dirty = true;
-        this.log.warn({ err, socketId }, 'presence remove failed; will resync');
-      },
-    );
+    const missed = (err?: unknown): void => {
+      this.dirty = true;
+      this.missedRemovals.set(socketId, entry);
+      if (err !== undefined) this.log.warn({ err, socketId }, 'presence remove failed; will resync');
+    };
+    if (!this.options.storeUp()) {
+      missed();
+      return;
+    }
+    this.presence.removeSocket(entry).then((result) => {
+      // connections 0 without `last`: the store had lost this socket (Redis came back empty), and the user none left.
+      if (result.last || result.connections === 0) {
+        this.announceOffline([{ userId: entry.userId, username: result.username ?? entry.username ?? entry.userId }]);
+      }
+    }, missed);
   }
 
   private announceOnline(user: UserRef): void {
@@ -158,6 +169,19 @@ export class PresenceTracker {
     this.dirty = false;
     for (const user of result.online) this.announceOnline(user);
     this.announceOffline(result.offline);
+    // A socket that closed during the outage may have been its user's last one (even if Redis lost it).
+    const missed = [...this.missedRemovals.values()];
+    this.missedRemovals.clear();
+    const announced = new Set(result.offline.map((user) => user.userId));
+    const candidates = [...new Map(missed.map((entry) => [entry.userId, entry])).values()].filter(
+      (entry) => !announced.has(entry.userId),
+    );
+    const now = await this.presence.getMany(candidates.map((entry) => entry.userId));
+    this.announceOffline(
+      candidates
+        .filter((_, i) => now[i]?.online === false)
+        .map((entry) => ({ userId: entry.userId, username: entry.username ?? entry.userId })),
+    );
     if (result.online.length + result.offline.length > 0) {
       this.log.info({ online: result.online.length, offline: result.offline.length }, 'presence resynced');
     }

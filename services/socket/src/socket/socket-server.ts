@@ -25,6 +25,8 @@ export interface SocketServerDeps {
   /** Adapter factory from the cluster layer; undefined = in-memory. */
   adapter: ServerOptions['adapter'] | undefined;
   presence: Presence;
+  /** False while the presence store (Redis) is unreachable. */
+  presenceStoreUp(): boolean;
   denyList: DenyList;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
@@ -75,6 +77,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       nodeId: config.nodeId,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       ttlMs: config.presenceTtlMs,
+      storeUp: deps.presenceStoreUp,
     },
     log,
     metrics,

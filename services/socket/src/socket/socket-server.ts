@@ -110,7 +110,10 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       tickets: deps.tickets,
       intents: deps.intents,
     };
-    enforceTokenLifetime(socket, config.tokenExpiryWarningSec);
+    enforceTokenLifetime(socket, {
+      warningSec: config.tokenExpiryWarningSec,
+      clockToleranceSec: config.jwtClockToleranceSec,
+    });
     attachRouter(ctx);
     socket.on('disconnect', (reason) => {
       metrics.connections.dec({ auth });

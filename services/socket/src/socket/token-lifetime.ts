@@ -4,15 +4,22 @@ import type { GameSocket } from './types.js';
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Ends a socket's identity at its token's `exp`: `system:error { AUTH_EXPIRED }`, then the
- * transport is closed (not the namespace), so the client reconnects with its refreshed cookie.
- * Optionally warns `warningSec` before with `system:token_expiring`.
+ * Ends a socket's identity when its token stops verifying (`exp` + the clock tolerance the
+ * handshake accepts, so a reconnect with the same token is refused rather than looping):
+ * `system:error { AUTH_EXPIRED }`, then the transport is closed (not the namespace), so the client
+ * reconnects with its refreshed cookie. Optionally warns `warningSec` before `exp` with
+ * `system:token_expiring`.
  */
-export function enforceTokenLifetime(socket: GameSocket, warningSec: number, now: () => number = Date.now): void {
+export function enforceTokenLifetime(
+  socket: GameSocket,
+  options: { warningSec: number; clockToleranceSec: number },
+  now: () => number = Date.now,
+): void {
   const exp = socket.data.tokenExp;
   if (socket.data.user === null || exp === undefined) return;
+  const { warningSec, clockToleranceSec } = options;
   const timers: NodeJS.Timeout[] = [];
-  const expiresInMs = exp * 1000 - now();
+  const expiresInMs = (exp + clockToleranceSec) * 1000 - now();
   if (warningSec > 0 && expiresInMs > warningSec * 1000) {
     timers.push(
       setTimeout(

@@ -118,7 +118,10 @@ t.test('explicit values are read', async (t) => {
 
 t.test('dev auth is off with any JWT config and in production', async (t) => {
   t.equal(loadConfig({ JWT_SECRET: SECRET_40 }).devAuth, false, 'JWT_SECRET');
-  const jwks = loadConfig({ JWT_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json' });
+  const jwks = loadConfig({
+    JWT_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+    ROOM_TICKET_SECRET: SECRET_40,
+  });
   t.equal(jwks.devAuth, false, 'JWT_JWKS_URL');
   t.equal(jwks.jwksUrl?.href, 'https://auth.example.com/.well-known/jwks.json');
 
@@ -134,6 +137,7 @@ t.test('dev auth is off with any JWT config and in production', async (t) => {
   const productionJwks = loadConfig({
     NODE_ENV: 'production',
     JWT_JWKS_URL: 'http://auth:8080/jwks.json',
+    ROOM_TICKET_SECRET: SECRET_40,
     ALLOWED_ORIGINS: 'https://game.example.com',
   });
   t.equal(productionJwks.devAuth, false, 'devAuth');
@@ -166,6 +170,19 @@ const invalidCases: [string, Env, string][] = [
     'JWT_SECRET',
   ],
   ['JWT_JWKS_URL not a URL', { JWT_JWKS_URL: 'not a url' }, 'JWT_JWKS_URL'],
+  [
+    'JWT_JWKS_URL without ROOM_TICKET_SECRET',
+    { JWT_JWKS_URL: 'https://auth.example.com/jwks.json' },
+    'ROOM_TICKET_SECRET',
+  ],
+  [
+    'ROOM_TICKET_SECRET shorter than 32 bytes',
+    { JWT_SECRET: SECRET_40, ROOM_TICKET_SECRET: 'short' },
+    'ROOM_TICKET_SECRET',
+  ],
+  ['RATE_LIMIT_BURST=0', { RATE_LIMIT_BURST: '0' }, 'RATE_LIMIT_BURST'],
+  ['MAX_CONNECTIONS_PER_USER=0', { MAX_CONNECTIONS_PER_USER: '0' }, 'MAX_CONNECTIONS_PER_USER'],
+  ['PRESENCE_TTL_MS=5', { PRESENCE_TTL_MS: '5' }, 'PRESENCE_TTL_MS'],
   ['JWT_JWKS_URL ftp://', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks.json' }, 'JWT_JWKS_URL'],
   [
     'NODE_ENV=production without JWT config',

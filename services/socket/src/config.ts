@@ -136,6 +136,25 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   { name: 'NODE_ID', doc: "this pod's id in presence, logs and metrics", default: 'hostname-pid' },
   {
+    name: 'ROOM_TICKET_SECRET',
+    doc: 'HS256 key of room tickets issued by backend services (at least 32 bytes); required with JWT_JWKS_URL',
+    default: 'JWT_SECRET',
+  },
+  {
+    name: 'TOKEN_EXPIRY_WARNING_SEC',
+    doc: 'seconds before the access token expires at which `system:token_expiring` is sent; 0 = never',
+    default: '60',
+  },
+  { name: 'RATE_LIMIT_PER_SEC', doc: 'client events per second per socket (token bucket refill)', default: '20' },
+  { name: 'RATE_LIMIT_BURST', doc: 'client events a socket may send in a burst', default: '40' },
+  { name: 'INTENT_STREAM_MAX_LEN', doc: 'approximate length cap of each intent stream', default: '10000' },
+  { name: 'MAX_CONNECTIONS_PER_USER', doc: 'sockets one user may hold across the whole cluster', default: '10' },
+  {
+    name: 'PRESENCE_TTL_MS',
+    doc: 'a pod not heard from for this long is reaped (its users go offline within 1.25 x this)',
+    default: '10000',
+  },
+  {
     name: 'MAX_PAYLOAD_BYTES',
     doc: 'largest Socket.IO message accepted (bigger frames close that connection)',
     default: '16384',

@@ -103,7 +103,12 @@ async function outage(t: TapTest, mode: EmitterMode): Promise<void> {
     t.equal(pong.pong, true, 'the pod still answers');
   }
   const status = await alice.socket.timeout(5000).emitWithAck('player:status_change', { status: 'away' });
-  t.same(status, { ok: true }, 'a broadcast during the outage is accepted (and dropped cross-pod), not a crash');
+  t.match(
+    status,
+    { ok: false, error: { code: 'UNAVAILABLE' } },
+    'a status change (stored in Redis) answers UNAVAILABLE',
+  );
+  t.same(await alice.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true }, 'pod-local events still work');
   const late = await connectClient(t, podB.url, { token: await mintToken({ sub: 'carol' }) });
   t.equal(late.connected.auth, 'ok', 'a new client connects during the outage');
   t.ok(podA.alive() && podB.alive(), 'no pod exited');

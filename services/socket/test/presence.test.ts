@@ -59,6 +59,11 @@ t.test('presence across two pods (redis mode)', async (t) => {
     await eventually(() => seen.includes('online:alice'));
     const tab2 = await connectClient(t, podB.url, { token: await token('alice') });
     t.same(await stats(tab2), { online: 1, connections: 2, nodes: 2 }, 'one user, two sockets, two pods');
+    t.same(
+      await emitter.presence.count(),
+      { online: 1, connections: 2, nodes: 2 },
+      'the emitter reads the same counters',
+    );
     tab1.socket.disconnect();
     await eventually(async () => (await stats(observer)).connections === 1, 5000, 'tab 1 removed');
     tab2.socket.disconnect();

@@ -168,12 +168,13 @@ t.test('presence across two pods (redis mode)', async (t) => {
   });
 
   t.test('100 concurrent connect/disconnect cycles leave presence exactly consistent', async (t) => {
-    const users = Array.from({ length: 10 }, (_, i) => `churn${i}`);
+    // 49 users: at most 3 sockets each (this test's per-user cap), a user's sockets on both pods.
+    const users = Array.from({ length: 49 }, (_, i) => `churn${i}`);
     const tokens = await Promise.all(users.map(token));
     const kept: ConnectedClient[] = [];
     await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const client = await connectClient(t, (i % 2 ? podA : podB).url, { token: tokens[i % 10] });
+        const client = await connectClient(t, (i % 2 ? podA : podB).url, { token: tokens[i % 49] });
         if (i % 7 === 0 && kept.filter((c) => c.connected.user?.userId === client.connected.user?.userId).length < 2) {
           kept.push(client);
         } else {

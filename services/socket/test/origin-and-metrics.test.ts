@@ -262,3 +262,15 @@ t.test('probes', async (t) => {
     t.same(await res.json(), body, `${path} body`);
   }
 });
+
+t.test('same-origin pages are allowed only in dev mode (the demo page on any PORT)', async (t) => {
+  const dev = await startService(t, { JWT_SECRET: '' });
+  const sameOrigin = `http://127.0.0.1:${dev.port}`;
+  const { connected } = await connectClient(t, dev.url, { origin: sameOrigin });
+  t.equal(connected.auth, 'anonymous', 'dev mode: the page served by this process connects');
+
+  const prod = await startService(t);
+  const refused = createClient(t, prod.url, { origin: `http://127.0.0.1:${prod.port}` });
+  const err = await waitFor<Error>(refused, 'connect_error');
+  t.ok(err instanceof Error, 'with JWT config, only ALLOWED_ORIGINS count');
+});

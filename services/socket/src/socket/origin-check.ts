@@ -1,15 +1,24 @@
 import type { IncomingMessage } from 'node:http';
 
+/** Options of `originCheck`. */
+export interface OriginCheckOptions {
+  /** Also allow pages served by this service itself (Origin = http://<Host>): dev mode's demo page. */
+  allowSameOrigin?: boolean;
+  onRefused?: (origin: string) => void;
+}
+
 /**
  * Engine.IO `allowRequest`: refuses a foreign Origin before any handshake, for websocket and
  * polling alike (CORS does not protect websockets). A request without Origin is not from a
  * cross-site page (browsers always send it cross-origin), so it passes.
  */
-export function originCheck(allowedOrigins: readonly string[], onRefused?: (origin: string) => void) {
+export function originCheck(allowedOrigins: readonly string[], options: OriginCheckOptions = {}) {
   const allowed = new Set(allowedOrigins);
+  const { allowSameOrigin = false, onRefused } = options;
   return (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void => {
     const origin = req.headers.origin;
-    if (origin === undefined || allowed.has(origin)) {
+    const sameOrigin = allowSameOrigin && origin === `http://${req.headers.host ?? ''}`;
+    if (origin === undefined || allowed.has(origin) || sameOrigin) {
       callback(null, true);
       return;
     }

@@ -51,9 +51,13 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxPayloadBytes,
     cors: { origin: config.allowedOrigins, credentials: true },
-    allowRequest: originCheck(config.allowedOrigins, (origin) => {
-      metrics.handshakes.inc({ result: 'origin_refused' });
-      log.info({ origin }, 'handshake refused: origin not allowed');
+    allowRequest: originCheck(config.allowedOrigins, {
+      // The dev demo page is served by this process, on whatever PORT it got.
+      allowSameOrigin: config.devAuth,
+      onRefused: (origin) => {
+        metrics.handshakes.inc({ result: 'origin_refused' });
+        log.info({ origin }, 'handshake refused: origin not allowed');
+      },
     }),
     serveClient: config.devAuth,
     cookie: false,

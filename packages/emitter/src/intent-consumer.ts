@@ -1,6 +1,7 @@
 import {
   intentStream,
   type IntentDomain,
+  type AnyIntentEntry,
   type IntentEntry,
   type IntentEvent,
   type ClientPayload,
@@ -21,6 +22,8 @@ export interface ConsumeOptions {
   blockMs?: number;
   /** Entries per read. Default 50. */
   count?: number;
+  /** Where a new group starts: `0` (default) = every entry still in the capped stream, `$` = only new ones. */
+  startId?: '0' | '$';
   /** Called when a handler throws (the entry is left pending and retried) or Redis fails. */
   onError?: (err: unknown, entry?: IntentEntry) => void;
 }
@@ -32,11 +35,11 @@ export interface IntentConsumer {
 }
 
 /** The handler of one intent; resolve to acknowledge it, throw to have it delivered again. */
-export type IntentHandler = (entry: IntentEntry) => Promise<void> | void;
+export type IntentHandler = (entry: AnyIntentEntry) => Promise<void> | void;
 
 type StreamEntry = [id: string, fields: string[]];
 
-function toEntry(id: string, fields: string[]): IntentEntry {
+function toEntry(id: string, fields: string[]): AnyIntentEntry {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] ?? '', fields[i + 1] ?? '');
   const event = map.get('event') as IntentEvent;
@@ -51,7 +54,7 @@ function toEntry(id: string, fields: string[]): IntentEntry {
       nodeId: map.get('nodeId') ?? '',
     },
     timestamp: Number(map.get('timestamp') ?? 0),
-  };
+  } as AnyIntentEntry;
 }
 
 /**
@@ -74,7 +77,7 @@ export async function consumeIntents(
   const reader = redis.duplicate();
   reader.on('error', () => undefined); // surfaced through onError from the loop
   try {
-    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    await redis.xgroup('CREATE', stream, group, options.startId ?? '0', 'MKSTREAM');
   } catch (err) {
     if (!String((err as Error).message).includes('BUSYGROUP')) {
       reader.disconnect();
@@ -86,7 +89,7 @@ export async function consumeIntents(
   const handle = async (entries: StreamEntry[]): Promise<void> => {
     for (const [id, fields] of entries) {
       if (!running) return;
-      let entry: IntentEntry | undefined;
+      let entry: AnyIntentEntry | undefined;
       try {
         entry = toEntry(id, fields);
         await handler(entry);

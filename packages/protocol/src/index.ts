@@ -17,4 +17,4 @@ export type {
   PublishableEvent,
 } from './event-maps.js';
 export { INTENTS, isIntentEvent, intentRoom, intentStream } from './intents.js';
-export type { IntentEvent, IntentEntry, IntentSender, IntentDomain } from './intents.js';
+export type { AnyIntentEntry, IntentEvent, IntentEntry, IntentSender, IntentDomain } from './intents.js';

@@ -51,6 +51,9 @@ export interface IntentEntry<E extends IntentEvent = IntentEvent> {
   timestamp: number;
 }
 
+/** Any intent entry, discriminated by `event` (switch on it to narrow `payload`). */
+export type AnyIntentEntry = { [E in IntentEvent]: IntentEntry<E> }[IntentEvent];
+
 /** The domain of an intent, which names its stream: `<prefix>:intents:<domain>`. */
 export type IntentDomain = 'room' | 'match';
 

@@ -62,6 +62,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         const reason = err instanceof errors.JOSEError ? err.code : 'ERR_VERIFY';
         return { auth: 'invalid', reason };
       }
+      // A room ticket is signed with the same key by default: it must never pass as an access token.
+      if (payload.room !== undefined) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
       const user = userFromClaims(payload);
       if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
       return { auth: 'ok', user, exp: payload.exp, jti: typeof payload.jti === 'string' ? payload.jti : undefined };

@@ -53,14 +53,27 @@ export function createRedisClient(urls: readonly string[], options: RedisClientO
   return new Cluster(parsed.map(hostPort), clusterOptions);
 }
 
-// Commands whose promises the adapters drop (classic publish, streams SET/PUBLISH...): a rejection
-// there would be unhandled and kill the process (upstream socket.io-redis-emitter#139).
-const FIRE_AND_FORGET_COMMANDS = ['publish', 'spublish', 'xadd', 'set'] as const;
+// Commands whose promises the adapters drop (classic publish, streams SET/PUBLISH, sharded
+// SSUBSCRIBE per room...): a rejection there would be unhandled and kill the process (upstream
+// socket.io-redis-emitter#139).
+const FIRE_AND_FORGET_COMMANDS = [
+  'publish',
+  'spublish',
+  'xadd',
+  'set',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+] as const;
 
 /**
  * Makes `client` safe to hand to an adapter: logs connection errors (ioredis emits `error` events
  * that would otherwise be thrown) and attaches a handler to every publish-like promise, so a Redis
- * outage is logged, never an unhandled rejection. The caller still sees the rejection.
+ * outage is logged, never an unhandled rejection. The caller still sees the rejection. Clients
+ * the adapters `duplicate()` from it (the streams adapter's readers) are guarded too.
  */
 export function guardClient<C extends RedisClient>(client: C, log: Logger, onCommandError: () => void): C {
   let lastLogged = 0;
@@ -85,6 +98,12 @@ export function guardClient<C extends RedisClient>(client: C, log: Logger, onCom
         });
       }
       return result;
+    };
+  }
+  const duplicate = target.duplicate;
+  if (typeof duplicate === 'function') {
+    target.duplicate = function guardedDuplicate(this: unknown, ...args: unknown[]) {
+      return guardClient(duplicate.apply(this, args) as RedisClient, log, onCommandError);
     };
   }
   return client;

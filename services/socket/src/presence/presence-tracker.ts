@@ -18,6 +18,9 @@ export interface PresenceTrackerOptions {
 
 type HandshakeError = Error & { data?: { code: string; message: string } };
 
+const RESUBSCRIBE_SETTLE_MS = 2500;
+const BOOT_WAIT_MS = 5000;
+
 /**
  * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
  * per-user cap in the handshake), announces `player:online` / `player:offline` /
@@ -33,6 +36,9 @@ export class PresenceTracker {
   private readonly timers: NodeJS.Timeout[] = [];
   private dirty = true;
   private closing = false;
+  private sawOutage = false;
+  /** When the store came back after an outage (heartbeat view); cleared once settled. */
+  private backSince: number | undefined;
 
   constructor(
     private readonly io: GameServer,
@@ -146,6 +152,9 @@ export class PresenceTracker {
   /** Starts heartbeats and the reaper; the first beat removes what a previous life under this NODE_ID left. */
   async start(): Promise<void> {
     const { ttlMs } = this.options;
+    // Give the Redis connections a moment at boot, so the first beat clears a previous life at once.
+    const deadline = Date.now() + BOOT_WAIT_MS;
+    while (!this.options.storeUp() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await this.beat();
     this.timers.push(setInterval(() => void this.beat(), Math.max(100, Math.floor(ttlMs / 3))));
     // Jitter so pods do not all reap at once (only one holds the reaper lock anyway).
@@ -155,6 +164,20 @@ export class PresenceTracker {
   }
 
   private async beat(): Promise<void> {
+    // After an outage, wait until every pod has had time to resubscribe (ioredis retries at most
+    // every 2 s), or the online/offline announcements of the resync would be lost on their way.
+    if (!this.options.storeUp()) {
+      this.backSince = undefined;
+      this.sawOutage = true;
+      this.dirty = true;
+      return;
+    }
+    if (this.sawOutage) {
+      this.sawOutage = false;
+      this.backSince = Date.now();
+    }
+    if (this.backSince !== undefined && Date.now() - this.backSince < RESUBSCRIBE_SETTLE_MS) return;
+    this.backSince = undefined;
     try {
       const unknown = await this.presence.heartbeat(this.options.nodeId, this.options.ttlMs);
       if (unknown || this.dirty) await this.sync();

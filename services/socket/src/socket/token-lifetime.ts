@@ -20,13 +20,9 @@ export function enforceTokenLifetime(
   const { warningSec, clockToleranceSec } = options;
   const timers: NodeJS.Timeout[] = [];
   const expiresInMs = (exp + clockToleranceSec) * 1000 - now();
-  if (warningSec > 0 && expiresInMs > warningSec * 1000) {
-    timers.push(
-      setTimeout(
-        () => socket.emit('system:token_expiring', { exp }),
-        Math.min(expiresInMs - warningSec * 1000, MAX_TIMER_MS),
-      ),
-    );
+  const warnInMs = (exp - warningSec) * 1000 - now();
+  if (warningSec > 0 && warnInMs > 0) {
+    timers.push(setTimeout(() => socket.emit('system:token_expiring', { exp }), Math.min(warnInMs, MAX_TIMER_MS)));
   }
   if (expiresInMs <= MAX_TIMER_MS) {
     timers.push(

@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { createEmitter, type EmitterMode } from '@gamesocket/emitter';
+import { createUserReader } from './auth.js';
+import { buildHttp } from './http.js';
+import { createIntentHandler } from './intents.js';
+import { createPublisher } from './publish.js';
+import { RoomStore } from './rooms.js';
+
+/** Options of `startLobbyExample`. */
+export interface LobbyExampleOptions {
+  /** The socket service's Redis (`REDIS_URL`; a comma list for Redis Cluster). */
+  redisUrl: string;
+  /** The socket service's `ADAPTER`. */
+  mode: EmitterMode;
+  /** The auth API's HS256 secret (the socket service's `JWT_SECRET`), >= 32 bytes. */
+  jwtSecret: string;
+  /** The socket service's `ROOM_TICKET_SECRET` (its default is `JWT_SECRET`), >= 32 bytes. */
+  ticketSecret: string;
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** Page origins whose scripts may call the HTTP API with the cookie (CORS with credentials). */
+  allowedOrigins?: readonly string[];
+  /** This process's name in the `lobby-example` consumer group. Default hostname-pid. */
+  consumer?: string;
+  /** Errors of the intent loop and the HTTP handlers. Default: one JSON line on stderr. */
+  onError?: (err: unknown) => void;
+}
+
+/** A running example backend. */
+export interface LobbyExample {
+  /** Base URL of the HTTP API, e.g. `http://127.0.0.1:3100`. */
+  url: string;
+  /** Stops consuming, closes the HTTP server and the Redis connection. */
+  close(): Promise<void>;
+}
+
+const logError = (err: unknown): void => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'lobby-example', err: String(err) })}\n`);
+};
+
+/**
+ * Starts the example backend: consumes the `room` intents that clients send through the socket
+ * service (group `lobby-example`), keeps the room list in memory, answers by publishing events
+ * through the emitter, and serves `GET /rooms` and `POST /rooms/:roomId/join` (room tickets).
+ */
+export async function startLobbyExample(options: LobbyExampleOptions): Promise<LobbyExample> {
+  for (const [name, secret] of [
+    ['jwtSecret', options.jwtSecret],
+    ['ticketSecret', options.ticketSecret],
+  ] as const) {
+    if (Buffer.byteLength(secret) < 32) throw new TypeError(`${name} must be at least 32 bytes`);
+  }
+  const onError = options.onError ?? logError;
+  const emitter = await createEmitter({ redis: options.redisUrl, mode: options.mode });
+  const store = new RoomStore();
+  const publisher = createPublisher(emitter, store);
+  const consumer = await emitter
+    .consumeIntents(
+      {
+        domain: 'room',
+        group: 'lobby-example',
+        consumer: options.consumer ?? `${hostname()}-${process.pid}`,
+        onError,
+      },
+      createIntentHandler({ emitter, store, publisher }),
+    )
+    .catch(async (err: unknown) => {
+      await emitter.close();
+      throw err;
+    });
+  const http = buildHttp({
+    store,
+    publisher,
+    readUser: createUserReader(options.jwtSecret),
+    ticketSecret: options.ticketSecret,
+    allowedOrigins: options.allowedOrigins ?? [],
+    onError,
+  });
+  try {
+    await http.listen({ port: options.port, host: options.host });
+  } catch (err) {
+    await consumer.stop();
+    await emitter.close();
+    throw err;
+  }
+  const { address, port } = http.server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      await consumer.stop();
+      await http.close();
+      await emitter.close();
+    },
+  };
+}

@@ -280,6 +280,7 @@ function clientFromUrls(urls: string[]): RedisClient {
     ...(first.username !== '' && { username: decodeURIComponent(first.username) }),
     ...(first.password !== '' && { password: decodeURIComponent(first.password) }),
     ...(first.protocol === 'rediss:' && { tls: {} }),
+    ...(first.pathname.length > 1 && { db: Number(first.pathname.slice(1)) }),
   };
   const nodes = parsed.map((url) => ({ host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) }));
   if (nodes.length > 1) return new Cluster(nodes, { redisOptions: { ...auth, maxRetriesPerRequest: 2 } });

@@ -16,7 +16,8 @@ export const StatusSchema = Type.String({ pattern: STATUS_PATTERN, maxLength: 32
 export const SettingsSchema = Type.Record(
   Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }),
   Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean(), Type.Null()]),
-  { maxProperties: 32 },
+  // Without this, keys outside the pattern (`__proto__`, nested objects) would not be checked at all.
+  { maxProperties: 32, additionalProperties: false },
 );
 
 /** Events that carry no payload accept nothing, `null` or `{}`. */

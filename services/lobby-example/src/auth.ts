@@ -20,6 +20,8 @@ export function createUserReader(jwtSecret: string): UserReader {
     if (token === undefined || token === '') return undefined;
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: 5 });
+      // A room ticket (same key by default) is not a login.
+      if (payload.room !== undefined) return undefined;
       const userId = payload.sub ?? payload.userId;
       if (!isRoomId(userId)) return undefined;
       const username = typeof payload.username === 'string' && payload.username !== '' ? payload.username : userId;

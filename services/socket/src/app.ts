@@ -82,6 +82,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     adapter: cluster.adapter,
     presence: presenceStore,
     presenceStoreUp: cluster.isUp,
+    isDraining: () => closing,
     denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
     intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),
@@ -114,6 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     closing = true;
     await presence.shutdown();
     await io.close();
+    await presence.close();
     await cluster.close();
   });
 

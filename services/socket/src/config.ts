@@ -300,6 +300,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ROOM_TICKET_SECRET', 'is required with JWT_JWKS_URL');
   }
 
+  const devAuth = !production && jwtSecret === undefined && jwksUrl === undefined;
+  if (devAuth && redisUrls.length > 0) {
+    // Each pod would sign with its own random secret: a cookie from one pod is invalid on the others.
+    throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required with REDIS_URL (dev auth is single-node only)');
+  }
+
   const publishApiToken = secret(env, 'PUBLISH_API_TOKEN');
   if (publishApiToken !== undefined && publishApiToken.length < 16) {
     throw new ConfigError('PUBLISH_API_TOKEN', 'must be at least 16 characters');
@@ -331,6 +337,6 @@ export function loadConfig(env: Env = process.env): Config {
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),
     logLevel,
-    devAuth: !production && jwtSecret === undefined && jwksUrl === undefined,
+    devAuth,
   };
 }

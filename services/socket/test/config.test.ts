@@ -181,6 +181,11 @@ const invalidCases: [string, Env, string][] = [
     'ROOM_TICKET_SECRET',
   ],
   ['RATE_LIMIT_BURST=0', { RATE_LIMIT_BURST: '0' }, 'RATE_LIMIT_BURST'],
+  [
+    'dev auth with REDIS_URL (pods cannot share a per-boot secret)',
+    { REDIS_URL: 'redis://127.0.0.1:6379' },
+    'JWT_SECRET',
+  ],
   ['MAX_CONNECTIONS_PER_USER=0', { MAX_CONNECTIONS_PER_USER: '0' }, 'MAX_CONNECTIONS_PER_USER'],
   ['PRESENCE_TTL_MS=5', { PRESENCE_TTL_MS: '5' }, 'PRESENCE_TTL_MS'],
   ['JWT_JWKS_URL ftp://', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks.json' }, 'JWT_JWKS_URL'],

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { WebSocket } from 'ws';
 import { createEmitter } from '@gamesocket/emitter';
 import type { Ack, LobbyStats, UserPresence } from '@gamesocket/protocol';
 import {
@@ -218,4 +219,30 @@ t.test('10 000 ids in player:watch: INVALID_PAYLOAD when the frame fits, else th
   const closed = waitFor(small.socket, 'disconnect');
   small.socket.emit('player:watch', { userIds });
   t.equal(await closed, 'transport close', 'over MAX_PAYLOAD_BYTES the connection is closed');
+});
+
+t.test('a handshake aborted by the client leaves no ghost in presence', async (t) => {
+  const redis = await startRedis(t);
+  const [pod] = await startPods(t, 1, { REDIS_URL: redis.url, MAX_CONNECTIONS_PER_USER: '2' });
+  const cookie = `accessToken=${await token('flaky')}`;
+  for (let i = 0; i < 12; i++) {
+    const ws = new WebSocket(`${pod!.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+      headers: { cookie, origin: 'http://localhost:5173' },
+    });
+    // Send the Socket.IO CONNECT and hang up at once, before the handshake completes.
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => {
+        ws.send('40');
+        ws.terminate();
+        resolve();
+      });
+      ws.once('error', reject);
+    });
+  }
+  const emitter = await createEmitter({ redis: redis.url, mode: 'redis' });
+  t.teardown(() => emitter.close());
+  await eventually(async () => (await emitter.presence.get('flaky')).connections === 0, 5000, 'no ghost sockets');
+  const first = await connectClient(t, pod!.url, { token: await token('flaky') });
+  const second = await connectClient(t, pod!.url, { token: await token('flaky') });
+  t.ok(first.connected.auth === 'ok' && second.connected.auth === 'ok', 'the user can still use both slots');
 });

@@ -122,6 +122,20 @@ async function outage(t: TapTest, mode: EmitterMode): Promise<void> {
   t.pass('/readyz is 200 again once Redis is back');
   await crossPod(2);
   t.pass('cross-pod delivery works again without restarting a pod');
+  // carol's `user:carol` room was created during the outage (in sharded mode: its own channel).
+  let carolGot = false;
+  late.socket.on('lobby:stats', () => (carolGot = true));
+  await publishUntil(
+    () =>
+      emitter
+        .toUser('carol')
+        .emit('lobby:stats', { online: 3, connections: 0, nodes: 2 })
+        .catch(() => undefined),
+    () => carolGot,
+    15_000,
+    250,
+  );
+  t.pass('a room first created during the outage receives cross-pod events afterwards');
   t.ok(podA.alive() && podB.alive(), 'no pod exited');
 
   t.equal(await podA.stop('SIGTERM'), 0, 'pod A exits 0 on SIGTERM');

@@ -37,6 +37,7 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
       createRedisClient(config.redisUrls, {
         name: `${config.nodeId}:${name}`,
         shardedSubscribers: mode === 'redis-sharded',
+        subscriber: name === 'sub',
       }),
       clusterLog,
       onRedisError,

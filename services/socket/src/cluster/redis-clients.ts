@@ -10,6 +10,12 @@ export interface RedisClientOptions {
   name: string;
   /** Redis Cluster only: route SSUBSCRIBE to the shard that owns each channel (sharded pub/sub). */
   shardedSubscribers?: boolean;
+  /**
+   * A subscriber: its (UN)SUBSCRIBE commands wait for the connection however long an outage
+   * lasts (ioredis only resubscribes what the server confirmed; a failed SSUBSCRIBE of a room
+   * created during an outage would be lost for good).
+   */
+  subscriber?: boolean;
 }
 
 // Commands queued while Redis is down fail after this many reconnect attempts instead of piling up.
@@ -41,7 +47,7 @@ export function createRedisClient(urls: readonly string[], options: RedisClientO
   if (first === undefined) throw new Error('no Redis URL');
   const common: RedisOptions = {
     connectionName: options.name,
-    maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
+    maxRetriesPerRequest: options.subscriber === true ? null : MAX_RETRIES_PER_REQUEST,
     retryStrategy,
   };
   if (parsed.length === 1) return new Redis({ ...hostPort(first), ...connectionOptions(first), ...common });
@@ -103,6 +109,7 @@ export function guardClient<C extends RedisClient>(client: C, log: Logger, onCom
   const duplicate = target.duplicate;
   if (typeof duplicate === 'function') {
     target.duplicate = function guardedDuplicate(this: unknown, ...args: unknown[]) {
+      // The streams adapter's readers keep the fail-fast retries: its poll loop must see errors to stop.
       return guardClient(duplicate.apply(this, args) as RedisClient, log, onCommandError);
     };
   }

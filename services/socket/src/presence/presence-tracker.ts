@@ -20,6 +20,7 @@ type HandshakeError = Error & { data?: { code: string; message: string } };
 
 const RESUBSCRIBE_SETTLE_MS = 2500;
 const BOOT_WAIT_MS = 5000;
+const STATS_CACHE_MS = 1000;
 
 /**
  * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
@@ -35,6 +36,9 @@ export class PresenceTracker {
   private readonly missedRemovals = new Map<string, SocketEntry>();
   private readonly timers: NodeJS.Timeout[] = [];
   private dirty = true;
+  /** Bumped on every local add/remove: a sync that overlapped one must run again. */
+  private generation = 0;
+  private statsCache: { at: number; value: Promise<LobbyStats> } | undefined;
   private closing = false;
   private sawOutage = false;
   /** When the store came back after an outage (heartbeat view); cleared once settled. */
@@ -81,8 +85,15 @@ export class PresenceTracker {
       this.log.warn({ err, socketId: socket.id }, 'presence add failed; will resync');
     }
     this.local.set(socket.id, entry);
+    this.generation++;
     const release = (): void => this.release(socket.id);
-    // The transport may close before Socket.IO emits `connection` (then no `disconnect` follows).
+    // The transport may have closed during the awaits above: then Socket.IO drops the socket and
+    // neither `close` (already fired) nor `disconnect` (never connected) would release it.
+    if (socket.conn.readyState !== 'open') {
+      release();
+      next();
+      return;
+    }
     socket.conn.once('close', release);
     socket.once('disconnect', release);
     next();
@@ -91,6 +102,7 @@ export class PresenceTracker {
   private release(socketId: string): void {
     const entry = this.local.get(socketId);
     if (entry === undefined || !this.local.delete(socketId) || this.closing) return;
+    this.generation++;
     const missed = (err?: unknown): void => {
       this.dirty = true;
       this.missedRemovals.set(socketId, entry);
@@ -122,17 +134,29 @@ export class PresenceTracker {
     }
   }
 
-  /** Stores a user's status and broadcasts it to the lobby and watchers. */
-  async setStatus(userId: string, status: string): Promise<void> {
-    await this.guard(() => this.presence.setStatus(userId, status));
-    this.io
-      .to([LOBBY_ROOM, rooms.watchers(userId)])
-      .emit('player:status_change', { userId, status, timestamp: Date.now() });
+  /**
+   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
+   * (and broadcasts nothing) when the user is offline.
+   */
+  async setStatus(userId: string, status: string): Promise<boolean> {
+    const stored = await this.guard(() => this.presence.setStatus(userId, status));
+    if (stored) {
+      this.io
+        .to([LOBBY_ROOM, rooms.watchers(userId)])
+        .emit('player:status_change', { userId, status, timestamp: Date.now() });
+    }
+    return stored;
   }
 
-  /** `{ online, connections, nodes }` from counters. */
+  /** `{ online, connections, nodes }` from counters, cached for a second per pod (any socket may ask). */
   stats(): Promise<LobbyStats> {
-    return this.guard(() => this.presence.stats());
+    const now = Date.now();
+    if (this.statsCache === undefined || now - this.statsCache.at > STATS_CACHE_MS) {
+      const value = this.guard(() => this.presence.stats());
+      this.statsCache = { at: now, value };
+      value.catch(() => (this.statsCache = undefined));
+    }
+    return this.statsCache.value;
   }
 
   /** Current presence of these users. */
@@ -188,8 +212,10 @@ export class PresenceTracker {
   }
 
   private async sync(): Promise<void> {
+    const generation = this.generation;
     const result = await this.presence.syncNode(this.options.nodeId, [...this.local.values()]);
-    this.dirty = false;
+    // A socket that came or went meanwhile may be stored wrongly: sync again on the next beat.
+    this.dirty = generation !== this.generation;
     for (const user of result.online) this.announceOnline(user);
     this.announceOffline(result.offline);
     // A socket that closed during the outage may have been its user's last one (even if Redis lost it).
@@ -224,11 +250,23 @@ export class PresenceTracker {
   async shutdown(): Promise<void> {
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+    await this.sweep();
+  }
+
+  /**
+   * After Socket.IO closed: removes what handshakes that were already past the drain check added
+   * meanwhile, then releases the store.
+   */
+  async close(): Promise<void> {
+    await this.sweep();
+    await this.presence.close();
+  }
+
+  private async sweep(): Promise<void> {
     try {
       this.announceOffline(await this.presence.removeNode(this.options.nodeId));
     } catch (err) {
       this.log.warn({ err }, 'presence cleanup failed at shutdown; other pods will reap this one');
     }
-    await this.presence.close();
   }
 }

@@ -27,6 +27,8 @@ export interface SocketServerDeps {
   presence: Presence;
   /** False while the presence store (Redis) is unreachable. */
   presenceStoreUp(): boolean;
+  /** True once the pod is shutting down: new handshakes are refused. */
+  isDraining(): boolean;
   denyList: DenyList;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
@@ -36,6 +38,13 @@ export interface SocketServerDeps {
 export interface SocketLayer {
   io: GameServer;
   presence: PresenceTracker;
+}
+
+type AllowRequest = NonNullable<ServerOptions['allowRequest']>;
+
+// A draining pod takes no new session: the client's retry lands on another pod.
+function refuseWhileDraining(isDraining: () => boolean, next: AllowRequest): AllowRequest {
+  return (req, callback) => (isDraining() ? callback('server is shutting down', false) : next(req, callback));
 }
 
 /**
@@ -51,14 +60,17 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxPayloadBytes,
     cors: { origin: config.allowedOrigins, credentials: true },
-    allowRequest: originCheck(config.allowedOrigins, {
-      // The dev demo page is served by this process, on whatever PORT it got.
-      allowSameOrigin: config.devAuth,
-      onRefused: (origin) => {
-        metrics.handshakes.inc({ result: 'origin_refused' });
-        log.info({ origin }, 'handshake refused: origin not allowed');
-      },
-    }),
+    allowRequest: refuseWhileDraining(
+      deps.isDraining,
+      originCheck(config.allowedOrigins, {
+        // The dev demo page is served by this process, on whatever PORT it got.
+        allowSameOrigin: config.devAuth,
+        onRefused: (origin) => {
+          metrics.handshakes.inc({ result: 'origin_refused' });
+          log.info({ origin }, 'handshake refused: origin not allowed');
+        },
+      }),
+    ),
     serveClient: config.devAuth,
     cookie: false,
     ...(deps.adapter !== undefined && { adapter: deps.adapter }),

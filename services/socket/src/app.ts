@@ -55,7 +55,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   let redisErrors = (): void => undefined;
   const cluster = createClusterLayer(config, log, () => redisErrors());
-  const metrics = createMetrics(config.nodeId, { adapterMode: cluster.mode, redisUp: cluster.isUp });
+  let closing = false;
+  // The presence tracker is built with the socket server below; the gauges read it when scraped.
+  let presenceStats: () => Promise<{ online: number; connections: number }> = async () => ({ online: 0, connections: 0 });
+  const metrics = createMetrics(config.nodeId, {
+    adapterMode: cluster.mode,
+    redisUp: cluster.isUp,
+    draining: () => closing,
+    presence: () => presenceStats(),
+  });
   redisErrors = () => metrics.redisErrors.inc();
 
   const devSecret = config.devAuth ? randomBytes(32) : undefined;
@@ -87,7 +95,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
     intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),
   });
-  let closing = false;
+  presenceStats = () => presence.stats();
   registerHealthRoutes(fastify, {
     readiness: {
       notReadyReason: () => (closing ? 'draining' : cluster.isUp() ? undefined : 'redis unavailable'),

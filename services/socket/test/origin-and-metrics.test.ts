@@ -274,3 +274,21 @@ t.test('same-origin pages are allowed only in dev mode (the demo page on any POR
   const err = await waitFor<Error>(refused, 'connect_error');
   t.ok(err instanceof Error, 'with JWT config, only ALLOWED_ORIGINS count');
 });
+
+t.test('metrics: events sent by domain, cluster presence gauges, drain state', async (t) => {
+  const service = await startService(t, { NODE_ID: 'metrics-node-2' });
+  const alice = await connectClient(t, service.url, { token: await mintToken({ sub: 'alice' }) });
+  t.same(await request(alice.socket, 'lobby:join'), { ok: true });
+  const bobOnline = waitFor(alice.socket, 'player:online');
+  await connectClient(t, service.url, { token: await mintToken({ sub: 'alice' }) });
+  await connectClient(t, service.url, { token: await mintToken({ sub: 'bob' }) });
+  await bobOnline;
+  const scrape = async (): Promise<Sample[]> => parseMetrics(await (await fetch(`${service.url}/metrics`)).text());
+  await eventually(async () => sampleValue(await scrape(), 'gamesocket_presence_sockets') === 3);
+  const samples = await scrape();
+  t.equal(sampleValue(samples, 'gamesocket_presence_online_users'), 2, 'two users online');
+  t.equal(sampleValue(samples, 'gamesocket_presence_sockets'), 3, 'three signed-in sockets');
+  t.equal(sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'system' }), 3, 'one system:connected each');
+  t.ok((sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'player' }) ?? 0) >= 1, 'player:online sent');
+  t.equal(sampleValue(samples, 'gamesocket_draining'), 0, 'not draining');
+});

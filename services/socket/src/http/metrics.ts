@@ -11,6 +11,8 @@ export interface Metrics {
   eventsReceived: Counter<'domain'>;
   /** Client events refused, by error code. */
   eventsRejected: Counter<'code'>;
+  /** Events written to sockets (one per socket a broadcast reached), by catalogue domain. */
+  eventsSent: Counter<'domain'>;
   /** Socket disconnects by Socket.IO reason. */
   disconnects: Counter<'reason'>;
   /** Redis commands that failed (outage), e.g. dropped publishes. */
@@ -23,6 +25,10 @@ export interface Metrics {
 export interface MetricSources {
   adapterMode: string;
   redisUp(): boolean;
+  /** True once the pod is shutting down. */
+  draining(): boolean;
+  /** Cluster-wide presence counters (may reject while Redis is down: the gauges keep their last value). */
+  presence(): Promise<{ online: number; connections: number }>;
 }
 
 /** Creates the metrics of one app instance, with the default process metrics. */
@@ -39,6 +45,29 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
       this.set(sources.redisUp() ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'gamesocket_draining',
+    help: '1 while this pod is shutting down (readiness 503, new handshakes refused)',
+    registers,
+    collect() {
+      this.set(sources.draining() ? 1 : 0);
+    },
+  });
+  const presenceGauge = (name: string, help: string, pick: (p: { online: number; connections: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        try {
+          this.set(pick(await sources.presence()));
+        } catch {
+          // Redis down: keep the last value; gamesocket_redis_up tells why.
+        }
+      },
+    });
+  presenceGauge('gamesocket_presence_online_users', 'Distinct users online across the cluster', (p) => p.online);
+  presenceGauge('gamesocket_presence_sockets', 'Signed-in sockets across the cluster', (p) => p.connections);
   new Gauge({
     name: 'gamesocket_adapter_mode',
     help: 'Cluster mode of this pod (the label carries it; value 1)',
@@ -62,6 +91,12 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     eventsReceived: new Counter({
       name: 'gamesocket_events_received_total',
       help: 'Client events received by domain',
+      labelNames: ['domain'],
+      registers,
+    }),
+    eventsSent: new Counter({
+      name: 'gamesocket_events_sent_total',
+      help: 'Events written to sockets by domain (a broadcast counts once per socket)',
       labelNames: ['domain'],
       registers,
     }),

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import { rooms } from '@gamesocket/protocol';
+import { domainOf, isEventName, rooms } from '@gamesocket/protocol';
 import { socketAuthMiddleware } from '../auth/socket-auth.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../config.js';
@@ -86,6 +86,15 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     }),
   );
 
+  const sentByDomain = new Map<string, { inc(): void }>();
+  const countSent = (event: unknown): void => {
+    const name = typeof event === 'string' ? event : '';
+    const domain = isEventName(name) ? domainOf(name) : 'unknown';
+    let child = sentByDomain.get(domain);
+    if (child === undefined) sentByDomain.set(domain, (child = metrics.eventsSent.labels({ domain })));
+    child.inc();
+  };
+
   const presence = new PresenceTracker(
     io,
     deps.presence,
@@ -108,6 +117,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   io.on('connection', (socket) => {
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
+    socket.onAnyOutgoing(countSent);
     socket.emit('system:connected', {
       socketId: socket.id,
       nodeId: config.nodeId,

@@ -14,6 +14,7 @@ import { createRoomTicketVerifier } from './auth/room-tickets.js';
 import { createIntentWriter } from './intents/intent-stream.js';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -57,7 +58,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const cluster = createClusterLayer(config, log, () => redisErrors());
   let closing = false;
   // The presence tracker is built with the socket server below; the gauges read it when scraped.
-  let presenceStats: () => Promise<{ online: number; connections: number }> = async () => ({ online: 0, connections: 0 });
+  let presenceStats: () => Promise<{ online: number; connections: number }> = async () => ({
+    online: 0,
+    connections: 0,
+  });
   const metrics = createMetrics(config.nodeId, {
     adapterMode: cluster.mode,
     redisUp: cluster.isUp,
@@ -106,6 +110,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await fastify.register(fastifyCookie);
     registerDevRoutes(fastify, { key: createSecretKey(devSecret), cookieName: config.authCookie });
     log.warn('dev auth is on: random per-boot secret, /dev/login and the demo page at / (never in production)');
+  }
+
+  if (config.admin !== undefined) {
+    registerAdminRoutes(fastify, {
+      io,
+      nodeId: config.nodeId,
+      adapterMode: cluster.mode,
+      redisUp: cluster.isUp,
+      draining: () => closing,
+      presence: () => presence.stats(),
+      ...config.admin,
+    });
   }
 
   if (config.publishApiToken !== undefined) {

@@ -27,6 +27,8 @@ export interface Config {
   adapter: AdapterMode;
   /** Bearer token of the HTTP API for backend services; undefined = API off. */
   publishApiToken: string | undefined;
+  /** Basic-auth credentials of the read-only admin view; undefined = the view does not exist. */
+  admin: { user: string; password: string } | undefined;
   /** HS256 secret of the auth API (>= 32 bytes), or undefined. */
   jwtSecret: string | undefined;
   /** JWKS URL of the auth API for asymmetric tokens, or undefined. */
@@ -135,6 +137,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: DEFAULT_DEV_ORIGINS,
   },
   { name: 'NODE_ID', doc: "this pod's id in presence, logs and metrics", default: 'hostname-pid' },
+  {
+    name: 'ADMIN_USER',
+    doc: 'user of the read-only admin view at /admin (with ADMIN_PASSWORD); unset = off',
+    default: undefined,
+  },
+  { name: 'ADMIN_PASSWORD', doc: 'password of the admin view (at least 12 characters)', default: undefined },
   {
     name: 'ROOM_TICKET_SECRET',
     doc: 'HS256 key of room tickets issued by backend services (at least 32 bytes); required with JWT_JWKS_URL',
@@ -306,6 +314,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required with REDIS_URL (dev auth is single-node only)');
   }
 
+  const adminUser = raw(env, 'ADMIN_USER');
+  const adminPassword = secret(env, 'ADMIN_PASSWORD');
+  if ((adminUser === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('ADMIN_PASSWORD', 'and ADMIN_USER go together: set both or neither');
+  }
+  if (adminPassword !== undefined && adminPassword.length < 12) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters');
+  }
+
   const publishApiToken = secret(env, 'PUBLISH_API_TOKEN');
   if (publishApiToken !== undefined && publishApiToken.length < 16) {
     throw new ConfigError('PUBLISH_API_TOKEN', 'must be at least 16 characters');
@@ -318,6 +335,8 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrls,
     adapter,
     publishApiToken,
+    admin:
+      adminUser !== undefined && adminPassword !== undefined ? { user: adminUser, password: adminPassword } : undefined,
     jwtSecret,
     jwksUrl,
     jwtIssuer: raw(env, 'JWT_ISSUER'),

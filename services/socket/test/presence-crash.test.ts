@@ -310,6 +310,12 @@ t.test('Redis outage during presence changes: presence converges to the real soc
 
   const restartedAt = Date.now();
   await redis.restart();
+  // lobby:stats is cached for a second per pod: first wait until both pods use the new Redis.
+  await eventually(
+    async () => (await readyStatus(podA.url)) === 200 && (await readyStatus(podB.url)) === 200,
+    15_000,
+    'readyz 200 on both pods',
+  );
   await statsBecome(
     t,
     u8.socket,
@@ -318,10 +324,23 @@ t.test('Redis outage during presence changes: presence converges to the real soc
     'lobby:stats equals the real sockets (u5, u8, u9) after Redis came back empty',
   );
   t.comment(`presence converged ${Date.now() - restartedAt} ms after Redis restarted`);
-  t.match(await presenceOf(podA, 'u5'), { online: true, connections: 1 }, 'u5 (joined during the outage) is online');
-  t.match(await presenceOf(podA, 'u6'), { online: false, connections: 0 }, 'u6 (left during the outage) is offline');
-  t.match(await presenceOf(podB, 'u8'), { online: true, connections: 1 }, 'u8 is still online');
-  t.match(await presenceOf(podB, 'u9'), { online: true, connections: 1 }, 'u9 is still online');
+  const expected: [ServiceProcess, string, boolean, string][] = [
+    [podA, 'u5', true, 'u5 (joined during the outage) is online'],
+    [podA, 'u6', false, 'u6 (left during the outage) is offline'],
+    [podB, 'u8', true, 'u8 is still online'],
+    [podB, 'u9', true, 'u9 is still online'],
+  ];
+  await eventually(
+    async () => {
+      const all = await Promise.all(expected.map(([pod, user]) => presenceOf(pod, user)));
+      return all.every((p, i) => p?.online === expected[i]?.[2]);
+    },
+    15_000,
+    'presence of u5, u6, u8, u9 to converge',
+  );
+  for (const [pod, user, online, what] of expected) {
+    t.match(await presenceOf(pod, user), { online, connections: online ? 1 : 0 }, what);
+  }
   t.ok(u5.socket.connected && u8.socket.connected, 'the clients stayed connected');
   t.ok(podA.alive() && podB.alive(), 'no pod exited');
   await observer.barrier();

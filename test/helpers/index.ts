@@ -7,3 +7,4 @@ export * from './redis.js';
 export * from './cluster.js';
 export type * from './tap.js';
 export * from './process.js';
+export * from './proxy.js';

@@ -22,6 +22,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
 import { initializeSocket } from './socket/socket-server.js';
+import { memorySessionOwners, redisSessionOwners, type SessionOwners } from './socket/recovery-guard.js';
 import type { GameServer } from './socket/types.js';
 
 /** A built, not yet listening, socket service. */
@@ -41,6 +42,15 @@ export interface App {
 export interface BuildOptions {
   /** Logger to use; default: pino to stdout at `config.logLevel`. */
   log?: Logger;
+}
+
+// Socket.IO recovers sessions only with the in-memory and the Redis Streams adapters.
+function recoveryOf(config: Config, cluster: ClusterLayer): { owners: SessionOwners } | undefined {
+  if (config.recoveryWindowMs === 0) return undefined;
+  if (config.adapter === 'memory') return { owners: memorySessionOwners() };
+  if (config.adapter === 'redis-streams' && cluster.redis !== undefined)
+    return { owners: redisSessionOwners(cluster.redis) };
+  return undefined;
 }
 
 /** Builds the socket service from a validated config: fastify, routes and Socket.IO. */
@@ -95,6 +105,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     presence: presenceStore,
     presenceStoreUp: cluster.isUp,
     isDraining: () => closing,
+    recovery: recoveryOf(config, cluster),
     denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
     intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),

@@ -61,6 +61,11 @@ export interface Config {
    * within 1.25 x this (12.5 s by default).
    */
   presenceTtlMs: number;
+  /**
+   * How long a dropped client can come back and recover its rooms and missed events (memory and
+   * redis-streams modes only); 0 = recovery off.
+   */
+  recoveryWindowMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
   maxPayloadBytes: number;
   pingIntervalMs: number;
@@ -161,6 +166,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'PRESENCE_TTL_MS',
     doc: 'a pod not heard from for this long is reaped (its users go offline within 1.25 x this)',
     default: '10000',
+  },
+  {
+    name: 'RECOVERY_WINDOW_MS',
+    doc: 'how long a dropped client may recover its rooms and missed events (memory and redis-streams modes); 0 = off',
+    default: '120000',
   },
   {
     name: 'MAX_PAYLOAD_BYTES',
@@ -352,6 +362,7 @@ export function loadConfig(env: Env = process.env): Config {
     intentStreamMaxLen: integer(env, 'INTENT_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
     maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
+    recoveryWindowMs: integer(env, 'RECOVERY_WINDOW_MS', 120_000, 0, 3_600_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),

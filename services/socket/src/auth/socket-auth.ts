@@ -1,65 +1,90 @@
+import type { IncomingMessage } from 'node:http';
 import { parseCookie } from 'cookie';
-import type { AuthState } from '@gamesocket/protocol';
+import type { AuthState, User } from '@gamesocket/protocol';
 import type { DenyList } from '@gamesocket/presence';
 import type { Logger } from '../logger.js';
 import type { GameSocket } from '../socket/types.js';
 import type { TokenVerifier } from './token-verifier.js';
 
-/** Options of `socketAuthMiddleware`. */
-export interface SocketAuthOptions {
+/** Who a handshake request is: a user with their token's `exp`, or anonymous and why. */
+export interface Identity {
+  auth: AuthState;
+  user: User | null;
+  tokenExp: number | undefined;
+}
+
+/** Options of `createAuthenticator`. */
+export interface AuthenticatorOptions {
   verifier: TokenVerifier;
   cookieName: string;
   log: Logger;
   /** Revoked users and token ids; checked for every valid token. */
   denyList: DenyList;
-  /** Called once per handshake with its outcome (metrics). */
-  onResult?: (auth: AuthState) => void;
 }
 
-// Fail open while the deny-list is unreachable: revocation also disconnects live sockets.
-async function isDenied(denyList: DenyList, userId: string, jti: string | undefined, log: Logger): Promise<boolean> {
-  try {
-    return await denyList.isDenied(userId, jti);
-  } catch (err) {
-    log.warn({ err }, 'deny-list unavailable; token accepted');
-    return false;
-  }
+/** Authenticates a handshake request; the result is computed once per request and cached. */
+export type Authenticator = (request: IncomingMessage) => Promise<Identity>;
+
+const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined };
+
+/**
+ * Reads the access token from the request's cookie, verifies it and checks the deny-list. A
+ * missing, expired, invalid or revoked token gives an anonymous identity (never an error).
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { verifier, cookieName, log, denyList } = options;
+  const cache = new WeakMap<IncomingMessage, Promise<Identity>>();
+
+  // Fail open while the deny-list is unreachable: revocation also disconnects live sockets.
+  const isDenied = async (userId: string, jti: string | undefined): Promise<boolean> => {
+    try {
+      return await denyList.isDenied(userId, jti);
+    } catch (err) {
+      log.warn({ err }, 'deny-list unavailable; token accepted');
+      return false;
+    }
+  };
+
+  const identify = async (request: IncomingMessage): Promise<Identity> => {
+    try {
+      const header = request.headers.cookie;
+      const token = header === undefined ? undefined : parseCookie(header)[cookieName];
+      if (token === undefined || token === '') return ANONYMOUS;
+      const result = await verifier.verify(token);
+      if (result.auth !== 'ok') {
+        log.debug({ reason: result.reason }, 'handshake token rejected');
+        return { auth: result.auth, user: null, tokenExp: undefined };
+      }
+      if (await isDenied(result.user.userId, result.jti)) {
+        log.info({ userId: result.user.userId }, 'handshake token revoked');
+        return { auth: 'invalid', user: null, tokenExp: undefined };
+      }
+      return { auth: 'ok', user: result.user, tokenExp: result.exp };
+    } catch (err) {
+      // A verifier failure (e.g. JWKS unreachable) must not refuse the public lobby.
+      log.warn({ err }, 'handshake token verification failed');
+      return { auth: 'invalid', user: null, tokenExp: undefined };
+    }
+  };
+
+  return (request) => {
+    let identity = cache.get(request);
+    if (identity === undefined) cache.set(request, (identity = identify(request)));
+    return identity;
+  };
 }
 
 /**
- * Socket.IO middleware: reads the access token from the handshake cookie and sets
- * `socket.data.{user, auth, tokenExp}`. A missing, expired or invalid token still connects,
- * as anonymous, so the lobby stays public; `system:connected.auth` tells the client why.
+ * Socket.IO middleware: sets `socket.data.{user, auth, tokenExp}` from the handshake. A missing,
+ * expired or invalid token still connects, as anonymous, so the lobby stays public;
+ * `system:connected.auth` tells the client why.
  */
-export function socketAuthMiddleware(options: SocketAuthOptions) {
-  const { verifier, cookieName, log, onResult, denyList } = options;
+export function socketAuthMiddleware(authenticate: Authenticator, onResult?: (auth: AuthState) => void) {
   return async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
-    socket.data.user = null;
-    socket.data.tokenExp = undefined;
-    let auth: AuthState = 'anonymous';
-    try {
-      const header = socket.handshake.headers.cookie;
-      const token = header === undefined ? undefined : parseCookie(header)[cookieName];
-      if (token !== undefined && token !== '') {
-        const result = await verifier.verify(token);
-        if (result.auth !== 'ok') {
-          log.debug({ socketId: socket.id, reason: result.reason }, 'handshake token rejected');
-          auth = result.auth;
-        } else if (await isDenied(denyList, result.user.userId, result.jti, log)) {
-          log.info({ socketId: socket.id, userId: result.user.userId }, 'handshake token revoked');
-          auth = 'invalid';
-        } else {
-          socket.data.user = result.user;
-          socket.data.tokenExp = result.exp;
-          auth = 'ok';
-        }
-      }
-    } catch (err) {
-      // A verifier failure (e.g. JWKS unreachable) must not refuse the public lobby.
-      log.warn({ err, socketId: socket.id }, 'handshake token verification failed');
-      auth = 'invalid';
-    }
+    const { auth, user, tokenExp } = await authenticate(socket.request);
+    socket.data.user = user;
     socket.data.auth = auth;
+    socket.data.tokenExp = tokenExp;
     onResult?.(auth);
     next();
   };

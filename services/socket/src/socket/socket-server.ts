@@ -1,7 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { domainOf, isEventName, rooms } from '@gamesocket/protocol';
-import { socketAuthMiddleware } from '../auth/socket-auth.js';
+import { createAuthenticator, socketAuthMiddleware } from '../auth/socket-auth.js';
+import { guardRecovery, type SessionOwners } from './recovery-guard.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
@@ -29,6 +30,8 @@ export interface SocketServerDeps {
   presenceStoreUp(): boolean;
   /** True once the pod is shutting down: new handshakes are refused. */
   isDraining(): boolean;
+  /** Connection state recovery (memory and redis-streams modes); undefined = off. */
+  recovery: { owners: SessionOwners } | undefined;
   denyList: DenyList;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
@@ -73,18 +76,18 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     ),
     serveClient: config.devAuth,
     cookie: false,
+    ...(deps.recovery !== undefined && {
+      // Middlewares always run: a recovered socket is authenticated again (see recovery-guard.ts).
+      connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: false },
+    }),
     ...(deps.adapter !== undefined && { adapter: deps.adapter }),
   });
 
-  io.use(
-    socketAuthMiddleware({
-      verifier,
-      cookieName: config.authCookie,
-      log,
-      denyList: deps.denyList,
-      onResult: (auth) => metrics.handshakes.inc({ result: auth }),
-    }),
-  );
+  const authenticate = createAuthenticator({ verifier, cookieName: config.authCookie, log, denyList: deps.denyList });
+  if (deps.recovery !== undefined) {
+    guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
+  }
+  io.use(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })));
 
   const sentByDomain = new Map<string, { inc(): void }>();
   const countSent = (event: unknown): void => {

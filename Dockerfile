@@ -1,0 +1,49 @@
+# syntax=docker/dockerfile:1
+# gamesocket: one image for the socket service (default CMD) and the lobby-example backend
+# (`node services/lobby-example/dist/main.js`). Operator guide: deploy/README.md.
+# Checked against the code by services/socket/test/deploy-contract.test.ts.
+# Pin the base image by digest (node:24-bookworm-slim@sha256:...) in your CI for reproducible builds.
+
+# ---- build: install every dependency, compile the TypeScript workspaces ----
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+# Package files first: the dependency layer is reused until a package.json or the lock file changes.
+COPY package.json package-lock.json ./
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/presence/package.json packages/presence/
+COPY packages/emitter/package.json packages/emitter/
+COPY services/socket/package.json services/socket/
+COPY services/lobby-example/package.json services/lobby-example/
+# --ignore-scripts: the root `prepare` script compiles, and the sources are not copied yet (no dependency has an
+# install script). The compile is the explicit `npm run build` below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.base.json tsconfig.build.json ./
+COPY packages ./packages
+COPY services ./services
+RUN npm run build
+
+# ---- runtime: production dependencies and compiled output only ----
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/protocol/package.json packages/protocol/
+COPY packages/presence/package.json packages/presence/
+COPY packages/emitter/package.json packages/emitter/
+COPY services/socket/package.json services/socket/
+COPY services/lobby-example/package.json services/lobby-example/
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/packages/protocol/dist packages/protocol/dist
+COPY --from=build /app/packages/presence/dist packages/presence/dist
+COPY --from=build /app/packages/emitter/dist packages/emitter/dist
+COPY --from=build /app/services/socket/dist services/socket/dist
+COPY --from=build /app/services/lobby-example/dist services/lobby-example/dist
+# Read at startup by services/socket/dist/http/dev-routes.js (the dev demo page): the module loads in every mode.
+COPY services/socket/public services/socket/public
+# Files stay owned by root and read-only for the process; it writes nothing but stdout/stderr.
+USER node
+EXPOSE 3000
+# Slim images have no curl: probe with Node's fetch. PORT is the service's listen port (default 3000).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "services/socket/dist/main.js"]

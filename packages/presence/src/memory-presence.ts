@@ -36,18 +36,31 @@ export class MemoryPresence implements Presence {
 
   private add(entry: SocketEntry, limit: number): AddResult {
     const user = this.users.get(entry.userId);
-    if (user?.sockets.has(entry.socketId)) return { accepted: true, first: false, connections: user.sockets.size };
+    const current = user?.sockets.get(entry.socketId);
+    if (user !== undefined && current !== undefined) {
+      if (current !== entry.nodeId) {
+        // Recovered on another node: the socket moves there.
+        user.sockets.set(entry.socketId, entry.nodeId);
+        this.nodes.get(current)?.delete(entry.socketId);
+        this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
+      }
+      return { accepted: true, first: false, connections: user.sockets.size };
+    }
     if (limit > 0 && user !== undefined && user.sockets.size >= limit) {
       return { accepted: false, first: false, connections: user.sockets.size };
     }
     const state = user ?? { sockets: new Map(), username: entry.username ?? entry.userId, status: 'online' };
     state.sockets.set(entry.socketId, entry.nodeId);
     this.users.set(entry.userId, state);
-    let node = this.nodes.get(entry.nodeId);
-    if (node === undefined) this.nodes.set(entry.nodeId, (node = new Map()));
-    node.set(entry.socketId, entry);
+    this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
     this.connections++;
     return { accepted: true, first: user === undefined, connections: state.sockets.size };
+  }
+
+  private nodeSockets(nodeId: string): Map<string, SocketEntry> {
+    let node = this.nodes.get(nodeId);
+    if (node === undefined) this.nodes.set(nodeId, (node = new Map()));
+    return node;
   }
 
   async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
@@ -58,9 +71,11 @@ export class MemoryPresence implements Presence {
   private remove(entry: SocketEntry): { result: RemoveResult; username: string } {
     const user = this.users.get(entry.userId);
     this.nodes.get(entry.nodeId)?.delete(entry.socketId);
-    if (user === undefined || !user.sockets.delete(entry.socketId)) {
+    // Only the node that holds the socket removes it (it may have been recovered elsewhere).
+    if (user === undefined || user.sockets.get(entry.socketId) !== entry.nodeId) {
       return { result: { last: false, connections: user?.sockets.size ?? 0 }, username: '' };
     }
+    user.sockets.delete(entry.socketId);
     this.connections--;
     const last = user.sockets.size === 0;
     if (last) this.users.delete(entry.userId);

@@ -116,6 +116,7 @@ export class RedisPresence implements Presence {
       member(entry),
       entry.username ?? entry.userId,
       limit,
+      this.userPrefix(entry.userId),
     )) as [number, number, number];
     return { accepted: accepted === 1, first: first === 1, connections };
   }
@@ -125,6 +126,7 @@ export class RedisPresence implements Presence {
       ...this.entryKeys(entry),
       entry.socketId,
       member(entry),
+      entry.nodeId,
     )) as [number, number, string?];
     return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
   }
@@ -191,6 +193,7 @@ export class RedisPresence implements Presence {
           `${p}online`,
           p,
           this.reapBatch,
+          nodeId,
         )) as string[];
         more = flat[flat.length - 1] === '#more';
         if (more) flat.pop();

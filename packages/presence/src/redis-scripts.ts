@@ -3,11 +3,18 @@
 
 /**
  * KEYS: userSockets, userMeta, nodeSockets, conns, online
- * ARGV: socketId, nodeId, member, username, limit
- * Returns { accepted(0/1), first(0/1), connections }.
+ * ARGV: socketId, nodeId, member, username, limit, shard key prefix
+ * Returns { accepted(0/1), first(0/1), connections }. A socket already stored under another node
+ * (recovered on another pod) moves to this one.
  */
 export const ADD_SOCKET = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  if current ~= ARGV[2] then
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    redis.call('SREM', ARGV[6] .. 'n:' .. current, ARGV[3])
+    redis.call('SADD', KEYS[3], ARGV[3])
+  end
   return {1, 0, redis.call('HLEN', KEYS[1])}
 end
 local limit = tonumber(ARGV[5])
@@ -28,14 +35,16 @@ return {1, 0, count + 1}
 
 /**
  * KEYS: userSockets, userMeta, nodeSockets, conns, online
- * ARGV: socketId, member
- * Returns { last(0/1), connections, username (when last) }.
+ * ARGV: socketId, member, nodeId
+ * Returns { last(0/1), connections, username (when last) }. Only the node that holds the socket
+ * removes it (a recovered socket may have moved to another pod meanwhile).
  */
 export const REMOVE_SOCKET = `
 redis.call('SREM', KEYS[3], ARGV[2])
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then
   return {0, redis.call('HLEN', KEYS[1])}
 end
+redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('DECR', KEYS[4])
 local count = redis.call('HLEN', KEYS[1])
 if count == 0 then
@@ -63,7 +72,7 @@ return 1
 /**
  * Removes up to ARGV[2] sockets of a node from one shard.
  * KEYS: nodeSockets, conns, online
- * ARGV: shard key prefix (e.g. "gamesocket:{p3}:"), batch size
+ * ARGV: shard key prefix (e.g. "gamesocket:{p3}:"), batch size, nodeId
  * Returns a flat list: userId, username, ... of users left with no socket, then "#more" when
  * the node still has sockets in this shard.
  */
@@ -75,7 +84,8 @@ for _, member in ipairs(members) do
   local socketId = string.sub(member, 1, space - 1)
   local userId = string.sub(member, space + 1)
   local sockets = ARGV[1] .. 'u:' .. userId
-  if redis.call('HDEL', sockets, socketId) == 1 then
+  if redis.call('HGET', sockets, socketId) == ARGV[3] then
+    redis.call('HDEL', sockets, socketId)
     redis.call('DECR', KEYS[2])
     if redis.call('HLEN', sockets) == 0 then
       redis.call('DECR', KEYS[3])

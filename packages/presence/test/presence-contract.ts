@@ -31,6 +31,18 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     },
   );
 
+  t.test('a socket recovered on another node moves there; its old node cannot remove it', async (t) => {
+    const presence = await makePresence(t);
+    await presence.heartbeat('new', 60_000);
+    await presence.addSocket(socket('mover', 's1', 'old'));
+    t.same(await presence.addSocket(socket('mover', 's1', 'new')), { accepted: true, first: false, connections: 1 });
+    t.same(await presence.removeSocket(socket('mover', 's1', 'old')), { last: false, connections: 1 }, 'the old node');
+    t.same(await presence.removeNode('old'), [], 'reaping the old node leaves it alone');
+    t.same((await presence.get('mover')).connections, 1);
+    t.same(await presence.removeNode('new'), [{ userId: 'mover', username: 'name-mover' }], 'its new node owns it');
+    t.same(await presence.stats(), { online: 0, connections: 0, nodes: 0 });
+  });
+
   t.test('the per-user limit refuses one more socket, atomically', async (t) => {
     const presence = await makePresence(t);
     const results = await Promise.all(

@@ -32,6 +32,7 @@ export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceP
       LOG_LEVEL: 'info',
       ALLOWED_ORIGINS: TEST_ORIGIN,
       JWT_SECRET: TEST_SECRET,
+      DRAIN_WINDOW_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +40,7 @@ export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceP
   const lines: string[] = [];
   let buffered = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await withTimeout(
+  const listening = withTimeout(
     new Promise<number>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
@@ -55,6 +56,13 @@ export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceP
     WAIT_MS * 2,
     'service process to listen',
   );
+  let port: number;
+  try {
+    port = await listening;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   const proc: ServiceProcess = {
     child,
     url: `http://127.0.0.1:${port}`,

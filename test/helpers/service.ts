@@ -31,6 +31,8 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
     HOST: '127.0.0.1',
     ALLOWED_ORIGINS: TEST_ORIGIN,
     JWT_SECRET: TEST_SECRET,
+    // Teardown closes every service: no drain window unless a test asks for one.
+    DRAIN_WINDOW_MS: '0',
     ...env,
   });
   const app = await buildApp(config);

@@ -21,6 +21,7 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
+import { drainSockets } from './socket/drain.js';
 import { initializeSocket } from './socket/socket-server.js';
 import { memorySessionOwners, redisSessionOwners, type SessionOwners } from './socket/recovery-guard.js';
 import type { GameServer } from './socket/types.js';
@@ -148,6 +149,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // fastify.close() waits for open websockets: close Socket.IO first so clients reconnect elsewhere.
   fastify.addHook('preClose', async () => {
     closing = true;
+    // Readiness is 503 and handshakes are refused from here; presence ignores the drain's
+    // disconnects and sweeps this pod at the end, so users who moved to another pod stay online.
+    presence.beginDrain();
+    const drained = await drainSockets(io, config.drainWindowMs);
+    if (drained > 0) log.info({ sockets: drained, windowMs: config.drainWindowMs }, 'drained');
     await presence.shutdown();
     await io.close();
     await presence.close();

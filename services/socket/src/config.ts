@@ -66,6 +66,8 @@ export interface Config {
    * redis-streams modes only); 0 = recovery off.
    */
   recoveryWindowMs: number;
+  /** SIGTERM closes this pod's sockets in batches spread over this window; 0 = all at once. */
+  drainWindowMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
   maxPayloadBytes: number;
   pingIntervalMs: number;
@@ -166,6 +168,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'PRESENCE_TTL_MS',
     doc: 'a pod not heard from for this long is reaped (its users go offline within 1.25 x this)',
     default: '10000',
+  },
+  {
+    name: 'DRAIN_WINDOW_MS',
+    doc: 'on SIGTERM, sockets are closed in batches with jitter over this window (clients reconnect elsewhere); 0 = at once',
+    default: '5000',
   },
   {
     name: 'RECOVERY_WINDOW_MS',
@@ -362,6 +369,7 @@ export function loadConfig(env: Env = process.env): Config {
     intentStreamMaxLen: integer(env, 'INTENT_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
     maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
+    drainWindowMs: integer(env, 'DRAIN_WINDOW_MS', 5000, 0, 600_000),
     recoveryWindowMs: integer(env, 'RECOVERY_WINDOW_MS', 120_000, 0, 3_600_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),

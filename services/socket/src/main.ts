@@ -1,7 +1,8 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+// Beyond the drain window: closing Socket.IO and Redis, removing presence.
+const SHUTDOWN_MARGIN_MS = 10_000;
 
 function readConfig(): Config {
   try {
@@ -33,7 +34,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   const timer = setTimeout(() => {
     log.error('shutdown timed out');
     process.exit(1);
-  }, SHUTDOWN_TIMEOUT_MS);
+  }, config.drainWindowMs + SHUTDOWN_MARGIN_MS);
   timer.unref();
   await app.close();
   log.info('bye');

@@ -92,12 +92,32 @@ const LOBBY_MAIN = entryOf('start:lobby-example');
 const CONFIG_NAMES = new Set(CONFIG_VARIABLES.map((variable) => variable.name));
 const DEFAULT_PORT = Number(CONFIG_VARIABLES.find((variable) => variable.name === 'PORT')?.default);
 
-/** SHUTDOWN_TIMEOUT_MS of services/socket/src/main.ts: the bound of a SIGTERM drain. */
-const SHUTDOWN_MS = (() => {
-  const match = /SHUTDOWN_TIMEOUT_MS\s*=\s*([\d_]+)/.exec(read('services/socket/src/main.ts'));
-  if (match?.[1] === undefined) throw new Error('SHUTDOWN_TIMEOUT_MS not found in services/socket/src/main.ts');
-  return Number(match[1].replaceAll('_', ''));
-})();
+/**
+ * The bound services/socket/src/main.ts puts on a SIGTERM drain (its `setTimeout(... 'shutdown timed out' ...)`),
+ * evaluated for `config`: a sum of numbers, `const NAME = <number>` constants of main.ts and numeric `config.<field>`s.
+ */
+function shutdownBoundMs(config: Config): number {
+  const source = read('services/socket/src/main.ts');
+  const timer = /setTimeout\(\s*\(\)\s*=>\s*\{[^}]*shutdown timed out[^}]*\}\s*,\s*([^;]+?)\s*\)\s*;/.exec(source);
+  if (timer?.[1] === undefined) throw new Error('main.ts: the shutdown timer ("shutdown timed out") was not found');
+  const constants = new Map(
+    [...source.matchAll(/const ([A-Z][A-Z0-9_]*)\s*=\s*([\d_]+);/g)].map((m) => [
+      m[1] ?? '',
+      Number((m[2] ?? '').replaceAll('_', '')),
+    ]),
+  );
+  const fields = config as unknown as Record<string, unknown>;
+  return timer[1].split('+').reduce((sum, rawTerm) => {
+    const term = rawTerm.trim();
+    if (/^[\d_]+$/.test(term)) return sum + Number(term.replaceAll('_', ''));
+    const constant = constants.get(term);
+    if (constant !== undefined) return sum + constant;
+    const field = /^config\.(\w+)$/.exec(term)?.[1];
+    const value = field === undefined ? undefined : fields[field];
+    if (typeof value === 'number') return sum + value;
+    throw new Error(`main.ts: cannot evaluate "${term}" in the shutdown bound "${timer[1]}"`);
+  }, 0);
+}
 
 /** The variables services/lobby-example/src/config.ts reads (it has no exported list: read its source). */
 const LOBBY_NAMES = new Set(
@@ -835,7 +855,8 @@ t.test('compose: socket replicas use documented variables with values that pass 
     const health = composeHealthcheck(name);
     t.equal(Number(health.port), config.port, `${name}: the healthcheck hits the service's port`);
     const grace = durationMs(text(at(composeServices[name], 'stop_grace_period', name), 'stop_grace_period'), name);
-    t.ok(grace > SHUTDOWN_MS, `${name}: stop_grace_period ${grace} ms > the ${SHUTDOWN_MS} ms shutdown bound`);
+    const bound = shutdownBoundMs(config);
+    t.ok(grace > bound, `${name}: stop_grace_period ${grace} ms > the ${bound} ms shutdown bound of main.ts`);
   }
   t.equal(nodeIds.size, socketServiceNames.length, 'every replica has its own NODE_ID');
 });
@@ -1016,9 +1037,10 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   const preStopMs = Number(preStop[1]) * 1000;
   t.equal(preStopMs, 5000, 'preStop sleep of 5 s');
   const graceMs = Number(podSpec.terminationGracePeriodSeconds) * 1000;
+  const bound = shutdownBoundMs(config);
   t.ok(
-    graceMs > preStopMs + SHUTDOWN_MS,
-    `terminationGracePeriodSeconds (${graceMs} ms) > preStop (${preStopMs} ms) + shutdown bound (${SHUTDOWN_MS} ms)`,
+    graceMs > preStopMs + bound,
+    `terminationGracePeriodSeconds (${graceMs} ms) > preStop (${preStopMs} ms) + shutdown bound of main.ts (${bound} ms)`,
   );
   t.equal(graceMs, 30_000, 'terminationGracePeriodSeconds 30');
 });
@@ -1178,7 +1200,7 @@ t.test('the image entry boots with the compose environment, is ready with Redis 
   t.equal(await status('/healthz'), 200, '/healthz');
   await eventually(async () => (await status('/readyz')) === 200, WAIT_MS, '/readyz 200 with Redis up');
   t.pass('/readyz answers 200 once Redis is connected');
-  const code = await proc.stop('SIGTERM', SHUTDOWN_MS + WAIT_MS);
+  const code = await proc.stop('SIGTERM', shutdownBoundMs(loadConfig(env)) + WAIT_MS);
   t.equal(code, 0, 'SIGTERM -> exit 0 within the shutdown bound');
 });
 

@@ -20,6 +20,8 @@ export interface AuthenticatorOptions {
   log: Logger;
   /** Revoked users and token ids; checked for every valid token. */
   denyList: DenyList;
+  /** False while the deny-list's store is known to be down: the check is skipped, not awaited. */
+  denyListUp?: () => boolean;
 }
 
 /** Authenticates a handshake request; the result is computed once per request and cached. */
@@ -32,11 +34,12 @@ const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined
  * missing, expired, invalid or revoked token gives an anonymous identity (never an error).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const { verifier, cookieName, log, denyList } = options;
+  const { verifier, cookieName, log, denyList, denyListUp = () => true } = options;
   const cache = new WeakMap<IncomingMessage, Promise<Identity>>();
 
   // Fail open while the deny-list is unreachable: revocation also disconnects live sockets.
   const isDenied = async (userId: string, jti: string | undefined): Promise<boolean> => {
+    if (!denyListUp()) return false;
     try {
       return await denyList.isDenied(userId, jti);
     } catch (err) {

@@ -246,10 +246,15 @@ export class PresenceTracker {
     }
   }
 
-  /** Graceful shutdown: stop timers, remove this pod's sockets, announce who went offline. */
-  async shutdown(): Promise<void> {
+  /** Start of a graceful shutdown: stop timers; socket closes from now on are swept at the end. */
+  beginDrain(): void {
     this.closing = true;
     for (const timer of this.timers) clearInterval(timer);
+  }
+
+  /** Graceful shutdown: remove this pod's sockets, announce who went offline. */
+  async shutdown(): Promise<void> {
+    this.beginDrain();
     await this.sweep();
   }
 

@@ -33,6 +33,8 @@ export function redisSessionOwners(redis: RedisClient, prefix = 'gamesocket'): S
       await redis.set(`${prefix}:session-owner:${pid}`, owner, 'PX', ttlMs);
     },
     async get(pid) {
+      // While Redis is down the stream cannot replay anyway: answer at once, no recovery.
+      if (redis.status !== 'ready') return undefined;
       return (await redis.get(`${prefix}:session-owner:${pid}`)) ?? undefined;
     },
   };

@@ -83,7 +83,13 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     ...(deps.adapter !== undefined && { adapter: deps.adapter }),
   });
 
-  const authenticate = createAuthenticator({ verifier, cookieName: config.authCookie, log, denyList: deps.denyList });
+  const authenticate = createAuthenticator({
+    verifier,
+    cookieName: config.authCookie,
+    log,
+    denyList: deps.denyList,
+    denyListUp: deps.presenceStoreUp,
+  });
   if (deps.recovery !== undefined) {
     guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
   }

@@ -1,3 +1,4 @@
+import { notify } from './notify.js';
 import type { GameServer } from './types.js';
 
 /**
@@ -22,7 +23,7 @@ export async function drainSockets(io: GameServer, windowMs: number, batches = 1
       return new Promise<void>((resolve) =>
         setTimeout(() => {
           for (const socket of members) {
-            socket.emit('system:disconnected', { reason: 'server draining: reconnect' });
+            notify(socket, 'system:disconnected', { reason: 'server draining: reconnect' });
             socket.conn.close();
           }
           resolve();

@@ -18,6 +18,7 @@ import type { RoomTicketVerifier } from '../auth/room-tickets.js';
 import type { IntentWriter } from '../intents/intent-stream.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 import { EventError, toErrorBody } from './event-error.js';
+import { notify } from './notify.js';
 import type { GameServer, GameSocket } from './types.js';
 
 /** What a handler gets besides its payload. */
@@ -72,7 +73,7 @@ export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metr
   const reject = (ctx: HandlerContext, event: string, ack: Ack | undefined, error: ErrorBody): void => {
     metrics.eventsRejected.inc({ code: error.code });
     if (ack !== undefined) ack(ackError(error.code, error.message));
-    else ctx.socket.emit('system:error', { ...error, event: event.slice(0, 64) });
+    else notify(ctx.socket, 'system:error', { ...error, event: event.slice(0, 64) });
   };
 
   const dispatch = async (
@@ -93,7 +94,7 @@ export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metr
             { socketId: ctx.socket.id, userId: ctx.socket.data.user?.userId },
             'flooding socket disconnected',
           );
-          ctx.socket.emit('system:error', { code: 'RATE_LIMITED', message: 'too many events: disconnected' });
+          notify(ctx.socket, 'system:error', { code: 'RATE_LIMITED', message: 'too many events: disconnected' });
           ctx.socket.disconnect(true);
         }
         return;

@@ -15,6 +15,7 @@ import type { DenyList, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from '../auth/room-tickets.js';
 import type { IntentWriter } from '../intents/intent-stream.js';
 import { enforceTokenLifetime } from './token-lifetime.js';
+import { notify } from './notify.js';
 import type { GameServer } from './types.js';
 
 /** What the socket server is built from. */
@@ -127,7 +128,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
     socket.onAnyOutgoing(countSent);
-    socket.emit('system:connected', {
+    notify(socket, 'system:connected', {
       socketId: socket.id,
       nodeId: config.nodeId,
       user,

@@ -1,3 +1,4 @@
+import { notify } from './notify.js';
 import type { GameSocket } from './types.js';
 
 // setTimeout takes at most 2^31-1 ms (~24.8 days); longer tokens are re-armed on reconnect anyway.
@@ -22,13 +23,13 @@ export function enforceTokenLifetime(
   const expiresInMs = (exp + clockToleranceSec) * 1000 - now();
   const warnInMs = (exp - warningSec) * 1000 - now();
   if (warningSec > 0 && warnInMs > 0) {
-    timers.push(setTimeout(() => socket.emit('system:token_expiring', { exp }), Math.min(warnInMs, MAX_TIMER_MS)));
+    timers.push(setTimeout(() => notify(socket, 'system:token_expiring', { exp }), Math.min(warnInMs, MAX_TIMER_MS)));
   }
   if (expiresInMs <= MAX_TIMER_MS) {
     timers.push(
       setTimeout(
         () => {
-          socket.emit('system:error', {
+          notify(socket, 'system:error', {
             code: 'AUTH_EXPIRED',
             message: 'the access token expired: refresh and reconnect',
           });

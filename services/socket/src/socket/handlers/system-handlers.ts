@@ -1,4 +1,5 @@
 import type { PingResponse } from '@gamesocket/protocol';
+import { notify } from '../notify.js';
 import type { EventHandlers } from '../event-router.js';
 
 /** `system:*` client events. */
@@ -7,6 +8,7 @@ export const systemHandlers: EventHandlers = {
     auth: false,
     rawAck: true,
     handle: (): PingResponse => ({ pong: true, timestamp: Date.now() }),
-    withoutAck: ({ socket }, result) => socket.emit('system:pong', { timestamp: (result as PingResponse).timestamp }),
+    withoutAck: ({ socket }, result) =>
+      notify(socket, 'system:pong', { timestamp: (result as PingResponse).timestamp }),
   },
 };

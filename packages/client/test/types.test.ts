@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import t from 'tap';
+import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
+import { createGameSocket, type Ack, type AckData, type GameSocket } from '@gamesocket/client';
+
+/** True only when A and B are the same type. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/**
+ * Compile-time checks, never called: `npx tsc -p tsconfig.json` fails when a `@ts-expect-error` below stops being
+ * an error, i.e. when the client's typing regresses. Keep each checked call on one line.
+ */
+async function typingChecks(client: GameSocket): Promise<void> {
+  // The right events with the right payloads compile, and the ack data is typed per event.
+  const stats: Ack<LobbyStats> = await client.request('lobby:stats');
+  const watched: Ack<UserPresence[]> = await client.watch(['u2']);
+  const created = await client.sendIntent('room:create', { name: 'table 1', maxPlayers: 4 });
+  if (created.ok) void created.data?.id.toUpperCase();
+  if (!stats.ok) void stats.error.code.toLowerCase();
+  void watched;
+  await client.request('player:status_change', { status: 'away' });
+  client.socket.on('player:online', (payload) => void payload.userId.toUpperCase());
+  const pingMs: number = await client.ping();
+  void pingMs;
+  const statsData: Equal<AckData<'lobby:stats'>, LobbyStats> = true;
+  const joinData: Equal<AckData<'lobby:join'>, undefined> = true;
+  void statsData;
+  void joinData;
+
+  // @ts-expect-error an event name outside the catalogue
+  await client.request('lobby:nope');
+  // @ts-expect-error a server -> client event is not a request
+  await client.request('room:created');
+  // @ts-expect-error system:ping is not an envelope request: use ping()
+  await client.request('system:ping');
+  // @ts-expect-error a payload of the wrong shape (status must be a string)
+  await client.request('player:status_change', { status: 42 });
+  // @ts-expect-error a missing payload
+  await client.request('room:join');
+  // @ts-expect-error an event without payload takes none
+  await client.request('lobby:join', { room: 'lobby' });
+  // @ts-expect-error an extra, unknown field (schemas are strict)
+  await client.sendIntent('room:chat_message', { roomId: 'r1', text: 'gg', userId: 'u1' });
+  // @ts-expect-error only intents go through sendIntent
+  await client.sendIntent('lobby:join', {});
+  // @ts-expect-error listening for an event the server never sends
+  client.socket.on('lobby:nope', () => undefined);
+  // @ts-expect-error the ack data is typed: lobby stats carry no `players`
+  void (stats.ok && stats.data?.players);
+}
+
+t.test('the public API exists at runtime', async (t) => {
+  t.type(createGameSocket, 'function', 'createGameSocket is a function');
+  t.type(typingChecks, 'function', 'the compile-time checks exist (type-checked by tsc, never run)');
+});
+
+// Size of the built client (tsc output, comments kept; socket.io-client itself not included), measured at the time of
+// writing: dist/index.js 4758 bytes, 1703 bytes gzip (node:zlib level 9). For reference socket.io-client's own
+// dist/socket.io.esm.min.js is 40 759 bytes, 12 945 gzip. No esbuild in node_modules, hence no bundle script.
+t.test('the built client is small and imports nothing but socket.io-client', async (t) => {
+  const js = readFileSync(new URL('../dist/index.js', import.meta.url));
+  const gzip = gzipSync(js, { level: 9 }).length;
+  t.ok(gzip < 3 * 1024, `dist/index.js: ${js.length} bytes, ${gzip} gzip (budget 3 KiB)`);
+  const imports = [...js.toString().matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+  t.same(imports, ['socket.io-client'], 'no Node built-ins, no protocol runtime (TypeBox) in the browser bundle');
+});

@@ -12,6 +12,7 @@ COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/presence/package.json packages/presence/
 COPY packages/emitter/package.json packages/emitter/
+COPY packages/client/package.json packages/client/
 COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
 # --ignore-scripts: the root `prepare` script compiles, and the sources are not copied yet (no dependency has an
@@ -30,12 +31,14 @@ COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/presence/package.json packages/presence/
 COPY packages/emitter/package.json packages/emitter/
+COPY packages/client/package.json packages/client/
 COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/packages/presence/dist packages/presence/dist
 COPY --from=build /app/packages/emitter/dist packages/emitter/dist
+COPY --from=build /app/packages/client/dist packages/client/dist
 COPY --from=build /app/services/socket/dist services/socket/dist
 COPY --from=build /app/services/lobby-example/dist services/lobby-example/dist
 # Read at startup by services/socket/dist/http/dev-routes.js (the dev demo page): the module loads in every mode.

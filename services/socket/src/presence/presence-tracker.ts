@@ -65,6 +65,24 @@ export class PresenceTracker {
       nodeId: this.options.nodeId,
       username: user.username,
     };
+    if (socket.recovered) {
+      // A recovered socket is already in its rooms, but Socket.IO's adapter skips sockets that
+      // are still in middlewares: awaiting Redis here would drop the broadcasts of that window.
+      // It was accepted under the cap before; register it without waiting.
+      this.track(socket, entry);
+      if (this.options.storeUp()) {
+        this.presence.addSocket(entry).then(
+          (result) => {
+            if (result.first) this.announceOnline({ userId: user.userId, username: user.username });
+          },
+          () => (this.dirty = true),
+        );
+      } else {
+        this.dirty = true;
+      }
+      next();
+      return;
+    }
     try {
       if (!this.options.storeUp()) throw new Error('presence store is down');
       const result = await this.presence.addSocket(entry, this.options.maxConnectionsPerUser);
@@ -84,20 +102,24 @@ export class PresenceTracker {
       this.dirty = true;
       this.log.warn({ err, socketId: socket.id }, 'presence add failed; will resync');
     }
+    this.track(socket, entry);
+    next();
+  };
+
+  /** Keeps `entry` as one of this pod's sockets until the socket or its transport closes. */
+  private track(socket: GameSocket, entry: SocketEntry): void {
     this.local.set(socket.id, entry);
     this.generation++;
     const release = (): void => this.release(socket.id);
-    // The transport may have closed during the awaits above: then Socket.IO drops the socket and
+    // The transport may have closed during the awaits before: then Socket.IO drops the socket and
     // neither `close` (already fired) nor `disconnect` (never connected) would release it.
     if (socket.conn.readyState !== 'open') {
       release();
-      next();
       return;
     }
     socket.conn.once('close', release);
     socket.once('disconnect', release);
-    next();
-  };
+  }
 
   private release(socketId: string): void {
     const entry = this.local.get(socketId);

@@ -22,8 +22,8 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
 import { drainSockets } from './socket/drain.js';
-import { initializeSocket } from './socket/socket-server.js';
-import { memorySessionOwners, redisSessionOwners, type SessionOwners } from './socket/recovery-guard.js';
+import { initializeSocket, type SocketServerDeps } from './socket/socket-server.js';
+import { memorySessionOwners, redisSessionOwners } from './socket/recovery-guard.js';
 import type { GameServer } from './socket/types.js';
 
 /** A built, not yet listening, socket service. */
@@ -46,11 +46,11 @@ export interface BuildOptions {
 }
 
 // Socket.IO recovers sessions only with the in-memory and the Redis Streams adapters.
-function recoveryOf(config: Config, cluster: ClusterLayer): { owners: SessionOwners } | undefined {
+function recoveryOf(config: Config, cluster: ClusterLayer): SocketServerDeps['recovery'] {
   if (config.recoveryWindowMs === 0) return undefined;
-  if (config.adapter === 'memory') return { owners: memorySessionOwners() };
+  if (config.adapter === 'memory') return { owners: memorySessionOwners(), streamOffsets: false };
   if (config.adapter === 'redis-streams' && cluster.redis !== undefined)
-    return { owners: redisSessionOwners(cluster.redis) };
+    return { owners: redisSessionOwners(cluster.redis), streamOffsets: true };
   return undefined;
 }
 

@@ -98,6 +98,5 @@ t.test('SIGTERM drains a pod: its clients move to another pod and miss nothing (
   );
   t.equal(resync, 0, 'every client recovered');
   t.equal(duplicated, 0, 'no update twice');
-  // Known gap (issue 6, open): about 1 run in 6 a recovered client misses one update published during
-  // the move, so `missing` is reported here, not yet asserted to be 0.
+  t.equal(missing, 0, 'no update missing');
 });

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { io, type Socket } from 'socket.io-client';
-import { createEmitter } from '@gamesocket/emitter';
+import { Redis } from 'ioredis';
+import { streamIdAfter } from '../src/socket/recovering-delivery.js';
+import { createEmitter, type GameEmitter } from '@gamesocket/emitter';
 import type { ConnectedPayload } from '@gamesocket/protocol';
 import {
   TEST_ORIGIN,
@@ -59,6 +61,37 @@ t.test('memory mode: a dropped client recovers its rooms and missed events, once
   await eventually(() => client.seen.includes(6), 5000, 'still in the lobby');
   t.same(client.seen, [1, 2, 3, 4, 5, 6], 'every event once, in order');
 });
+
+t.test(
+  'memory mode: events broadcast while a recovered socket is still in its middlewares reach it once',
+  async (t) => {
+    const [pod] = (await startPods(t, 1)) as [RunningService];
+    const client = reconnectingClient(t, pod.url, authCookie(await mintToken({ sub: 'frank' })));
+    await eventually(() => client.connects.length === 1);
+    t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
+    // A slow middleware (say, a deny-list lookup) holds the reconnecting socket.
+    let release = (): void => undefined;
+    let held = (): void => undefined;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    pod.app.io.use((socket, next) => {
+      if (!socket.recovered) return next();
+      held();
+      release = next;
+    });
+    const gone = waitFor(client.socket, 'disconnect');
+    client.socket.io.engine.close();
+    await gone;
+    pod.app.io.to('lobby').emit('lobby:stats', stats(1));
+    await withTimeout(holding, 5000, 'the recovered socket in the middleware');
+    pod.app.io.to('lobby').emit('lobby:stats', stats(2));
+    release();
+    await eventually(() => client.connects.length === 2, 5000, 'the reconnect');
+    t.equal(client.connects[1]?.recovered, true);
+    pod.app.io.to('lobby').emit('lobby:stats', stats(3));
+    await eventually(() => client.seen.includes(3), 5000, 'the event after the reconnect');
+    t.same(client.seen, [1, 2, 3], 'the replayed, the held and the live event, once each, in order');
+  },
+);
 
 t.test(
   'memory mode: recovery re-runs auth — another identity gets a fresh socket, no old rooms, no missed events',
@@ -136,4 +169,99 @@ t.test('classic redis mode: no recovery, the client is told to resync', async (t
   await gone;
   await eventually(() => client.connects.length === 2, 5000, 'the reconnect');
   t.equal(client.connects[1]?.recovered, false);
+});
+
+/** A redis-streams pair behind a proxy on pod 0, an emitter, and a raw Redis client. */
+async function streamsPair(t: TapTest, env: Record<string, string> = {}) {
+  const redis = await startRedis(t);
+  const pods = (await startPods(t, 2, { REDIS_URL: redis.url, ADAPTER: 'redis-streams', ...env })) as [
+    RunningService,
+    RunningService,
+  ];
+  await waitForCluster(pods);
+  const emitter = await createEmitter({ redis: redis.url, mode: 'redis-streams' });
+  const store = new Redis(redis.url);
+  t.teardown(async () => {
+    await emitter.close();
+    store.disconnect();
+  });
+  const proxy = await startProxy(t, pods[0].port);
+  return { pods, emitter, store, proxy };
+}
+
+/** Publishes lobby events until the client has one: the streams reader may start after the first XADD. */
+async function firstLobbyEvent(emitter: GameEmitter, client: ReturnType<typeof reconnectingClient>): Promise<void> {
+  await eventually(
+    async () => {
+      await emitter.toLobby().emit('lobby:stats', stats(1));
+      return client.seen.length > 0;
+    },
+    10_000,
+    'a first lobby event',
+  );
+}
+
+t.test(
+  'redis-streams: a client offline longer than the window is told to resync and is in no stale room',
+  async (t) => {
+    const { pods, emitter, store, proxy } = await streamsPair(t, { RECOVERY_WINDOW_MS: '1000' });
+    const client = reconnectingClient(t, proxy.url, authCookie(await mintToken({ sub: 'dave' })));
+    await eventually(() => client.connects.length === 1);
+    t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
+    await firstLobbyEvent(emitter, client);
+
+    client.socket.io.reconnection(false);
+    const gone = waitFor(client.socket, 'disconnect');
+    proxy.switchTo(pods[1].port);
+    proxy.dropAll();
+    await gone;
+    const missedFrom = client.seen.length;
+    await emitter.toLobby().emit('lobby:stats', stats(42));
+    // The window has passed once Redis has expired the session the old pod stored.
+    await eventually(async () => (await store.keys('sio:session:*')).length === 0, 10_000, 'the session to expire');
+    client.socket.io.reconnection(true);
+    client.socket.connect();
+    await eventually(() => client.connects.length === 2, 10_000, 'the late reconnect');
+    t.match(client.connects[1], { recovered: false, nodeId: 'pod-1', auth: 'ok' }, 'told to resync');
+    t.equal(client.socket.recovered, false);
+    t.equal((await pods[1].app.io.in('lobby').fetchSockets()).length, 0, 'not in the lobby it had joined');
+    await withTimeout(client.socket.timeout(5000).emitWithAck('system:ping'));
+    t.same(client.seen.slice(missedFrom), [], 'nothing replayed');
+  },
+);
+
+t.test('redis-streams: recovery re-runs auth — an expired cookie comes back anonymous, out of its rooms', async (t) => {
+  const { pods, emitter, proxy } = await streamsPair(t, { JWT_CLOCK_TOLERANCE_SEC: '0' });
+  const exp = Math.floor(Date.now() / 1000) + 2;
+  const client = reconnectingClient(t, proxy.url, authCookie(await mintToken({ sub: 'erin' }, { exp })));
+  await eventually(() => client.connects.length === 1);
+  t.match(client.connects[0], { auth: 'ok', user: { userId: 'erin' } });
+  t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
+  await firstLobbyEvent(emitter, client);
+
+  client.socket.io.reconnection(false);
+  const gone = waitFor(client.socket, 'disconnect');
+  proxy.switchTo(pods[1].port);
+  proxy.dropAll();
+  await gone;
+  const missedFrom = client.seen.length;
+  await emitter.toUser('erin').emit('lobby:stats', stats(99));
+  await emitter.toLobby().emit('lobby:stats', stats(98));
+  // The cookie the browser still sends has expired by the time it reconnects.
+  await eventually(() => Date.now() / 1000 > exp + 0.5, 5000, 'the token to expire');
+  client.socket.io.reconnection(true);
+  client.socket.connect();
+  await eventually(() => client.connects.length === 2, 10_000, 'the reconnect');
+  t.match(client.connects[1], { recovered: false, auth: 'expired', user: null, nodeId: 'pod-1' });
+  t.equal((await pods[1].app.io.in('user:erin').fetchSockets()).length, 0, 'not in user:erin');
+  t.equal((await pods[1].app.io.in('lobby').fetchSockets()).length, 0, 'not in the lobby');
+  await withTimeout(client.socket.timeout(5000).emitWithAck('system:ping'));
+  t.same(client.seen.slice(missedFrom), [], 'none of the missed events was replayed');
+});
+
+t.test('stream ids order by time, then by sequence', async (t) => {
+  t.ok(streamIdAfter('1700000000001-0', '1700000000000-9'));
+  t.ok(streamIdAfter('1700000000000-10', '1700000000000-9'), 'numerically, not as text');
+  t.notOk(streamIdAfter('1700000000000-9', '1700000000000-9'), 'an id is not after itself');
+  t.notOk(streamIdAfter('1699999999999-99', '1700000000000-0'));
 });

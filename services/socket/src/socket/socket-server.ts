@@ -3,6 +3,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { domainOf, isEventName, rooms } from '@gamesocket/protocol';
 import { createAuthenticator, socketAuthMiddleware } from '../auth/socket-auth.js';
 import { guardRecovery, type SessionOwners } from './recovery-guard.js';
+import { deliverToRecoveringSockets } from './recovering-delivery.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
@@ -31,8 +32,11 @@ export interface SocketServerDeps {
   presenceStoreUp(): boolean;
   /** True once the pod is shutting down: new handshakes are refused. */
   isDraining(): boolean;
-  /** Connection state recovery (memory and redis-streams modes); undefined = off. */
-  recovery: { owners: SessionOwners } | undefined;
+  /**
+   * Connection state recovery (memory and redis-streams modes); undefined = off. `streamOffsets`:
+   * packet offsets are Redis stream ids (redis-streams mode).
+   */
+  recovery: { owners: SessionOwners; streamOffsets: boolean } | undefined;
   denyList: DenyList;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
@@ -93,6 +97,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
   if (deps.recovery !== undefined) {
     guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
+    deliverToRecoveringSockets(io.of('/'), { streamOffsets: deps.recovery.streamOffsets });
   }
   io.use(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })));
 

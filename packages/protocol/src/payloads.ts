@@ -25,6 +25,11 @@ export interface ConnectedPayload {
   auth: AuthState;
   /** True when connection state recovery restored rooms and missed events; else resync. */
   recovered: boolean;
+  /**
+   * How long (ms) this socket may be away and still recover; 0 = this deployment cannot recover
+   * (`redis` and `redis-sharded` modes, or recovery off): every reconnect needs a resync.
+   */
+  recoveryWindowMs: number;
   timestamp: number;
 }
 

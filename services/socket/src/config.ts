@@ -66,6 +66,8 @@ export interface Config {
    * redis-streams modes only); 0 = recovery off.
    */
   recoveryWindowMs: number;
+  /** Entries kept in the redis-streams adapter's stream (the replay window in events). */
+  recoveryStreamMaxLen: number;
   /** SIGTERM closes this pod's sockets in batches spread over this window; 0 = all at once. */
   drainWindowMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
@@ -178,6 +180,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'RECOVERY_WINDOW_MS',
     doc: 'how long a dropped client may recover its rooms and missed events (memory and redis-streams modes); 0 = off',
     default: '120000',
+  },
+  {
+    name: 'RECOVERY_STREAM_MAX_LEN',
+    doc: 'redis-streams mode: entries kept in the `socket.io` stream, the other bound of recovery (give emitters the same `maxLen`)',
+    default: '10000',
   },
   {
     name: 'MAX_PAYLOAD_BYTES',
@@ -371,6 +378,7 @@ export function loadConfig(env: Env = process.env): Config {
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
     drainWindowMs: integer(env, 'DRAIN_WINDOW_MS', 5000, 0, 600_000),
     recoveryWindowMs: integer(env, 'RECOVERY_WINDOW_MS', 120_000, 0, 3_600_000),
+    recoveryStreamMaxLen: integer(env, 'RECOVERY_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),

@@ -9,8 +9,6 @@ import { closeClient, createRedisClient, guardClient, type RedisClient } from '.
 export const CHANNEL_PREFIX = 'socket.io';
 /** Stream of the redis-streams adapter. */
 export const STREAM_NAME = 'socket.io';
-/** Entries kept in that stream: the replay window of connection state recovery. */
-export const STREAM_MAX_LEN = 10_000;
 
 /** The pods' shared broadcast layer, built from config in this one place. */
 export interface ClusterLayer {
@@ -51,7 +49,7 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
     adapter = createStreamsAdapter(pub, {
       streamName: STREAM_NAME,
       channelPrefix: CHANNEL_PREFIX,
-      maxLen: STREAM_MAX_LEN,
+      maxLen: config.recoveryStreamMaxLen,
     });
   } else {
     const sub = make('sub');

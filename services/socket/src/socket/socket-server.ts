@@ -139,6 +139,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       user,
       auth,
       recovered: socket.recovered,
+      recoveryWindowMs: deps.recovery === undefined ? 0 : config.recoveryWindowMs,
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));

@@ -53,7 +53,8 @@ export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceP
       });
       void exit.then((code) => reject(new Error(`service exited with ${code} before listening`)));
     }),
-    WAIT_MS * 2,
+    // Generous: a busy 2-core machine can take long to boot a pod; a hang still ends red.
+    WAIT_MS * 6,
     'service process to listen',
   );
   let port: number;

@@ -10,7 +10,16 @@ import type {
   UserPresence,
   UserRef,
 } from './presence.js';
-import { ADD_SOCKET, REAP_NODE_SHARD, RELEASE_LOCK, REMOVE_SOCKET, SET_STATUS } from './redis-scripts.js';
+import {
+  ADD_SOCKET,
+  NODE_HEARTBEAT,
+  NODES_ALIVE,
+  NODES_DEAD,
+  REAP_NODE_SHARD,
+  RELEASE_LOCK,
+  REMOVE_SOCKET,
+  SET_STATUS,
+} from './redis-scripts.js';
 
 /** A standalone or cluster ioredis client. */
 export type RedisClient = Redis | Cluster;
@@ -37,6 +46,9 @@ const SCRIPTS = {
   gsPresenceStatus: [SET_STATUS, 2],
   gsPresenceReap: [REAP_NODE_SHARD, 3],
   gsPresenceUnlock: [RELEASE_LOCK, 1],
+  gsNodeHeartbeat: [NODE_HEARTBEAT, 1],
+  gsNodesAlive: [NODES_ALIVE, 1],
+  gsNodesDead: [NODES_DEAD, 1],
 } as const;
 
 /** FNV-1a: a stable shard for a user id, identical in every process. */
@@ -88,6 +100,9 @@ export class RedisPresence implements Presence {
       gsPresenceStatus: bound('gsPresenceStatus'),
       gsPresenceReap: bound('gsPresenceReap'),
       gsPresenceUnlock: bound('gsPresenceUnlock'),
+      gsNodeHeartbeat: bound('gsNodeHeartbeat'),
+      gsNodesAlive: bound('gsNodesAlive'),
+      gsNodesDead: bound('gsNodesDead'),
     };
   }
 
@@ -156,14 +171,14 @@ export class RedisPresence implements Presence {
     const [conns, online, nodes] = await Promise.all([
       Promise.all(shards.map((p) => this.redis.get(`${p}conns`))),
       Promise.all(shards.map((p) => this.redis.get(`${p}online`))),
-      this.redis.zcount(this.nodesKey, `(${Date.now()}`, '+inf'),
+      this.run.gsNodesAlive(this.nodesKey) as Promise<number>,
     ]);
     const sum = (values: (string | null)[]): number => values.reduce((total, value) => total + Number(value ?? 0), 0);
     return { online: sum(online), connections: sum(conns), nodes };
   }
 
   async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.zadd(this.nodesKey, Date.now() + ttlMs, nodeId)) === 1;
+    return (await this.run.gsNodeHeartbeat(this.nodesKey, nodeId, ttlMs)) === 1;
   }
 
   async reapDeadNodes(): Promise<UserRef[]> {
@@ -172,7 +187,7 @@ export class RedisPresence implements Presence {
     // One reaper at a time; the lock expires by itself if its holder dies mid-way.
     if ((await this.redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') return [];
     try {
-      const dead = await this.redis.zrangebyscore(this.nodesKey, '-inf', Date.now());
+      const dead = (await this.run.gsNodesDead(this.nodesKey)) as string[];
       const gone: UserRef[] = [];
       for (const nodeId of dead) gone.push(...(await this.removeNode(nodeId)));
       return gone;

@@ -110,3 +110,22 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `;
+
+// Node liveness is judged on Redis's clock, not on each pod's: clock skew between pods cannot reap a live one.
+const REDIS_NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** KEYS: nodes; ARGV: nodeId, ttlMs. Returns 1 when the node was not known yet. */
+export const NODE_HEARTBEAT = `${REDIS_NOW_MS}
+return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+`;
+
+/** KEYS: nodes. Returns the number of nodes whose heartbeat has not expired. */
+export const NODES_ALIVE = `${REDIS_NOW_MS}
+return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')
+`;
+
+/** KEYS: nodes. Returns the ids of the nodes whose heartbeat has expired. */
+export const NODES_DEAD = `${REDIS_NOW_MS}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+`;

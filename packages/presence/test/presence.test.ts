@@ -30,3 +30,25 @@ t.test('redis presence on a 3-master Redis Cluster', async (t) => {
     return new RedisPresence(client, { prefix: `test${run++}` });
   });
 });
+
+t.test('redis presence judges node liveness on Redis time, not on a skewed pod clock', async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => client.quit());
+  const skewed = new RedisPresence(client);
+  const reaper = new RedisPresence(client);
+  await skewed.addSocket({ socketId: 's1', userId: 'u1', nodeId: 'slow-clock', username: 'U1' });
+  // The pod's clock runs an hour late while it heartbeats.
+  const realNow = Date.now;
+  Date.now = () => realNow() - 3_600_000;
+  try {
+    t.equal(await skewed.heartbeat('slow-clock', 10_000), true, 'first heartbeat registers the node');
+  } finally {
+    Date.now = realNow;
+  }
+  t.same(await reaper.reapDeadNodes(), [], 'the node is alive: nobody is reaped');
+  t.match(await reaper.stats(), { nodes: 1, online: 1 });
+  const [seconds] = await client.time();
+  const expiry = Number(await client.zscore('gamesocket:nodes', 'slow-clock'));
+  t.ok(Math.abs(expiry - (Number(seconds) * 1000 + 10_000)) < 5_000, 'expiry = Redis time + ttl');
+});

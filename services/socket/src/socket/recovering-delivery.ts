@@ -75,7 +75,8 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
   }
 
   adapter.apply = (opts, callback) => {
-    const offset = pendingOffset;
+    // Only broadcasts with a stream offset can overlap a replay, and only while some socket has a mark.
+    const offset = replayedUpTo.size === 0 ? undefined : pendingOffset;
     pendingOffset = undefined;
     const except = adapter.computeExceptSids(opts.except);
     const reach = (id: string): void => {

@@ -153,6 +153,13 @@ t.test(
       const match = Number(player.matchId);
       const counts = tally(player, firstSeq[match]!, seqs[match]!);
       for (const key of ['delivered', 'duplicated', 'missing', 'outOfOrder'] as const) totals[key] += counts[key];
+      if (counts.missing + counts.duplicated + counts.outOfOrder > 0) {
+        t.comment(
+          `${player.userId} (match ${match}, from ${firstSeq[match]! + 1} to ${seqs[match]!}): ${JSON.stringify(counts)}`,
+          `connects ${JSON.stringify(player.connects.map((c) => [c.nodeId, c.recovered]))}`,
+          `updates ${player.updates.map((u) => `${u.seq}@${u.connection}`).join(' ')}`,
+        );
+      }
       for (const connect of player.connects.slice(1)) totals[connect.recovered ? 'recovered' : 'resync']++;
     }
     const drainedRecovered = drained.filter((p) => p.connects[1]?.recovered === true).length;

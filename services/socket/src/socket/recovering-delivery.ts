@@ -17,6 +17,7 @@ interface Packet {
 }
 interface Session {
   sid: string;
+  rooms: string[];
   missedPackets: unknown[][];
 }
 interface BroadcastOptions {
@@ -34,58 +35,110 @@ interface AdapterInternals {
   delAll(id: string): void;
 }
 
+/** A broadcast this pod delivered, kept briefly so a session restored meanwhile does not miss it. */
+interface Dispatched {
+  id: string;
+  data: unknown[];
+  rooms: Set<string>;
+  except: Set<string> | undefined;
+  at: number;
+}
+
+/** How long, and how many, delivered broadcasts are kept for sessions being restored. */
+const DISPATCHED_MS = 10_000;
+const DISPATCHED_MAX = 10_000;
+
+const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.length - 1];
+
 /**
- * Closes the two holes Socket.IO leaves around a recovered socket (measured in the drain test):
+ * Closes the holes Socket.IO leaves around a recovered socket (measured by the drain and delivery
+ * scenario tests):
  *
  * - It joins its rooms when it is created, but the adapter only reaches sockets that finished their
  *   middlewares: whatever was broadcast while our auth and presence middlewares ran was lost. Here
  *   broadcasts also reach sockets still in middlewares (as Socket.IO's own uWS adapter does); the
  *   client holds them until the CONNECT packet, like the replayed ones.
- * - In redis-streams mode the replay reads the stream to its end, while this pod's stream reader may
- *   still be behind: those entries would come twice. Each recovered socket remembers the last entry
- *   it was replayed and skips broadcasts up to it (`streamOffsets`).
+ * - redis-streams mode (`streamOffsets`): the replay reads the stream on one connection while this
+ *   pod's stream reader delivers on another, in no fixed order. An entry the reader delivered before
+ *   the socket existed, but after the replay's read, was lost: the broadcasts this pod delivered
+ *   recently are kept and merged into the replay. And an entry the replay read before the reader got
+ *   to it came twice: each recovered socket skips the entries it was replayed.
  */
 export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffsets: boolean }): void {
   const adapter = nsp.adapter as unknown as AdapterInternals;
   const preConnect = (nsp as unknown as { _preConnectSockets: Map<string, Socket> })._preConnectSockets;
-  const replayedUpTo = new Map<string, string>();
-  // Socket.IO encodes a broadcast's packet and then applies it, synchronously: the offset the
-  // cluster adapter appended to the packet is carried from one to the other here.
-  let pendingOffset: string | undefined;
+  // Per recovered socket: the stream ids it was replayed, until broadcasts pass the last of them.
+  const replayed = new Map<string, { ids: Set<unknown>; last: string }>();
+  const dispatched: Dispatched[] = [];
+  // Socket.IO encodes a broadcast's packet and then applies it, synchronously: the packet (and the
+  // stream offset the cluster adapter appended to it) is carried from one to the other here.
+  let pending: { id: string; data: unknown[] } | undefined;
 
   if (options.streamOffsets) {
     const restoreSession = adapter.restoreSession.bind(adapter);
     adapter.restoreSession = async (pid, offset) => {
       const session = await restoreSession(pid, offset);
-      const last = session?.missedPackets.at(-1)?.at(-1);
-      if (session && typeof last === 'string' && STREAM_ID.test(last)) replayedUpTo.set(session.sid, last);
+      // From here to the socket joining its rooms there is no I/O, so no broadcast can slip between.
+      if (session) mergeDispatched(session, offset);
       return session;
     };
     const encode = adapter._encode.bind(adapter);
     adapter._encode = (packet, packetOpts) => {
-      const last = Array.isArray(packet.data) ? packet.data.at(-1) : undefined;
-      pendingOffset = typeof last === 'string' && STREAM_ID.test(last) ? last : undefined;
+      const last = lastOf(packet.data);
+      pending = typeof last === 'string' && STREAM_ID.test(last) ? { id: last, data: packet.data! } : undefined;
       return encode(packet, packetOpts);
     };
     const delAll = adapter.delAll.bind(adapter);
     adapter.delAll = (id) => {
-      replayedUpTo.delete(id);
+      replayed.delete(id);
       delAll(id);
     };
   }
 
+  function mergeDispatched(session: Session, offset: string): void {
+    const ids = new Set(session.missedPackets.map(lastOf));
+    const rooms = session.rooms;
+    const late = dispatched.filter(
+      (entry) =>
+        streamIdAfter(entry.id, offset) &&
+        !ids.has(entry.id) &&
+        (entry.rooms.size === 0 || rooms.some((room) => entry.rooms.has(room))) &&
+        !rooms.some((room) => entry.except?.has(room)),
+    );
+    if (late.length > 0) {
+      session.missedPackets = [...session.missedPackets, ...late.map((entry) => entry.data)].sort((a, b) =>
+        streamIdAfter(lastOf(a) as string, lastOf(b) as string) ? 1 : -1,
+      );
+    }
+    for (const entry of late) ids.add(entry.id);
+    const last = lastOf(session.missedPackets.at(-1));
+    if (typeof last === 'string') replayed.set(session.sid, { ids, last });
+  }
+
+  function remember(entry: Dispatched): void {
+    dispatched.push(entry);
+    const horizon = entry.at - DISPATCHED_MS;
+    let drop = Math.max(0, dispatched.length - DISPATCHED_MAX);
+    while (drop < dispatched.length && dispatched[drop]!.at < horizon) drop++;
+    if (drop > 0) dispatched.splice(0, drop);
+  }
+
   adapter.apply = (opts, callback) => {
-    // Only broadcasts with a stream offset can overlap a replay, and only while some socket has a mark.
-    const offset = replayedUpTo.size === 0 ? undefined : pendingOffset;
-    pendingOffset = undefined;
+    const broadcast = pending;
+    pending = undefined;
+    if (broadcast !== undefined) {
+      remember({ ...broadcast, rooms: opts.rooms, except: opts.except, at: Date.now() });
+    }
+    // Only broadcasts with a stream offset can overlap a replay, and only while a socket has one.
+    const offset = replayed.size === 0 ? undefined : broadcast?.id;
     const except = adapter.computeExceptSids(opts.except);
     const reach = (id: string): void => {
       const socket = nsp.sockets.get(id) ?? preConnect.get(id);
       if (socket === undefined) return;
-      const mark = offset === undefined ? undefined : replayedUpTo.get(id);
-      if (mark !== undefined) {
-        if (!streamIdAfter(offset!, mark)) return; // already replayed to this socket
-        replayedUpTo.delete(id);
+      const replay = offset === undefined ? undefined : replayed.get(id);
+      if (replay !== undefined) {
+        if (replay.ids.has(offset)) return; // already replayed to this socket
+        if (streamIdAfter(offset!, replay.last)) replayed.delete(id);
       }
       callback(socket);
     };

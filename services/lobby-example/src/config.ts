@@ -7,8 +7,11 @@ export class ConfigError extends Error {
 }
 
 const MODES: readonly EmitterMode[] = ['redis', 'redis-streams', 'redis-sharded'];
-/** The socket service's development default, so its demo page can call this API out of the box. */
-const DEFAULT_ORIGINS = 'http://localhost:5173,http://localhost:3000';
+/**
+ * The socket service's development default, so its demo page can call this API out of the box; 127.0.0.1:3000 too,
+ * for a second demo tab with its own cookie (cookies are per host).
+ */
+const DEFAULT_ORIGINS = 'http://localhost:5173,http://localhost:3000,http://127.0.0.1:3000';
 
 /**
  * Reads the example's options from environment variables: `REDIS_URL`, `ADAPTER` (default `redis`),

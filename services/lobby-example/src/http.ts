@@ -23,7 +23,7 @@ const fail = (code: string, message: string) => ({ ok: false, error: { code, mes
 /**
  * The HTTP API of the example:
  * - `GET /rooms` -> `{ rooms }`, the lobby's room list;
- * - `POST /rooms/:roomId/join` (access-token cookie) -> `{ ticket }`: records the player, tells the
+ * - `POST /rooms/:roomId/join` (access-token cookie) -> `{ ticket, room }` (`room` with its `members`): records the player, tells the
  *   room (`room:player_joined`) and the lobby (`lobby:room_list`), and issues the room ticket the
  *   client then passes to `room:join`. 401 without a valid token, 404 for an unknown room, 409 when
  *   it is full. Joining again returns a fresh ticket and announces nothing.
@@ -55,7 +55,7 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
       await publisher.roomList();
     }
     const ticket = await createRoomTicket({ userId: user.userId, room: roomNames.room(roomId), secret: ticketSecret });
-    return { ticket };
+    return { ticket, room: store.detail(room) };
   });
 
   return fastify;

@@ -13,6 +13,12 @@ export interface Room {
   players: Map<UserId, PublicUser & { ready: boolean }>;
 }
 
+/** A room with its players, as the join endpoint returns it to the joining player. */
+export interface RoomDetail extends RoomSummary {
+  /** In join order, with their ready flag. */
+  members: (PublicUser & { ready: boolean })[];
+}
+
 /** The outcome of `RoomStore.join`. */
 export type JoinResult = 'joined' | 'already' | 'full' | 'unknown';
 
@@ -68,6 +74,11 @@ export class RoomStore {
   /** The lobby's view of one room. */
   summary(room: Room): RoomSummary {
     return { roomId: room.roomId, name: room.name, players: room.players.size, maxPlayers: room.maxPlayers };
+  }
+
+  /** The room with its players (what a joining player needs to draw it). */
+  detail(room: Room): RoomDetail {
+    return { ...this.summary(room), members: [...room.players.values()].map((player) => ({ ...player })) };
   }
 
   /** The lobby's view of every room, oldest first. */

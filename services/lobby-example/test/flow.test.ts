@@ -123,8 +123,22 @@ t.test('two players on two pods create, join, ready up and chat through the exam
     t.equal(response.status, 200);
     t.equal(response.headers.get('access-control-allow-origin'), TEST_ORIGIN);
     t.equal(response.headers.get('access-control-allow-credentials'), 'true');
-    const { ticket } = (await response.json()) as { ticket: string };
+    const { ticket, room } = (await response.json()) as { ticket: string; room: unknown };
     t.type(ticket, 'string');
+    t.same(
+      room,
+      {
+        roomId,
+        name: 'alice room',
+        players: 2,
+        maxPlayers: 2,
+        members: [
+          { userId: 'alice', username: 'alice', ready: false },
+          { userId: 'bob', username: 'bob', ready: false },
+        ],
+      },
+      'the answer carries the room with its members, so the joining page can draw it',
+    );
     t.same(await request(bob.socket, 'room:join', { roomId, ticket }), { ok: true });
     const joined = await seenEvent<PlayerJoinedPayload>(
       seen.alice,

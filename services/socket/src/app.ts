@@ -118,10 +118,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     metrics,
   });
-  if (devSecret !== undefined) {
+  const loginSecret = devSecret ?? (config.devLogin ? config.jwtSecret : undefined);
+  if (loginSecret !== undefined) {
     await fastify.register(fastifyCookie);
-    registerDevRoutes(fastify, { key: createSecretKey(devSecret), cookieName: config.authCookie });
-    log.warn('dev auth is on: random per-boot secret, /dev/login and the demo page at / (never in production)');
+    registerDevRoutes(fastify, {
+      key: createSecretKey(typeof loginSecret === 'string' ? Buffer.from(loginSecret) : loginSecret),
+      cookieName: config.authCookie,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+    });
+    log.warn(
+      devSecret !== undefined
+        ? 'dev auth is on: random per-boot secret, /dev/login and the demo page at / (never in production)'
+        : 'DEV_LOGIN is on: anyone can sign in as any name at /dev/login (demo only, never in production)',
+    );
   }
 
   if (config.admin !== undefined) {

@@ -80,6 +80,11 @@ export interface Config {
    * config is given and NODE_ENV is not production.
    */
   devAuth: boolean;
+  /**
+   * `/dev/login` (sign in as any name), `/dev/logout` and the demo page at `/`: always with dev auth, and with
+   * `DEV_LOGIN=true` beside a `JWT_SECRET` (tokens signed with it), for demos and browser tests. Never in production.
+   */
+  devLogin: boolean;
 }
 
 /**
@@ -193,6 +198,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   },
   { name: 'PING_INTERVAL_MS', doc: 'Engine.IO heartbeat interval', default: '25000' },
   { name: 'PING_TIMEOUT_MS', doc: 'Engine.IO heartbeat timeout', default: '60000' },
+  {
+    name: 'DEV_LOGIN',
+    doc: '`true` serves `/dev/login` (signs in as any name with a token signed with JWT_SECRET) and the demo page at `/`, for demos and browser tests; refused in production and with JWT_JWKS_URL; dev auth has them anyway',
+    default: 'false',
+  },
   { name: 'LOG_LEVEL', doc: `pino level (${LOG_LEVELS.join(', ')})`, default: 'info' },
 ];
 
@@ -338,6 +348,18 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required with REDIS_URL (dev auth is single-node only)');
   }
 
+  const devLoginValue = raw(env, 'DEV_LOGIN') ?? 'false';
+  if (devLoginValue !== 'true' && devLoginValue !== 'false') {
+    throw new ConfigError('DEV_LOGIN', `must be true or false (got ${JSON.stringify(devLoginValue)})`);
+  }
+  if (devLoginValue === 'true' && production) {
+    // Anyone could sign in as anyone: never next to real users.
+    throw new ConfigError('DEV_LOGIN', 'cannot be true when NODE_ENV is production');
+  }
+  if (devLoginValue === 'true' && jwksUrl !== undefined) {
+    throw new ConfigError('DEV_LOGIN', 'needs JWT_SECRET to sign with (not JWT_JWKS_URL)');
+  }
+
   const adminUser = raw(env, 'ADMIN_USER');
   const adminPassword = secret(env, 'ADMIN_PASSWORD');
   if ((adminUser === undefined) !== (adminPassword === undefined)) {
@@ -384,5 +406,6 @@ export function loadConfig(env: Env = process.env): Config {
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),
     logLevel,
     devAuth,
+    devLogin: devAuth || devLoginValue === 'true',
   };
 }

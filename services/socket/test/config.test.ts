@@ -4,9 +4,11 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { jwtVerify } from 'jose';
 import { ConfigError, loadConfig, type Env } from '../src/config.js';
 import {
   TEST_ORIGIN,
+  TEST_SECRET,
   type Teardown,
   WAIT_MS,
   connectClient,
@@ -142,6 +144,35 @@ t.test('dev auth is off with any JWT config and in production', async (t) => {
   });
   t.equal(productionJwks.devAuth, false, 'devAuth');
   t.equal(productionJwks.jwtSecret, undefined, 'jwtSecret');
+});
+
+t.test('DEV_LOGIN: dev login beside a JWT_SECRET outside production only', async (t) => {
+  t.equal(loadConfig({}).devLogin, true, 'dev auth always has the dev login');
+  t.equal(loadConfig({ JWT_SECRET: SECRET_40 }).devLogin, false, 'off by default with a JWT_SECRET');
+  t.equal(loadConfig({ JWT_SECRET: SECRET_40, DEV_LOGIN: 'false' }).devLogin, false, 'false');
+  const on = loadConfig({ JWT_SECRET: SECRET_40, DEV_LOGIN: 'true', NODE_ENV: 'development' });
+  t.equal(on.devLogin, true, 'true with JWT_SECRET in development');
+  t.equal(on.devAuth, false, 'dev auth stays off: tokens are signed with JWT_SECRET');
+  t.throws(
+    () =>
+      loadConfig({ JWT_SECRET: SECRET_40, DEV_LOGIN: 'true', NODE_ENV: 'production', ALLOWED_ORIGINS: TEST_ORIGIN }),
+    { name: 'ConfigError', message: /^DEV_LOGIN cannot be true when NODE_ENV is production/ },
+    'refused in production',
+  );
+  t.throws(
+    () =>
+      loadConfig({
+        JWT_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+        ROOM_TICKET_SECRET: SECRET_40,
+        DEV_LOGIN: 'true',
+      }),
+    { name: 'ConfigError', message: /^DEV_LOGIN needs JWT_SECRET/ },
+    'refused with a JWKS (nothing to sign with)',
+  );
+  t.throws(() => loadConfig({ JWT_SECRET: SECRET_40, DEV_LOGIN: 'yes' }), {
+    name: 'ConfigError',
+    message: /^DEV_LOGIN must be true or false/,
+  });
 });
 
 t.test('JWT_SECRET length is counted in bytes: 32 bytes is enough', async (t) => {
@@ -567,6 +598,32 @@ t.test('dev auth is off with a JWT_SECRET even outside production (in-process)',
     t.notOk(res.headers.get('set-cookie'), `GET ${path} sets no cookie`);
     await res.arrayBuffer();
   }
+});
+
+t.test('DEV_LOGIN=true with JWT_SECRET: /dev/login signs with it (issuer, audience) and serves the demo', async (t) => {
+  const env = { DEV_LOGIN: 'true', JWT_ISSUER: 'auth.test', JWT_AUDIENCE: 'game' };
+  const { url, app } = await startService(t, env);
+  t.equal(app.config.devLogin, true);
+  const login = await get(`${url}/dev/login?username=carol`);
+  t.equal(login.status, 200, 'status');
+  const cookie = (login.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+  const token = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  const { payload } = await jwtVerify(token, new TextEncoder().encode(TEST_SECRET), {
+    algorithms: ['HS256'],
+    issuer: 'auth.test',
+    audience: 'game',
+  });
+  t.equal(payload.sub, 'carol', 'a token any service holding JWT_SECRET accepts (the example backend does)');
+  const { connected } = await connectClient(t, url, { cookie });
+  t.equal(connected.auth, 'ok', 'the socket service accepts it');
+  t.equal(connected.user?.username, 'carol');
+  const page = await get(`${url}/`);
+  t.equal(page.status, 200, 'GET / serves the demo page');
+  t.match(await page.text(), /<script type="module" src="\/demo\.js">/, 'which loads the bundle');
+  const bundle = await get(`${url}/demo.js`);
+  t.equal(bundle.status, 200, 'GET /demo.js serves the bundle (built by npm run build)');
+  t.match(bundle.headers.get('content-type') ?? '', /^text\/javascript/);
+  t.ok((await bundle.text()).length > 1000, 'a real bundle');
 });
 
 t.test('dev auth in-process (JWT_SECRET empty = unset): the cookie from /dev/login authenticates', async (t) => {

@@ -72,7 +72,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       deps.isDraining,
       originCheck(config.allowedOrigins, {
         // The dev demo page is served by this process, on whatever PORT it got.
-        allowSameOrigin: config.devAuth,
+        allowSameOrigin: config.devLogin,
         onRefused: (origin) => {
           metrics.handshakes.inc({ result: 'origin_refused' });
           log.info({ origin }, 'handshake refused: origin not allowed');

@@ -172,7 +172,6 @@ async function resync(): Promise<void> {
   const joined = await game.joinLobby();
   if (!joined.ok) log(`lobby:join ${joined.error.code}`);
   await watch([...players.keys()]);
-  measureLatency();
   await Promise.all([refreshRooms(), refreshStats()]);
   if (current !== undefined && me !== null) await joinRoom(current.roomId);
 }
@@ -208,6 +207,7 @@ function connect(): void {
     renderMe(info);
     if (me !== null) seePlayer(me.userId, { username: me.username, online: true });
     renderRooms();
+    measureLatency();
     log(`system:connected ${JSON.stringify({ nodeId: info.nodeId, auth: info.auth, recovered: info.recovered })}`);
   });
   socket.on('disconnect', (reason) => {
@@ -291,6 +291,12 @@ byId<HTMLFormElement>('login').addEventListener('submit', (event) => {
 
 byId('logout').addEventListener('click', () => {
   void fetch('/dev/logout', { credentials: 'same-origin' }).then(() => connect());
+});
+
+byId('drop').addEventListener('click', () => {
+  // Like a network drop: the transport closes, socket.io-client reconnects, and where the mode recovers
+  // (memory, redis-streams) the server restores rooms and missed events: the badge says `recovered`.
+  game?.socket.io.engine.close();
 });
 
 byId('status').addEventListener('change', () => {

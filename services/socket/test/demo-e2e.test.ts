@@ -1,0 +1,151 @@
+/**
+ * The demo lobby in a real browser: Chromium (playwright-core) against two socket pods (redis-streams), a real
+ * redis-server and the example backend. Two browser contexts are two players with their own cookies; each page is
+ * served by its own pod, so presence, rooms and chat cross pods through Redis. The final state is saved as a
+ * screenshot in test-artifacts/.
+ */
+import { join } from 'node:path';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { startLobbyExample } from '../../lobby-example/src/app.js';
+import { artifactsDir, launchChromium } from '../../../test/helpers/browser.js';
+import { TEST_SECRET, startPods, startRedis, waitForCluster } from '../../../test/helpers/index.js';
+
+/** Bound of every wait for the page: a cross-pod round trip through Redis and the backend, on a loaded machine. */
+const UI_MS = 10_000;
+/** Bound of a player going offline after their browser context closed (a socket close, not a heartbeat timeout). */
+const OFFLINE_MS = 15_000;
+
+/** The text of the first element matching `selector`, once it exists (bounded). */
+async function textOf(page: Page, selector: string): Promise<string> {
+  const element = await page.waitForSelector(selector, { timeout: UI_MS });
+  return ((await element.textContent()) ?? '').trim();
+}
+
+/** Signs in through the page's form and waits until the socket came back authenticated as `name`. */
+async function signIn(page: Page, name: string): Promise<void> {
+  await page.fill('#username', name, { timeout: UI_MS });
+  await page.click('#login-button', { timeout: UI_MS });
+  await page.waitForSelector(`body[data-user="${name}"]`, { timeout: UI_MS });
+}
+
+t.test(
+  'two players in two browser contexts: sign in, presence, create and join a room, chat, go offline',
+  async (t) => {
+    const redis = await startRedis(t);
+    const pods = await startPods(t, 2, { REDIS_URL: redis.url, ADAPTER: 'redis-streams', DEV_LOGIN: 'true' });
+    await waitForCluster(pods);
+    const [pod0, pod1] = pods;
+    if (pod0 === undefined || pod1 === undefined) throw new Error('two pods expected');
+    const backendErrors: unknown[] = [];
+    const lobby = await startLobbyExample({
+      redisUrl: redis.url,
+      mode: 'redis-streams',
+      jwtSecret: TEST_SECRET,
+      ticketSecret: TEST_SECRET,
+      port: 0,
+      host: '127.0.0.1',
+      // The pages' origins: each pod serves the demo at its own port.
+      allowedOrigins: [pod0.url, pod1.url],
+      consumer: 'demo-e2e',
+      onError: (err) => backendErrors.push(err),
+    });
+    t.teardown(() => lobby.close());
+
+    const browser = await launchChromium(t);
+    const pageErrors: string[] = [];
+    const open = async (podUrl: string): Promise<Page> => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      page.setDefaultTimeout(UI_MS);
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${podUrl}/?lobby=${encodeURIComponent(lobby.url)}`, { timeout: UI_MS });
+      return page;
+    };
+    const alice = await open(pod0.url);
+    const bob = await open(pod1.url);
+
+    await t.test('both sign in, each on its own pod', async (t) => {
+      await signIn(alice, 'alice');
+      await signIn(bob, 'bob');
+      t.match(await textOf(alice, '#state[data-state="connected"]'), /^connected \(node pod-0\)$/, 'alice: connected');
+      t.match(await textOf(bob, '#state[data-state="connected"]'), /^connected \(node pod-1\)$/, 'bob: connected');
+      t.equal(await textOf(alice, '#me'), 'alice (auth: ok)');
+      t.equal(await textOf(bob, '#me'), 'bob (auth: ok)');
+      t.match(await textOf(alice, '#lobby-url'), lobby.url, 'the page found the backend from ?lobby=');
+    });
+
+    await t.test('they see each other online: lobby presence events and player:watch', async (t) => {
+      await alice.waitForSelector('#players li[data-user="bob"][data-online="true"]');
+      t.pass('alice saw bob come online (player:online to the lobby)');
+      await bob.fill('#watch-input', 'alice');
+      await bob.click('#watch-button');
+      await bob.waitForSelector('#players li[data-user="alice"][data-online="true"]');
+      t.pass('bob sees alice online (player:watch ack)');
+      await alice.waitForSelector('#stats:has-text("2 nodes")');
+      t.match(await textOf(alice, '#stats'), /^\d+ online · \d+ connections · 2 nodes$/, 'lobby stats');
+      await alice.waitForSelector('#latency:has-text("ms")');
+      t.match(await textOf(alice, '#latency'), /^\d+ ms$/, 'the latency indicator shows a round trip');
+    });
+
+    let roomId = '';
+    await t.test('alice creates a room, bob joins it through the backend', async (t) => {
+      await alice.fill('#create-name', 'table one');
+      await alice.click('#create-button');
+      await alice.waitForSelector('#room:not([hidden]) #room-players li[data-user="alice"]');
+      roomId = (await alice.getAttribute('#room', 'data-room')) ?? '';
+      t.match(roomId, /^[0-9a-f]{8}$/, 'alice is in the new room (the backend joined her server-side)');
+      await bob.waitForSelector(`#rooms li[data-room="${roomId}"]`);
+      t.match(await textOf(bob, `#rooms li[data-room="${roomId}"]`), /^table one — 1\/4/, 'bob sees it listed');
+      await bob.click(`#rooms button[data-join="${roomId}"]`);
+      await bob.waitForSelector(`#room[data-room="${roomId}"]:not([hidden]) #room-players li[data-user="alice"]`);
+      t.pass('bob is in the room and sees alice there (the join answer lists the members)');
+      await alice.waitForSelector('#room-players li[data-user="bob"]');
+      t.pass('alice sees bob join (room:player_joined)');
+      t.equal(await textOf(alice, '#room-name'), 'table one (2/4)');
+    });
+
+    await t.test('ready and chat reach both players', async (t) => {
+      await bob.click('#ready');
+      await alice.waitForSelector('#room-players li[data-user="bob"][data-ready="true"]');
+      t.pass('alice sees bob ready');
+      await alice.fill('#chat-text', 'hi bob');
+      await alice.click('#chat-send');
+      await bob.fill('#chat-text', 'hi alice');
+      await bob.click('#chat-send');
+      for (const [page, who] of [
+        [alice, 'alice'],
+        [bob, 'bob'],
+      ] as const) {
+        await page.waitForSelector('#chat li[data-from="alice"]');
+        await page.waitForSelector('#chat li[data-from="bob"]');
+        const lines = await page.$$eval('#chat li', (items) => items.map((item) => item.textContent));
+        t.same(lines.toSorted(), ['alice: hi bob', 'bob: hi alice'], `${who} sees both messages`);
+      }
+    });
+
+    await t.test('a dropped connection comes back recovered, still in the room', async (t) => {
+      await alice.click('#drop');
+      await alice.waitForSelector('#state[data-state="recovered"]');
+      t.match(await textOf(alice, '#state'), /^recovered \(node pod-0\)$/, 'the badge says recovered');
+      await bob.fill('#chat-text', 'still there?');
+      await bob.click('#chat-send');
+      await alice.waitForSelector('#chat li:has-text("bob: still there?")');
+      t.pass('alice gets room chat after the recovery, without rejoining');
+    });
+
+    await t.test('closing bob’s browser context: alice sees bob go offline', async (t) => {
+      await bob.context().close();
+      await alice.waitForSelector('#players li[data-user="bob"][data-online="false"]', { timeout: OFFLINE_MS });
+      t.match(await textOf(alice, '#players li[data-user="bob"]'), /^bob — offline$/, 'bob is listed offline');
+      t.equal(await alice.getAttribute('#players li[data-user="alice"]', 'data-online'), 'true', 'alice still online');
+      t.equal(await alice.getAttribute('#state', 'data-state'), 'recovered', 'alice still connected (recovered)');
+      const screenshot = join(artifactsDir(), 'demo-e2e-final.png');
+      await alice.screenshot({ path: screenshot, fullPage: true, timeout: UI_MS });
+      t.pass(`screenshot of the final state: ${screenshot}`);
+    });
+
+    t.same(pageErrors, [], 'no script errors in either page');
+    t.same(backendErrors, [], 'no errors in the example backend');
+  },
+);

@@ -15,8 +15,9 @@ COPY packages/emitter/package.json packages/emitter/
 COPY packages/client/package.json packages/client/
 COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
-# --ignore-scripts: the root `prepare` script compiles, and the sources are not copied yet (no dependency has an
-# install script). The compile is the explicit `npm run build` below.
+# --ignore-scripts: the root `prepare` script compiles, and the sources are not copied yet (esbuild's install script
+# only speeds up its first run). The build is the explicit `npm run build` below: tsc, then esbuild bundles the demo
+# lobby into services/socket/dist/demo.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY packages ./packages
@@ -41,7 +42,7 @@ COPY --from=build /app/packages/emitter/dist packages/emitter/dist
 COPY --from=build /app/packages/client/dist packages/client/dist
 COPY --from=build /app/services/socket/dist services/socket/dist
 COPY --from=build /app/services/lobby-example/dist services/lobby-example/dist
-# Read at startup by services/socket/dist/http/dev-routes.js (the dev demo page): the module loads in every mode.
+# The demo page; services/socket/dist/http/dev-routes.js reads it (and dist/demo/demo.js) when /dev/login is on.
 COPY services/socket/public services/socket/public
 # Files stay owned by root and read-only for the process; it writes nothing but stdout/stderr.
 USER node

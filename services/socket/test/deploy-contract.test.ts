@@ -836,7 +836,23 @@ t.test('compose: socket replicas use documented variables with values that pass 
       [],
       `${name}: loadConfig reads every variable set`,
     );
-    t.equal(config.production, true, `${name}: production (the image sets NODE_ENV)`);
+    // The demo stack serves the demo lobby: NODE_ENV=development + DEV_LOGIN=true, dev logins signed with JWT_SECRET.
+    t.equal(config.devLogin, true, `${name}: DEV_LOGIN serves the demo lobby and /dev/login`);
+    t.equal(config.devAuth, false, `${name}: no dev auth (JWT_SECRET signs and verifies on every replica)`);
+    t.equal(env.NODE_ENV, 'development', `${name}: NODE_ENV=development, which DEV_LOGIN needs`);
+    const productionEnv = Object.fromEntries(
+      Object.entries(env).filter(([key]) => key !== 'NODE_ENV' && key !== 'DEV_LOGIN'),
+    );
+    const production = loadConfig({ ...imageEnv, ...productionEnv });
+    t.ok(
+      production.production && !production.devLogin,
+      `${name}: without the two demo lines it is a valid production config (the image sets NODE_ENV)`,
+    );
+    t.throws(
+      () => loadConfig({ ...imageEnv, ...env, NODE_ENV: 'production' }),
+      { name: 'ConfigError', message: /^DEV_LOGIN/ },
+      `${name}: the demo switch cannot reach production`,
+    );
     t.equal(config.adapter, env.ADAPTER, `${name}: ADAPTER ${env.ADAPTER}`);
     t.not(config.adapter, 'memory', `${name}: a Redis mode (replicas must see each other)`);
     t.equal(config.nodeId, env.NODE_ID, `${name}: explicit NODE_ID`);

@@ -46,6 +46,16 @@ async function typingChecks(client: GameSocket): Promise<void> {
   await client.sendIntent('lobby:join', {});
   // @ts-expect-error listening for an event the server never sends
   client.socket.on('lobby:nope', () => undefined);
+  // @ts-expect-error a listener that expects the wrong payload (player:online carries a userId string)
+  client.socket.on('player:online', (payload: { userId: number }) => void payload);
+  // @ts-expect-error a helper with a wrong argument type (user ids are strings)
+  await client.watch([42]);
+  // @ts-expect-error a helper missing its ticket
+  await client.joinRoom('r1');
+  // @ts-expect-error an intent payload of the wrong shape (maxPlayers is a number)
+  await client.sendIntent('room:create', { name: 'table', maxPlayers: 'four' });
+  // @ts-expect-error emitting on the raw socket is typed too
+  client.socket.emit('room:chat_message', { roomId: 'r1', message: 'gg' });
   // @ts-expect-error the ack data is typed: lobby stats carry no `players`
   void (stats.ok && stats.data?.players);
 }

@@ -3,7 +3,7 @@ import {
   isPublishableEvent,
   rooms as roomNames,
   type RoomName,
-  type ServerEventName,
+  type PublishableEvent,
   type ServerPayload,
   type LobbyStats,
   type UserId,
@@ -79,8 +79,8 @@ export class BroadcastOperator {
     return new BroadcastOperator(this.send, this.target, { ...this.flags, volatile: true });
   }
 
-  /** Sends a typed event to the targeted sockets on every pod. */
-  emit<E extends ServerEventName>(event: E, payload: ServerPayload<E>): Promise<void> {
+  /** Sends a typed event to the targeted sockets on every pod (a publishable one: not the server's own `system:connected` / `system:pong`). */
+  emit<E extends PublishableEvent>(event: E, payload: ServerPayload<E>): Promise<void> {
     if (!isPublishableEvent(event)) {
       return Promise.reject(
         new EmitterError('INVALID_PAYLOAD', `not a server event of the catalogue: ${String(event)}`),
@@ -198,7 +198,7 @@ export class GameEmitter {
   }
 
   /** Every connected socket. */
-  emit<E extends ServerEventName>(event: E, payload: ServerPayload<E>): Promise<void> {
+  emit<E extends PublishableEvent>(event: E, payload: ServerPayload<E>): Promise<void> {
     return new BroadcastOperator(this.send).emit(event, payload);
   }
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { ConnectedPayload } from '@gamesocket/protocol';
 import {
   BroadcastOperator,
   createEmitter,
@@ -32,6 +33,33 @@ async function typingChecks(emitter: GameEmitter): Promise<void> {
   await lobby.emit('lobby:stats');
   // @ts-expect-error the emitter-level emit is typed the same way
   await emitter.emit('lobby:stats', { online: 'many', connections: 2, nodes: 1 });
+  // Every audience is typed the same way, and intent entries narrow on `event`.
+  await emitter
+    .toRoom('r1')
+    .emit('room:chat_message', { roomId: 'r1', from: { userId: 'u', username: 'u' }, text: 'gg', timestamp: 1 });
+  await emitter.consumeIntents({ domain: 'room', group: 'g', consumer: 'c' }, async (entry) => {
+    if (entry.event === 'room:chat_message') void entry.payload.text.toUpperCase();
+    // @ts-expect-error an intent entry's payload is only known after narrowing on `event`
+    void entry.payload.text;
+  });
+
+  // @ts-expect-error a room event without its roomId
+  await emitter.toRoom('r1').emit('room:player_ready', { userId: 'u1', ready: true });
+  // @ts-expect-error a wrong field type to a user's sockets
+  await emitter.toUser('u1').emit('player:status_change', { userId: 'u1', status: 3, timestamp: 1 });
+  // @ts-expect-error a misspelled event to a match
+  await emitter.toMatch('m1').emit('match:state_updated', { matchId: 'm1', state: {} });
+  const connected: ConnectedPayload = {
+    socketId: 's',
+    nodeId: 'n',
+    user: null,
+    auth: 'ok',
+    recovered: false,
+    recoveryWindowMs: 0,
+    timestamp: 1,
+  };
+  // @ts-expect-error the server's own system:connected is not for backends
+  await emitter.toUser('u1').emit('system:connected', connected);
   // @ts-expect-error memory mode has nothing to publish into
   await createEmitter({ redis: 'redis://127.0.0.1:1', mode: 'memory' });
 }

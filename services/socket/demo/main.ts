@@ -5,7 +5,7 @@
  * It signs in with `/dev/login`, joins the lobby, shows who is online (lobby presence events plus `player:watch`),
  * lobby stats, the example backend's room list, creates rooms (a `room:create` intent) and joins them (a ticket from
  * the backend, then `room:join`), readies up and chats (intents the backend answers with room events), and shows the
- * connection state and latency. The end-to-end test (services/socket/test/e2e/demo.e2e.test.ts) drives it through
+ * connection state and latency. The end-to-end test (services/socket/test/demo-e2e.test.ts) drives it through
  * the element ids and `data-*` attributes used here.
  */
 import { createGameSocket, type ConnectedPayload, type GameSocket } from '@gamesocket/client';

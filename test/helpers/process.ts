@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../services/socket/src/config.js';
 import type { Teardown } from './service.js';
-import { TEST_ORIGIN } from './service.js';
+import { TEST_ORIGIN, UNLIMITED_PER_ADDRESS } from './service.js';
 import { TEST_SECRET } from './tokens.js';
 import { WAIT_MS, withTimeout } from './wait.js';
 
@@ -33,6 +33,8 @@ export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceP
       ALLOWED_ORIGINS: TEST_ORIGIN,
       JWT_SECRET: TEST_SECRET,
       DRAIN_WINDOW_MS: '0',
+      // Every test client comes from 127.0.0.1: per-address limits stay out of the way unless a test sets them.
+      ...UNLIMITED_PER_ADDRESS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

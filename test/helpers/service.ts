@@ -17,6 +17,13 @@ export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+/** Per-address handshake limits high enough for any test (all of them connect from one address). */
+export const UNLIMITED_PER_ADDRESS = {
+  MAX_CONNECTIONS_PER_IP: '1000000',
+  HANDSHAKE_RATE_PER_IP: '100000',
+  HANDSHAKE_BURST_PER_IP: '100000',
+} as const;
+
 /** The allowed page origin test services use. */
 export const TEST_ORIGIN = 'http://localhost:5173';
 
@@ -33,6 +40,8 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
     JWT_SECRET: TEST_SECRET,
     // Teardown closes every service: no drain window unless a test asks for one.
     DRAIN_WINDOW_MS: '0',
+    // Every test client comes from 127.0.0.1: per-address limits stay out of the way unless a test sets them.
+    ...UNLIMITED_PER_ADDRESS,
     ...env,
   });
   const app = await buildApp(config);

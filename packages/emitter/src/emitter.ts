@@ -1,6 +1,7 @@
 import {
   STATUS_PATTERN,
   isPublishableEvent,
+  isVolatileEvent,
   rooms as roomNames,
   type RoomName,
   type PublishableEvent,
@@ -79,7 +80,10 @@ export class BroadcastOperator {
     return new BroadcastOperator(this.send, this.target, { ...this.flags, volatile: true });
   }
 
-  /** Sends a typed event to the targeted sockets on every pod (a publishable one: not the server's own `system:connected` / `system:pong`). */
+  /**
+   * Sends a typed event to the targeted sockets on every pod (a publishable one: not the server's own
+   * `system:connected` / `system:pong`). Events of `VOLATILE_EVENTS` (`match:state_update`) always go out volatile.
+   */
   emit<E extends PublishableEvent>(event: E, payload: ServerPayload<E>): Promise<void> {
     if (!isPublishableEvent(event)) {
       return Promise.reject(
@@ -87,7 +91,11 @@ export class BroadcastOperator {
       );
     }
     return this.send((transport) =>
-      transport.broadcast({ type: 2, data: [event, payload], nsp: '/' }, this.target, this.flags),
+      transport.broadcast(
+        { type: 2, data: [event, payload], nsp: '/' },
+        this.target,
+        isVolatileEvent(event) ? { ...this.flags, volatile: true } : this.flags,
+      ),
     );
   }
 

@@ -87,3 +87,18 @@ export function domainOf(name: string): string {
   const colon = name.indexOf(':');
   return colon === -1 ? name : name.slice(0, colon);
 }
+
+/**
+ * Server events sent as Socket.IO `volatile`: high-rate state that the next update supersedes. For a
+ * backed-up client (more than a small backlog waiting to be written to it) they are dropped instead of
+ * queued, whichever path they come from (a pod, the HTTP API, the emitter over Redis, the stock
+ * `@socket.io/redis-emitter`); they are never replayed by connection state recovery.
+ */
+export const VOLATILE_EVENTS: readonly EventName[] = [EVENTS.MATCH.STATE_UPDATE];
+
+const volatileEventSet: ReadonlySet<string> = new Set(VOLATILE_EVENTS);
+
+/** True when `name` is a volatile event (see `VOLATILE_EVENTS`). */
+export function isVolatileEvent(name: unknown): boolean {
+  return typeof name === 'string' && volatileEventSet.has(name);
+}

@@ -1,4 +1,13 @@
-export { EVENTS, EVENT_NAMES, EVENT_NAME_PATTERN, isEventName, isDomainActionName, domainOf } from './events.js';
+export {
+  EVENTS,
+  EVENT_NAMES,
+  EVENT_NAME_PATTERN,
+  VOLATILE_EVENTS,
+  isEventName,
+  isDomainActionName,
+  isVolatileEvent,
+  domainOf,
+} from './events.js';
 export type { Domain, EventName } from './events.js';
 export { ERROR_CODES } from './errors.js';
 export type { ErrorCode, ErrorBody } from './errors.js';

@@ -3,10 +3,13 @@ import {
   CLIENT_EVENT_SCHEMAS,
   EVENTS,
   EVENT_NAMES,
+  SERVER_EVENT_NAMES,
+  VOLATILE_EVENTS,
   ackError,
   ackOk,
   isDomainActionName,
   isEventName,
+  isVolatileEvent,
   parseRoom,
   rooms,
 } from '../src/index.js';
@@ -38,6 +41,16 @@ t.test('the catalogue holds every name of the design', async (t) => {
 
 t.test('every client event with a schema is in the catalogue', async (t) => {
   for (const name of Object.keys(CLIENT_EVENT_SCHEMAS)) t.ok(isEventName(name), name);
+});
+
+t.test('volatile events: high-rate server state only', async (t) => {
+  t.same(VOLATILE_EVENTS, ['match:state_update'], 'match:state_update is the volatile event');
+  for (const name of VOLATILE_EVENTS) {
+    t.ok((SERVER_EVENT_NAMES as readonly string[]).includes(name), `${name} is a server event`);
+    t.ok(isVolatileEvent(name));
+  }
+  t.notOk(isVolatileEvent('match:ended'), 'a match result is never dropped');
+  t.notOk(isVolatileEvent(undefined));
 });
 
 t.test('domain:action form', async (t) => {

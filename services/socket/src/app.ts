@@ -1,6 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createHandshakeGate } from './auth/handshake-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import {
   MemoryDenyList,
@@ -73,11 +74,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     online: 0,
     connections: 0,
   });
+  const gate = createHandshakeGate(config.handshakeConcurrency);
   const metrics = createMetrics(config.nodeId, {
     adapterMode: cluster.mode,
     redisUp: cluster.isUp,
     draining: () => closing,
     presence: () => presenceStats(),
+    verifications: () => ({ active: gate.active, waiting: gate.waiting }),
   });
   redisErrors = () => metrics.redisErrors.inc();
 
@@ -106,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     presence: presenceStore,
     presenceStoreUp: cluster.isUp,
     isDraining: () => closing,
+    gate,
     recovery: recoveryOf(config, cluster),
     denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 
 /** Thrown by `loadConfig` with a one-line message that names the variable. */
@@ -72,6 +73,27 @@ export interface Config {
   drainWindowMs: number;
   /** Largest Socket.IO message accepted, in bytes; a bigger frame closes that connection. */
   maxPayloadBytes: number;
+  /**
+   * Bytes that may wait to be written to one connection (queued packets plus the websocket's send
+   * buffer); a connection over it is a slow consumer and is closed. Never off: it bounds the pod's memory.
+   */
+  maxBufferedBytes: number;
+  /** Engine.IO sessions one client address may hold on this pod; one more is refused with CONNECTION_LIMIT. */
+  maxConnectionsPerIp: number;
+  /** New sessions per second one client address may open on average (token bucket refill). */
+  handshakeRatePerIp: number;
+  /** New sessions one client address may open in a burst (bucket size); over it: RATE_LIMITED. */
+  handshakeBurstPerIp: number;
+  /**
+   * Access tokens verified at once on this pod (JWT/JWKS); more wait their turn, and while that many
+   * are in flight or waiting, new handshakes carrying the auth cookie are refused with UNAVAILABLE.
+   */
+  handshakeConcurrency: number;
+  /**
+   * Load balancers / proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client; empty = the
+   * header is ignored and the TCP peer is the client.
+   */
+  trustedProxies: string[];
   pingIntervalMs: number;
   pingTimeoutMs: number;
   logLevel: string;
@@ -196,6 +218,32 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     doc: 'largest Socket.IO message accepted (bigger frames close that connection)',
     default: '16384',
   },
+  {
+    name: 'MAX_BUFFERED_BYTES',
+    doc: 'bytes that may wait to be written to one connection (a client that stops reading); over it the connection is closed as a slow consumer',
+    default: '1048576',
+  },
+  {
+    name: 'MAX_CONNECTIONS_PER_IP',
+    doc: 'Engine.IO sessions one client address (IPv6: its /64) may hold on one pod; more are refused (`CONNECTION_LIMIT`)',
+    default: '100',
+  },
+  {
+    name: 'HANDSHAKE_RATE_PER_IP',
+    doc: 'new sessions per second one client address may open on one pod (token bucket refill); more are refused (`RATE_LIMITED`)',
+    default: '10',
+  },
+  { name: 'HANDSHAKE_BURST_PER_IP', doc: 'new sessions one client address may open in a burst', default: '20' },
+  {
+    name: 'HANDSHAKE_CONCURRENCY',
+    doc: 'access tokens verified at once per pod; while saturated, handshakes with the auth cookie are refused (`UNAVAILABLE`)',
+    default: '64',
+  },
+  {
+    name: 'TRUSTED_PROXIES',
+    doc: 'comma list of proxy IPs/CIDRs whose `X-Forwarded-For` names the client; unset = the header is ignored',
+    default: undefined,
+  },
   { name: 'PING_INTERVAL_MS', doc: 'Engine.IO heartbeat interval', default: '25000' },
   { name: 'PING_TIMEOUT_MS', doc: 'Engine.IO heartbeat timeout', default: '60000' },
   {
@@ -275,6 +323,22 @@ function origins(env: Env, name: string, fallback: string | undefined): string[]
       throw new ConfigError(name, `must list origins like https://game.example.com (got ${JSON.stringify(origin)})`);
     }
     return origin;
+  });
+}
+
+function proxies(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  return value.split(',').map((entry) => {
+    const proxy = entry.trim();
+    const [address = '', bits, ...rest] = proxy.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !validBits || rest.length > 0) {
+      throw new ConfigError(name, `must list IPs or CIDRs like 10.0.0.0/8 (got ${JSON.stringify(proxy)})`);
+    }
+    return proxy;
   });
 }
 
@@ -402,6 +466,12 @@ export function loadConfig(env: Env = process.env): Config {
     recoveryWindowMs: integer(env, 'RECOVERY_WINDOW_MS', 120_000, 0, 3_600_000),
     recoveryStreamMaxLen: integer(env, 'RECOVERY_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
+    maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 100, 1, 1_000_000),
+    handshakeRatePerIp: integer(env, 'HANDSHAKE_RATE_PER_IP', 10, 1, 100_000),
+    handshakeBurstPerIp: integer(env, 'HANDSHAKE_BURST_PER_IP', 20, 1, 100_000),
+    handshakeConcurrency: integer(env, 'HANDSHAKE_CONCURRENCY', 64, 1, 100_000),
+    trustedProxies: proxies(env, 'TRUSTED_PROXIES'),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),
     logLevel,

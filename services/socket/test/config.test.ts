@@ -45,6 +45,29 @@ t.test('loadConfig defaults outside production', async (t) => {
   t.equal(config.jwtIssuer, undefined, 'jwtIssuer');
   t.equal(config.jwtAudience, undefined, 'jwtAudience');
   t.equal(config.devAuth, true, 'dev auth with no JWT config outside production');
+  t.equal(config.maxBufferedBytes, 1024 * 1024, 'maxBufferedBytes');
+  t.equal(config.maxConnectionsPerIp, 100, 'maxConnectionsPerIp');
+  t.equal(config.handshakeRatePerIp, 10, 'handshakeRatePerIp');
+  t.equal(config.handshakeBurstPerIp, 20, 'handshakeBurstPerIp');
+  t.equal(config.handshakeConcurrency, 64, 'handshakeConcurrency');
+  t.same(config.trustedProxies, [], 'no trusted proxy: X-Forwarded-For is ignored');
+});
+
+t.test('hostile-client limits are read', async (t) => {
+  const config = loadConfig({
+    MAX_BUFFERED_BYTES: '65536',
+    MAX_CONNECTIONS_PER_IP: '5',
+    HANDSHAKE_RATE_PER_IP: '2',
+    HANDSHAKE_BURST_PER_IP: '4',
+    HANDSHAKE_CONCURRENCY: '8',
+    TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,fd00::/8, ::1',
+  });
+  t.equal(config.maxBufferedBytes, 65536);
+  t.equal(config.maxConnectionsPerIp, 5);
+  t.equal(config.handshakeRatePerIp, 2);
+  t.equal(config.handshakeBurstPerIp, 4);
+  t.equal(config.handshakeConcurrency, 8);
+  t.same(config.trustedProxies, ['10.0.0.0/8', '127.0.0.1', 'fd00::/8', '::1']);
 });
 
 /** The variable a ConfigError names, or undefined when `env` loads. */
@@ -239,6 +262,14 @@ const invalidCases: [string, Env, string][] = [
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ['MAX_PAYLOAD_BYTES=10', { MAX_PAYLOAD_BYTES: '10' }, 'MAX_PAYLOAD_BYTES'],
   ['PING_INTERVAL_MS=abc', { PING_INTERVAL_MS: 'abc' }, 'PING_INTERVAL_MS'],
+  ['MAX_BUFFERED_BYTES below 64 KiB', { MAX_BUFFERED_BYTES: '1000' }, 'MAX_BUFFERED_BYTES'],
+  ['MAX_CONNECTIONS_PER_IP=0', { MAX_CONNECTIONS_PER_IP: '0' }, 'MAX_CONNECTIONS_PER_IP'],
+  ['HANDSHAKE_RATE_PER_IP=0', { HANDSHAKE_RATE_PER_IP: '0' }, 'HANDSHAKE_RATE_PER_IP'],
+  ['HANDSHAKE_BURST_PER_IP=x', { HANDSHAKE_BURST_PER_IP: 'x' }, 'HANDSHAKE_BURST_PER_IP'],
+  ['HANDSHAKE_CONCURRENCY=0', { HANDSHAKE_CONCURRENCY: '0' }, 'HANDSHAKE_CONCURRENCY'],
+  ['TRUSTED_PROXIES with a host name', { TRUSTED_PROXIES: 'lb.internal' }, 'TRUSTED_PROXIES'],
+  ['TRUSTED_PROXIES with a bad prefix', { TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES'],
+  ['TRUSTED_PROXIES with an empty entry', { TRUSTED_PROXIES: '10.0.0.1,' }, 'TRUSTED_PROXIES'],
   ['PING_TIMEOUT_MS=50', { PING_TIMEOUT_MS: '50' }, 'PING_TIMEOUT_MS'],
   ['JWT_CLOCK_TOLERANCE_SEC=301', { JWT_CLOCK_TOLERANCE_SEC: '301' }, 'JWT_CLOCK_TOLERANCE_SEC'],
 ];

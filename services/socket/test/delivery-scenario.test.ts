@@ -73,7 +73,8 @@ t.test(
           socket.disconnect();
         });
         const player: Player = { userId, matchId: String(i % MATCHES), socket, updates: [], connects: [] };
-        socket.on('match:state_update', (update: { seq: number }) =>
+        // room:update, not match:state_update: state updates are volatile (never replayed by recovery).
+        socket.on('room:update', (update: { seq: number }) =>
           player.updates.push({ seq: update.seq, connection: player.connects.length }),
         );
         socket.on('system:connected', (payload: ConnectedPayload) => {
@@ -96,10 +97,12 @@ t.test(
     let turn = 0;
     const publish = async (): Promise<void> => {
       const match = turn++ % MATCHES;
-      await emitter.toMatch(String(match)).emit('match:state_update', {
-        matchId: String(match),
+      await emitter.toMatch(String(match)).emit('room:update', {
+        roomId: String(match),
+        name: `match ${match}`,
+        players: CLIENTS / MATCHES,
+        maxPlayers: CLIENTS / MATCHES,
         seq: ++seqs[match]!,
-        state: {},
       });
     };
     // Every stream reader delivers before counting starts.

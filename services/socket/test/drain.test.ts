@@ -38,7 +38,7 @@ t.test('SIGTERM drains a pod: its clients move to another pod and miss nothing (
       });
       const seen: number[] = [];
       const connects: ConnectedPayload[] = [];
-      socket.on('match:state_update', (update: { seq: number }) => seen.push(update.seq));
+      socket.on('room:update', (update: { seq: number }) => seen.push(update.seq));
       socket.on('system:connected', (payload: ConnectedPayload) => connects.push(payload));
       return { socket, seen, connects };
     }),
@@ -48,11 +48,14 @@ t.test('SIGTERM drains a pod: its clients move to another pod and miss nothing (
   await Promise.all(clients.map((c) => emitter.joinRoom({ userId: c.connects[0]!.user!.userId, rooms: 'match:1' })));
   await eventually(() => clients.every((c) => c.socket.connected));
 
-  // A publisher sending numbered state updates at a steady rate, through the whole move.
+  // A publisher sending numbered updates at a steady rate, through the whole move. (Not
+  // match:state_update: it is volatile, so recovery never replays it; clients resync state instead.)
   let seq = 0;
   let firstSeen = 0;
   const publish = async (): Promise<void> => {
-    await emitter.toMatch('1').emit('match:state_update', { matchId: '1', seq: ++seq, state: {} });
+    await emitter
+      .toMatch('1')
+      .emit('room:update', { roomId: '1', name: 'match 1', players: 20, maxPlayers: 20, seq: ++seq });
   };
   // Wait until the stream readers deliver, then note where every client starts counting.
   await eventually(

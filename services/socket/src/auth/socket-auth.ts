@@ -4,6 +4,7 @@ import type { AuthState, User } from '@gamesocket/protocol';
 import type { DenyList } from '@gamesocket/presence';
 import type { Logger } from '../logger.js';
 import type { GameSocket } from '../socket/types.js';
+import type { HandshakeGate } from './handshake-gate.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Who a handshake request is: a user with their token's `exp`, or anonymous and why. */
@@ -22,6 +23,8 @@ export interface AuthenticatorOptions {
   denyList: DenyList;
   /** False while the deny-list's store is known to be down: the check is skipped, not awaited. */
   denyListUp?: () => boolean;
+  /** Caps the verifications in flight (see `createHandshakeGate`); default: no cap. */
+  gate?: HandshakeGate;
 }
 
 /** Authenticates a handshake request; the result is computed once per request and cached. */
@@ -35,6 +38,7 @@ const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifier, cookieName, log, denyList, denyListUp = () => true } = options;
+  const gated = <T>(run: () => Promise<T>): Promise<T> => (options.gate === undefined ? run() : options.gate.run(run));
   const cache = new WeakMap<IncomingMessage, Promise<Identity>>();
 
   // Fail open while the deny-list is unreachable: revocation also disconnects live sockets.
@@ -53,16 +57,18 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const header = request.headers.cookie;
       const token = header === undefined ? undefined : parseCookie(header)[cookieName];
       if (token === undefined || token === '') return ANONYMOUS;
-      const result = await verifier.verify(token);
-      if (result.auth !== 'ok') {
-        log.debug({ reason: result.reason }, 'handshake token rejected');
-        return { auth: result.auth, user: null, tokenExp: undefined };
-      }
-      if (await isDenied(result.user.userId, result.jti)) {
-        log.info({ userId: result.user.userId }, 'handshake token revoked');
-        return { auth: 'invalid', user: null, tokenExp: undefined };
-      }
-      return { auth: 'ok', user: result.user, tokenExp: result.exp };
+      return await gated(async (): Promise<Identity> => {
+        const result = await verifier.verify(token);
+        if (result.auth !== 'ok') {
+          log.debug({ reason: result.reason }, 'handshake token rejected');
+          return { auth: result.auth, user: null, tokenExp: undefined };
+        }
+        if (await isDenied(result.user.userId, result.jti)) {
+          log.info({ userId: result.user.userId }, 'handshake token revoked');
+          return { auth: 'invalid', user: null, tokenExp: undefined };
+        }
+        return { auth: 'ok', user: result.user, tokenExp: result.exp };
+      });
     } catch (err) {
       // A verifier failure (e.g. JWKS unreachable) must not refuse the public lobby.
       log.warn({ err }, 'handshake token verification failed');

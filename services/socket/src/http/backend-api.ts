@@ -7,6 +7,7 @@ import {
   StatusSchema,
   isRoomId,
   isPublishableEvent,
+  isVolatileEvent,
   parseRoom,
   rooms as roomNames,
 } from '@gamesocket/protocol';
@@ -134,7 +135,9 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
           const invalid = badRooms([...targets, ...excluded], true);
           if (invalid !== undefined) return fail(reply, 400, 'INVALID_PAYLOAD', invalid);
           // The catalogue types each event's payload; the API forwards JSON as the backend sent it.
-          const untyped = deps.io.to(targets).except(excluded) as unknown as {
+          const operator = deps.io.to(targets).except(excluded);
+          // High-rate state (VOLATILE_EVENTS) is dropped for a backed-up client and never kept for recovery.
+          const untyped = (isVolatileEvent(event) ? operator.volatile : operator) as unknown as {
             emit(event: string, payload: unknown): boolean;
           };
           untyped.emit(event, data ?? null);

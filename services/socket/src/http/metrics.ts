@@ -19,6 +19,12 @@ export interface Metrics {
   redisErrors: Counter;
   /** Client intents that could not be appended to their stream. */
   intentFailures: Counter;
+  /** Connections closed for having more than MAX_BUFFERED_BYTES waiting, by transport. */
+  slowConsumers: Counter<'transport'>;
+  /** Volatile packets dropped for a backed-up connection instead of queued. */
+  volatileDropped: Counter;
+  /** New sessions refused before the handshake, by stable error code and the limit that refused them. */
+  handshakesRefused: Counter<'code' | 'limit'>;
 }
 
 /** Live values the metrics read when scraped. */
@@ -29,6 +35,8 @@ export interface MetricSources {
   draining(): boolean;
   /** Cluster-wide presence counters (may reject while Redis is down: the gauges keep their last value). */
   presence(): Promise<{ online: number; connections: number }>;
+  /** Access-token verifications running and waiting for a slot (HANDSHAKE_CONCURRENCY). */
+  verifications(): { active: number; waiting: number };
 }
 
 /** Creates the metrics of one app instance, with the default process metrics. */
@@ -68,6 +76,17 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     });
   presenceGauge('gamesocket_presence_online_users', 'Distinct users online across the cluster', (p) => p.online);
   presenceGauge('gamesocket_presence_sockets', 'Signed-in sockets across the cluster', (p) => p.connections);
+  new Gauge({
+    name: 'gamesocket_handshake_verifications',
+    help: 'Access-token verifications running (state="active", at most HANDSHAKE_CONCURRENCY) and waiting',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const { active, waiting } = sources.verifications();
+      this.set({ state: 'active' }, active);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
   new Gauge({
     name: 'gamesocket_adapter_mode',
     help: 'Cluster mode of this pod (the label carries it; value 1)',
@@ -120,6 +139,23 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     redisErrors: new Counter({
       name: 'gamesocket_redis_command_errors_total',
       help: 'Redis commands that failed',
+      registers,
+    }),
+    slowConsumers: new Counter({
+      name: 'gamesocket_slow_consumer_disconnects_total',
+      help: 'Connections closed for having more than MAX_BUFFERED_BYTES waiting to be written, by transport',
+      labelNames: ['transport'],
+      registers,
+    }),
+    volatileDropped: new Counter({
+      name: 'gamesocket_volatile_dropped_total',
+      help: 'Volatile packets (e.g. match:state_update) dropped for a backed-up connection',
+      registers,
+    }),
+    handshakesRefused: new Counter({
+      name: 'gamesocket_handshakes_refused_total',
+      help: 'New sessions refused before the handshake, by error code and limit (per-IP rate, per-IP connections, verification cap)',
+      labelNames: ['code', 'limit'],
       registers,
     }),
   };

@@ -2,6 +2,10 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { domainOf, isEventName, rooms } from '@gamesocket/protocol';
 import { createAuthenticator, socketAuthMiddleware } from '../auth/socket-auth.js';
+import type { HandshakeGate } from '../auth/handshake-gate.js';
+import { createAdmission, type Admission } from './admission.js';
+import { guardBackpressure } from './backpressure.js';
+import { trustedProxies } from './client-address.js';
 import { guardRecovery, type SessionOwners } from './recovery-guard.js';
 import { deliverToRecoveringSockets } from './recovering-delivery.js';
 import type { TokenVerifier } from '../auth/token-verifier.js';
@@ -32,6 +36,8 @@ export interface SocketServerDeps {
   presenceStoreUp(): boolean;
   /** True once the pod is shutting down: new handshakes are refused. */
   isDraining(): boolean;
+  /** The cap on access-token verifications in flight (HANDSHAKE_CONCURRENCY). */
+  gate: HandshakeGate;
   /**
    * Connection state recovery (memory and redis-streams modes); undefined = off. `streamOffsets`:
    * packet offsets are Redis stream ids (redis-streams mode).
@@ -55,6 +61,28 @@ function refuseWhileDraining(isDraining: () => boolean, next: AllowRequest): All
   return (req, callback) => (isDraining() ? callback('server is shutting down', false) : next(req, callback));
 }
 
+// Per-address limits and the verification cap, after the cheaper checks let the request through.
+function admitAfter(
+  next: AllowRequest,
+  admission: Admission,
+  onRefused: (refusal: { code: string; limit: string; message: string }) => void,
+): AllowRequest {
+  return (req, callback) =>
+    next(req, (err, success) => {
+      if (!success) {
+        callback(err, false);
+        return;
+      }
+      const refusal = admission.check(req);
+      if (refusal === undefined) {
+        callback(null, true);
+        return;
+      }
+      onRefused(refusal);
+      callback(refusal.message, false);
+    });
+}
+
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
  * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
@@ -62,6 +90,20 @@ function refuseWhileDraining(isDraining: () => boolean, next: AllowRequest): All
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
   const { config, verifier, metrics, log } = deps;
+  const admission = createAdmission({
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    handshakeRatePerIp: config.handshakeRatePerIp,
+    handshakeBurstPerIp: config.handshakeBurstPerIp,
+    trusted: trustedProxies(config.trustedProxies),
+    gate: deps.gate,
+    authCookie: config.authCookie,
+    onUntrustedForwardedFor: (peer) =>
+      log.warn(
+        { peer },
+        'X-Forwarded-For from a peer not in TRUSTED_PROXIES is ignored: behind a load balancer, list it there, ' +
+          'or every client counts as the balancer for the per-address limits',
+      ),
+  });
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     pingInterval: config.pingIntervalMs,
@@ -70,14 +112,22 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     cors: { origin: config.allowedOrigins, credentials: true },
     allowRequest: refuseWhileDraining(
       deps.isDraining,
-      originCheck(config.allowedOrigins, {
-        // The dev demo page is served by this process, on whatever PORT it got.
-        allowSameOrigin: config.devLogin,
-        onRefused: (origin) => {
-          metrics.handshakes.inc({ result: 'origin_refused' });
-          log.info({ origin }, 'handshake refused: origin not allowed');
+      admitAfter(
+        originCheck(config.allowedOrigins, {
+          // The dev demo page is served by this process, on whatever PORT it got.
+          allowSameOrigin: config.devLogin,
+          onRefused: (origin) => {
+            metrics.handshakes.inc({ result: 'origin_refused' });
+            log.info({ origin }, 'handshake refused: origin not allowed');
+          },
+        }),
+        admission,
+        ({ code, limit }) => {
+          metrics.handshakesRefused.inc({ code, limit });
+          // Debug only: a flood would otherwise flood the logs too (the counter is the signal).
+          log.debug({ code, limit }, 'handshake refused');
         },
-      }),
+      ),
     ),
     serveClient: config.devAuth,
     cookie: false,
@@ -88,7 +138,21 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     ...(deps.adapter !== undefined && { adapter: deps.adapter }),
   });
 
+  admission.attach(io.engine);
+  const backpressure = guardBackpressure(io, {
+    maxBufferedBytes: config.maxBufferedBytes,
+    onSlowConsumer: ({ socketId, transport, bufferedBytes }) => {
+      metrics.slowConsumers.inc({ transport });
+      log.warn(
+        { socketId, transport, bufferedBytes, maxBufferedBytes: config.maxBufferedBytes },
+        'slow consumer disconnected: too much data waiting for it',
+      );
+    },
+    onVolatileDropped: () => metrics.volatileDropped.inc(),
+  });
+
   const authenticate = createAuthenticator({
+    gate: deps.gate,
     verifier,
     cookieName: config.authCookie,
     log,
@@ -159,7 +223,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     attachRouter(ctx);
     socket.on('disconnect', (reason) => {
       metrics.connections.dec({ auth });
-      metrics.disconnects.inc({ reason });
+      metrics.disconnects.inc({ reason: backpressure.closedAsSlow(socket) ? 'slow consumer' : reason });
     });
   });
 

@@ -1,0 +1,172 @@
+import type { IncomingMessage } from 'node:http';
+import type { ErrorCode } from '@gamesocket/protocol';
+import type { HandshakeGate } from '../auth/handshake-gate.js';
+import { addressKey, clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
+
+/** Which limit refused a handshake (the `limit` label of `gamesocket_handshakes_refused_total`). */
+export type AdmissionLimit = 'ip_handshake_rate' | 'ip_connections' | 'handshake_verification';
+
+/** Why a new Engine.IO session was refused: a stable error code and the limit behind it. */
+export interface Refusal {
+  code: Extract<ErrorCode, 'RATE_LIMITED' | 'CONNECTION_LIMIT' | 'UNAVAILABLE'>;
+  limit: AdmissionLimit;
+  /** `CODE: explanation`, the body of the 403 (polling) / 400 (websocket) Engine.IO answers with. */
+  message: string;
+}
+
+/** Options of `createAdmission`. */
+export interface AdmissionOptions {
+  maxConnectionsPerIp: number;
+  handshakeRatePerIp: number;
+  handshakeBurstPerIp: number;
+  trusted: TrustedProxies;
+  /** The token verification cap; handshakes that carry `authCookie` are refused while it is saturated. */
+  gate: HandshakeGate;
+  authCookie: string;
+  /**
+   * Called once, the first time an X-Forwarded-For header arrives from a peer that is not a trusted
+   * proxy (behind a load balancer that is a missing TRUSTED_PROXIES: every client shares its address).
+   */
+  onUntrustedForwardedFor?: (peer: string) => void;
+  now?: () => number;
+}
+
+/** The part of an Engine.IO session admission uses. */
+interface EngineSession {
+  request: IncomingMessage;
+  readyState: string;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** The minimal Engine.IO server surface admission listens to. */
+interface EngineEvents {
+  on(event: 'connection', listener: (conn: EngineSession) => void): unknown;
+  on(event: 'connection_error', listener: (err: { req?: IncomingMessage }) => void): unknown;
+}
+
+/** Per-address admission of new Engine.IO sessions, run in `allowRequest` before any handshake work. */
+export interface Admission {
+  /** Admits `req` (reserving a connection slot for its address) or says why not. O(1), no I/O. */
+  check(req: IncomingMessage): Refusal | undefined;
+  /** Ties reservations to the sessions Engine.IO creates (released when they close). */
+  attach(engine: EngineEvents): void;
+  /** Sessions (and admitted handshakes not yet sessions) counted for an address key. */
+  connectionsOf(key: string): number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+// Buckets of addresses seen; past this, refilled ones are forgotten (they would allow a full burst anyway).
+const MAX_TRACKED_ADDRESSES = 100_000;
+
+const refusal = (code: Refusal['code'], limit: AdmissionLimit, why: string): Refusal => ({
+  code,
+  limit,
+  message: `${code}: ${why}`,
+});
+
+/**
+ * Creates the admission: per client address (see `clientAddress`, `addressKey`) a token bucket of
+ * handshakes and a cap on concurrent sessions; globally, refusal while token verification is saturated.
+ */
+export function createAdmission(options: AdmissionOptions): Admission {
+  const { maxConnectionsPerIp, handshakeRatePerIp, handshakeBurstPerIp, trusted, gate } = options;
+  const now = options.now ?? Date.now;
+  const cookiePrefix = `${options.authCookie}=`;
+  const buckets = new Map<string, Bucket>();
+  const open = new Map<string, number>();
+  // Admitted handshakes not yet bound to a session, by request.
+  const pending = new WeakMap<IncomingMessage, { key: string; released: boolean }>();
+
+  const release = (key: string): void => {
+    const left = (open.get(key) ?? 1) - 1;
+    if (left <= 0) open.delete(key);
+    else open.set(key, left);
+  };
+  const releasePending = (req: IncomingMessage): void => {
+    const slot = pending.get(req);
+    if (slot === undefined || slot.released) return;
+    slot.released = true;
+    pending.delete(req);
+    release(slot.key);
+  };
+
+  const forgetRefilled = (at: number): void => {
+    for (const [key, bucket] of buckets) {
+      if (bucket.tokens + ((at - bucket.at) / 1000) * handshakeRatePerIp >= handshakeBurstPerIp) buckets.delete(key);
+    }
+    // Still too many (a flood from very many addresses): drop the oldest, which only forgives them.
+    for (const key of buckets.keys()) {
+      if (buckets.size <= MAX_TRACKED_ADDRESSES / 2) break;
+      buckets.delete(key);
+    }
+  };
+
+  const takeToken = (key: string): boolean => {
+    const at = now();
+    let bucket = buckets.get(key);
+    if (bucket === undefined) {
+      if (buckets.size >= MAX_TRACKED_ADDRESSES) forgetRefilled(at);
+      bucket = { tokens: handshakeBurstPerIp, at };
+      buckets.set(key, bucket);
+    } else {
+      bucket.tokens = Math.min(handshakeBurstPerIp, bucket.tokens + ((at - bucket.at) / 1000) * handshakeRatePerIp);
+      bucket.at = at;
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+
+  const carriesToken = (req: IncomingMessage): boolean => {
+    const cookie = req.headers.cookie;
+    return cookie !== undefined && cookie.includes(cookiePrefix);
+  };
+
+  let warned = options.onUntrustedForwardedFor === undefined;
+  const noticeUntrusted = (req: IncomingMessage): void => {
+    if (warned || req.headers['x-forwarded-for'] === undefined) return;
+    const peer = normalizeAddress(req.socket.remoteAddress ?? '');
+    if (trusted.has(peer)) return;
+    warned = true;
+    options.onUntrustedForwardedFor?.(peer);
+  };
+
+  return {
+    check(req) {
+      noticeUntrusted(req);
+      const key = addressKey(clientAddress(req, trusted));
+      if ((open.get(key) ?? 0) >= maxConnectionsPerIp) {
+        return refusal('CONNECTION_LIMIT', 'ip_connections', 'too many connections from this address');
+      }
+      if (carriesToken(req) && gate.saturated()) {
+        return refusal('UNAVAILABLE', 'handshake_verification', 'too many handshakes in progress, retry later');
+      }
+      if (!takeToken(key)) {
+        return refusal('RATE_LIMITED', 'ip_handshake_rate', 'too many handshakes from this address');
+      }
+      open.set(key, (open.get(key) ?? 0) + 1);
+      pending.set(req, { key, released: false });
+      // An upgrade ws rejects on its own (bad headers) creates no session and no error event: its socket closes.
+      if (req.headers.upgrade !== undefined) req.socket.once('close', () => releasePending(req));
+      return undefined;
+    },
+    attach(engine) {
+      engine.on('connection', (conn) => {
+        const slot = pending.get(conn.request);
+        if (slot === undefined || slot.released) return;
+        slot.released = true;
+        pending.delete(conn.request);
+        if (conn.readyState === 'closed') release(slot.key);
+        else conn.once('close', () => release(slot.key));
+      });
+      engine.on('connection_error', (err) => {
+        if (err.req !== undefined) releasePending(err.req);
+      });
+    },
+    connectionsOf: (key) => open.get(key) ?? 0,
+  };
+}

@@ -1,0 +1,148 @@
+import { VOLATILE_EVENTS } from '@gamesocket/protocol';
+import type { GameServer, GameSocket } from './types.js';
+
+/** What is known about a connection closed as a slow consumer. */
+export interface SlowConsumer {
+  socketId: string;
+  transport: string;
+  /** Bytes waiting for it when it was closed. */
+  bufferedBytes: number;
+}
+
+/** Options of `guardBackpressure`. */
+export interface BackpressureOptions {
+  /** Bytes that may wait for one connection; over it the connection is closed (`MAX_BUFFERED_BYTES`). */
+  maxBufferedBytes: number;
+  onSlowConsumer(slow: SlowConsumer): void;
+  onVolatileDropped(): void;
+}
+
+/** The slow-consumer guard of a server. */
+export interface Backpressure {
+  /** Bytes waiting to be written to `socket`'s connection (queued packets + the websocket's send buffer). */
+  bufferedBytes(socket: GameSocket): number;
+  /** True when `socket` was closed for going over `maxBufferedBytes`. */
+  closedAsSlow(socket: GameSocket): boolean;
+}
+
+/**
+ * A volatile packet is dropped once this much waits for the connection: small enough that a client
+ * which stops reading gets no more of them, large enough that a burst to a healthy client is kept.
+ */
+export const VOLATILE_BACKLOG_BYTES = 64 * 1024;
+
+/** One Engine.IO packet as `packetCreate` shows it. */
+interface EnginePacket {
+  data?: unknown;
+}
+
+/** The parts of an Engine.IO session (engine.io `Socket`) the guard reads. */
+interface EngineConn {
+  readyState: string;
+  transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  on(event: 'packetCreate', listener: (packet: EnginePacket) => void): unknown;
+  on(event: 'flush', listener: () => void): unknown;
+  close(discard?: boolean): unknown;
+}
+
+/** Socket.IO's per-connection `Client`: `writeToEngine` is where every packet to the connection goes. */
+interface EngineWriter {
+  writeToEngine(packets: unknown, opts: { volatile?: boolean }): void;
+}
+
+interface ConnState {
+  /** Bytes of the packets in the session's write buffer (not yet handed to the transport). */
+  queued: number;
+  slow: boolean;
+}
+
+// Encoded EVENT packets of the default namespace start with `2["<name>"`.
+const volatilePrefixes = VOLATILE_EVENTS.map((name) => `2${JSON.stringify([name]).slice(0, -1)}`);
+
+function isVolatilePacket(packets: unknown): boolean {
+  const first: unknown = Array.isArray(packets) ? packets[0] : packets;
+  return typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+}
+
+function sizeOf(data: unknown): number {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return 1;
+}
+
+/**
+ * Bounds what the pod buffers for clients that do not read. Socket.IO queues without limit: per
+ * connection this counts the bytes waiting (the Engine.IO write buffer, tracked incrementally, plus
+ * the websocket's `bufferedAmount`; an unread long-polling response holds at most one flush more) and
+ * closes the connection once they exceed `maxBufferedBytes`, dropping what was queued. Volatile
+ * packets (`VOLATILE_EVENTS`, or emitted `.volatile`) are dropped, not queued, while more than
+ * `VOLATILE_BACKLOG_BYTES` wait — from any path, the Redis adapter's included, since all go through
+ * the connection's `writeToEngine`.
+ */
+export function guardBackpressure(io: GameServer, options: BackpressureOptions): Backpressure {
+  const { maxBufferedBytes } = options;
+  const volatileLimit = Math.min(VOLATILE_BACKLOG_BYTES, Math.floor(maxBufferedBytes / 2));
+  const states = new WeakMap<object, ConnState>();
+  const guarded = new WeakSet<object>();
+
+  io.engine.on('connection', (conn: EngineConn) => {
+    const state: ConnState = { queued: 0, slow: false };
+    states.set(conn, state);
+    conn.on('packetCreate', (packet) => {
+      state.queued += sizeOf(packet.data);
+    });
+    // The write buffer was handed to the transport (where bufferedAmount sees it) or to a poll response.
+    conn.on('flush', () => {
+      state.queued = 0;
+    });
+  });
+
+  const buffered = (conn: EngineConn): number =>
+    (states.get(conn)?.queued ?? 0) + (conn.transport.socket?.bufferedAmount ?? 0);
+
+  const closeSlow = (socket: GameSocket, conn: EngineConn, state: ConnState, bytes: number): void => {
+    state.slow = true;
+    options.onSlowConsumer({ socketId: socket.id, transport: conn.transport.name, bufferedBytes: bytes });
+    // The client is not reading: free its send buffer now instead of a graceful close that waits for it.
+    conn.transport.socket?.terminate?.();
+    conn.close(true);
+  };
+
+  io.use((socket, next) => {
+    const conn = socket.conn as unknown as EngineConn;
+    const state = states.get(conn);
+    const client = socket.client as unknown as EngineWriter;
+    // One wrapper per connection, even if it opens the namespace again.
+    if (state === undefined || guarded.has(client)) {
+      next();
+      return;
+    }
+    guarded.add(client);
+    // Socket.IO's own volatile check drops whenever the transport is mid-write, which loses updates to
+    // healthy clients in every burst: decide on the backlog instead, then write as a normal packet.
+    const write = client.writeToEngine.bind(client);
+    client.writeToEngine = (packets, opts) => {
+      if (state.slow || conn.readyState !== 'open') {
+        write(packets, opts);
+        return;
+      }
+      if (opts.volatile === true || isVolatilePacket(packets)) {
+        if (buffered(conn) >= volatileLimit) {
+          options.onVolatileDropped();
+          return;
+        }
+        write(packets, { ...opts, volatile: false });
+      } else {
+        write(packets, opts);
+      }
+      const bytes = buffered(conn);
+      if (bytes > maxBufferedBytes) closeSlow(socket, conn, state, bytes);
+    };
+    next();
+  });
+
+  return {
+    bufferedBytes: (socket) => buffered(socket.conn as unknown as EngineConn),
+    closedAsSlow: (socket) => states.get(socket.conn)?.slow === true,
+  };
+}

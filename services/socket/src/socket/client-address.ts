@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+
+/** Which peers are trusted proxies (built once from `TRUSTED_PROXIES`). */
+export interface TrustedProxies {
+  has(address: string): boolean;
+}
+
+/** Normalises `::ffff:1.2.3.4` (an IPv4 peer on a dual-stack socket) to `1.2.3.4`. */
+export function normalizeAddress(address: string): string {
+  return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
+}
+
+/** Builds the trusted-proxy set from IPs and CIDRs (validated by the config); empty = trust nobody. */
+export function trustedProxies(entries: readonly string[]): TrustedProxies {
+  if (entries.length === 0) return { has: () => false };
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(bits), type);
+  }
+  return {
+    has(address) {
+      const normalized = normalizeAddress(address);
+      const family = isIP(normalized);
+      return family !== 0 && list.check(normalized, family === 6 ? 'ipv6' : 'ipv4');
+    },
+  };
+}
+
+/**
+ * The client's address: the TCP peer, unless the peer is a trusted proxy; then the right-most
+ * address of `X-Forwarded-For` that is not itself a trusted proxy (entries left of it are whatever
+ * the client wrote, so they are never believed). A header from an untrusted peer is ignored.
+ */
+export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
+  const peer = normalizeAddress(req.socket.remoteAddress ?? '');
+  if (!trusted.has(peer)) return peer;
+  const header = req.headers['x-forwarded-for'];
+  if (header === undefined) return peer;
+  const hops = (Array.isArray(header) ? header.join(',') : header).split(',');
+  let client = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = normalizeAddress((hops[i] ?? '').trim());
+    // A malformed hop ends the chain: what lies left of it cannot be trusted either.
+    if (isIP(hop) === 0) break;
+    client = hop;
+    if (!trusted.has(hop)) break;
+  }
+  return client;
+}
+
+/**
+ * The key limits are counted under: the IPv4 address, or the /64 of an IPv6 address (one subscriber
+ * usually holds a whole /64, so per-address limits would be free to bypass).
+ */
+export function addressKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::')
+    ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+    : headGroups;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

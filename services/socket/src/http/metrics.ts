@@ -93,7 +93,7 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     labelNames: ['mode'],
     registers,
   }).set({ mode: sources.adapterMode }, 1);
-  return {
+  const metrics: Metrics = {
     registry,
     connections: new Gauge({
       name: 'gamesocket_connections',
@@ -159,4 +159,14 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
       registers,
     }),
   };
+  // Known label values start at 0, so dashboards and alerts see the series (and rate() works) before the first event.
+  for (const transport of ['websocket', 'polling']) metrics.slowConsumers.inc({ transport }, 0);
+  for (const [code, limit] of [
+    ['RATE_LIMITED', 'ip_handshake_rate'],
+    ['CONNECTION_LIMIT', 'ip_connections'],
+    ['UNAVAILABLE', 'handshake_verification'],
+  ] as const) {
+    metrics.handshakesRefused.inc({ code, limit }, 0);
+  }
+  return metrics;
 }

@@ -8,3 +8,4 @@ export * from './cluster.js';
 export type * from './tap.js';
 export * from './process.js';
 export * from './proxy.js';
+export * from './raw-engine.js';

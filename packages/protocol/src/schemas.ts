@@ -12,9 +12,16 @@ export const STATUS_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
 /** Schema of a presence status. */
 export const StatusSchema = Type.String({ pattern: STATUS_PATTERN, maxLength: 32 });
 
+/**
+ * A settings key: a short identifier, never the name of an `Object.prototype` member (a consumer
+ * that merges settings into a plain object would otherwise shadow `constructor`, `toString`...).
+ */
+export const SETTINGS_KEY_PATTERN =
+  '^(?!(?:constructor|prototype|hasOwnProperty|isPrototypeOf|propertyIsEnumerable|toLocaleString|toString|valueOf)$)[A-Za-z][A-Za-z0-9_]{0,31}$';
+
 /** Small flat key/value bag for game settings; bounded so it cannot nest or grow without limit. */
 export const SettingsSchema = Type.Record(
-  Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,31}$' }),
+  Type.String({ pattern: SETTINGS_KEY_PATTERN }),
   Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean(), Type.Null()]),
   // Without this, keys outside the pattern (`__proto__`, nested objects) would not be checked at all.
   { maxProperties: 32, additionalProperties: false },

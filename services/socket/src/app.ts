@@ -63,6 +63,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const fastify: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: API_BODY_LIMIT,
+    // A request (headers and body) slower than this gets 408 and is closed: no slowloris socket hoarding.
+    requestTimeout: config.requestBodyTimeoutMs,
+    http: {
+      // Node ignores a requestTimeout set after creation (fastify does) while headersTimeout is larger,
+      // and checks at an interval (30 s by default): check often enough for the bound to mean something.
+      headersTimeout: Math.min(60_000, config.requestBodyTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestBodyTimeoutMs / 2))),
+    },
     // Schemas mean what they say: no silently dropped properties, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });

@@ -94,6 +94,11 @@ export interface Config {
    * header is ignored and the TCP peer is the client.
    */
   trustedProxies: string[];
+  /**
+   * Most time a client may take to send one whole HTTP request (a long-polling POST, an API call):
+   * a slower one gets 408 and its connection is closed, so trickled bodies cannot hold sockets.
+   */
+  requestBodyTimeoutMs: number;
   pingIntervalMs: number;
   pingTimeoutMs: number;
   logLevel: string;
@@ -243,6 +248,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'TRUSTED_PROXIES',
     doc: 'comma list of proxy IPs/CIDRs whose `X-Forwarded-For` names the client; unset = the header is ignored',
     default: undefined,
+  },
+  {
+    name: 'REQUEST_BODY_TIMEOUT_MS',
+    doc: 'most time one HTTP request (long-polling POST, API call) may take to arrive; slower ones get 408 and are closed',
+    default: '10000',
   },
   { name: 'PING_INTERVAL_MS', doc: 'Engine.IO heartbeat interval', default: '25000' },
   { name: 'PING_TIMEOUT_MS', doc: 'Engine.IO heartbeat timeout', default: '60000' },
@@ -472,6 +482,7 @@ export function loadConfig(env: Env = process.env): Config {
     handshakeBurstPerIp: integer(env, 'HANDSHAKE_BURST_PER_IP', 20, 1, 100_000),
     handshakeConcurrency: integer(env, 'HANDSHAKE_CONCURRENCY', 64, 1, 100_000),
     trustedProxies: proxies(env, 'TRUSTED_PROXIES'),
+    requestBodyTimeoutMs: integer(env, 'REQUEST_BODY_TIMEOUT_MS', 10_000, 100, 600_000),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),
     pingTimeoutMs: integer(env, 'PING_TIMEOUT_MS', 60_000, 100, 600_000),
     logLevel,

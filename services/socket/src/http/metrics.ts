@@ -15,6 +15,8 @@ export interface Metrics {
   eventsSent: Counter<'domain'>;
   /** Socket disconnects by Socket.IO reason. */
   disconnects: Counter<'reason'>;
+  /** Packets refused at the protocol level, by kind (see `ProtocolRefusal`). */
+  protocolRefusals: Counter<'kind'>;
   /** Redis commands that failed (outage), e.g. dropped publishes. */
   redisErrors: Counter;
   /** Client intents that could not be appended to their stream. */
@@ -129,6 +131,12 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
       name: 'gamesocket_disconnects_total',
       help: 'Disconnects by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    protocolRefusals: new Counter({
+      name: 'gamesocket_protocol_refusals_total',
+      help: 'Packets refused at the protocol level by kind (malformed, ack_id, nesting, connect_repeat, namespace)',
+      labelNames: ['kind'],
       registers,
     }),
     intentFailures: new Counter({

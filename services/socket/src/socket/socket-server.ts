@@ -15,6 +15,8 @@ import type { Logger } from '../logger.js';
 import { createEventRouter, type HandlerContext } from './event-router.js';
 import { handlers } from './handlers/index.js';
 import { originCheck } from './origin-check.js';
+import { createProtocolGuard, ProtocolViolation } from './packet-guard.js';
+import { createConnectGate } from './connect-gate.js';
 import { PresenceTracker } from '../presence/presence-tracker.js';
 import type { DenyList, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from '../auth/room-tickets.js';
@@ -55,6 +57,9 @@ export interface SocketLayer {
 }
 
 type AllowRequest = NonNullable<ServerOptions['allowRequest']>;
+
+/** Most network chunks one long-polling POST may arrive in (Engine.IO's default is 10 000). */
+export const MAX_POLLING_CHUNKS = 256;
 
 // A draining pod takes no new session: the client's retry lands on another pod.
 function refuseWhileDraining(isDraining: () => boolean, next: AllowRequest): AllowRequest {
@@ -109,6 +114,10 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     maxHttpBufferSize: config.maxPayloadBytes,
+    // Long-polling POSTs: a trickled body is cut off (408), and so is one read in countless chunks (413).
+    httpRequestBodyTimeout: config.requestBodyTimeoutMs,
+    maxBufferedChunks: MAX_POLLING_CHUNKS,
+    parser: createProtocolGuard((kind) => metrics.protocolRefusals.inc({ kind })),
     cors: { origin: config.allowedOrigins, credentials: true },
     allowRequest: refuseWhileDraining(
       deps.isDraining,
@@ -163,7 +172,9 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
     deliverToRecoveringSockets(io.of('/'), { streamOffsets: deps.recovery.streamOffsets });
   }
-  io.use(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })));
+  const gate = createConnectGate(() => metrics.handshakes.inc({ result: 'connect_pending' }));
+  io.use(gate.enter);
+  io.use(gate.guard(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth }))));
 
   const sentByDomain = new Map<string, { inc(): void }>();
   const countSent = (event: unknown): void => {
@@ -186,7 +197,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     log,
     metrics,
   );
-  io.use(presence.middleware);
+  io.use(gate.guard(presence.middleware));
 
   const attachRouter = createEventRouter(handlers, {
     metrics,
@@ -194,6 +205,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
 
   io.on('connection', (socket) => {
+    gate.connected(socket);
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
     socket.onAnyOutgoing(countSent);
@@ -221,6 +233,13 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       clockToleranceSec: config.jwtClockToleranceSec,
     });
     attachRouter(ctx);
+    socket.on('error', (err: unknown) => {
+      // Socket.IO emits the packet guard's refusal here, then closes the connection (flushing this first).
+      // A client's own `emit('error', ...)` lands here too: the router already answered it.
+      if (!(err instanceof Error)) return;
+      const message = err instanceof ProtocolViolation ? err.message : 'malformed packet';
+      notify(socket, 'system:error', { code: 'INVALID_PAYLOAD', message: `${message}: connection closed` });
+    });
     socket.on('disconnect', (reason) => {
       metrics.connections.dec({ auth });
       metrics.disconnects.inc({ reason: backpressure.closedAsSlow(socket) ? 'slow consumer' : reason });

@@ -1,0 +1,54 @@
+import { ERROR_CODES } from '@gamesocket/protocol';
+import type { GameSocket } from './types.js';
+
+type Next = (err?: Error) => void;
+/** A Socket.IO namespace middleware. */
+export type Middleware = (socket: GameSocket, next: Next) => unknown;
+
+// What a refused handshake carries to the client's `connect_error` (`err.data`).
+type HandshakeError = Error & { data?: { code: string; message: string } };
+
+/** The gate of `createConnectGate`. */
+export interface ConnectGate {
+  /** The first middleware: refuses a CONNECT while another one of the same connection is in the chain. */
+  enter: Middleware;
+  /** Wraps each later middleware: a refusal reopens the gate (the client may send CONNECT again). */
+  guard(middleware: Middleware): Middleware;
+  /** Call on `connection`: from then on Socket.IO itself refuses a second CONNECT (and closes). */
+  connected(socket: GameSocket): void;
+}
+
+/**
+ * One namespace handshake at a time per connection. Socket.IO refuses a CONNECT for a namespace
+ * the connection has already joined, but not one that arrives while the first is still in the
+ * (async) middlewares: a single 16 KiB polling POST of `40` packets made thousands of sockets.
+ * The extra ones are refused with `INVALID_PAYLOAD`; `onRefused` counts them.
+ */
+export function createConnectGate(onRefused: () => void): ConnectGate {
+  // Keyed by Socket.IO's per-connection Client object; entries go with it.
+  const inChain = new WeakSet<object>();
+  return {
+    enter(socket, next) {
+      const connection = socket.client;
+      if (inChain.has(connection)) {
+        onRefused();
+        const err: HandshakeError = new Error('handshake already in progress');
+        err.data = { code: ERROR_CODES.INVALID_PAYLOAD, message: 'a CONNECT for this namespace is already pending' };
+        next(err);
+        return;
+      }
+      inChain.add(connection);
+      next();
+    },
+    guard(middleware) {
+      return (socket, next) =>
+        middleware(socket, (err) => {
+          if (err !== undefined) inChain.delete(socket.client);
+          next(err);
+        });
+    },
+    connected(socket) {
+      inChain.delete(socket.client);
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import { ERROR_CODES } from '@gamesocket/protocol';
+import * as parser from 'socket.io-parser';
+
+/** Most binary attachments one packet may declare; no client event carries binary at all. */
+export const MAX_ATTACHMENTS = 4;
+/** Deepest JSON nesting a packet may carry; every client schema is at most 3 levels deep. */
+export const MAX_NESTING = 32;
+/** CONNECT packets one connection may send in its life (socket.io-client sends one per namespace join). */
+export const MAX_CONNECTS_PER_CONNECTION = 4;
+
+/** Why a packet was refused at the protocol level (a metric label: keep the set small). */
+export type ProtocolRefusal =
+  /** Not a Socket.IO packet: bad type, broken JSON, reserved event name, bad attachments... */
+  | 'malformed'
+  /** An ack id that is not a safe non-negative integer. */
+  | 'ack_id'
+  /** Nested deeper than `MAX_NESTING`. */
+  | 'nesting'
+  /** More CONNECT packets than `MAX_CONNECTS_PER_CONNECTION`. */
+  | 'connect_repeat'
+  /** A CONNECT to a namespace this server does not serve (answered, not closed). */
+  | 'namespace';
+
+/** A packet the guard refuses; Socket.IO closes the connection on it (see `ProtocolGuard`). */
+export class ProtocolViolation extends Error {
+  constructor(
+    readonly kind: ProtocolRefusal,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolViolation';
+  }
+}
+
+/** Depth of the deepest `[`/`{` nesting in a JSON text, strings skipped; stops counting past `limit`. */
+export function nestingDepth(text: string, limit = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/** A Socket.IO parser (the `parser` server option): the stock one, with the guards below. */
+export interface ProtocolGuard {
+  Encoder: typeof parser.Encoder;
+  Decoder: new () => EventEmitter & { add(data: unknown): void; destroy(): void };
+}
+
+/**
+ * The Socket.IO packet codec of this service: socket.io-parser with stricter decoding. Every
+ * packet a client sends is refused — Socket.IO then closes that connection, after flushing the
+ * `system:error { code: 'INVALID_PAYLOAD' }` the socket's error handler queues — when it is
+ * malformed (socket.io-parser's own checks), declares more than `MAX_ATTACHMENTS` attachments,
+ * nests deeper than `MAX_NESTING`, carries an ack id that is not a safe integer, or is the
+ * connection's CONNECT number `MAX_CONNECTS_PER_CONNECTION + 1`. The encoder adds the stable
+ * code to Socket.IO's "Invalid namespace" refusal, so clients can switch on it.
+ */
+export function createProtocolGuard(onRefusal: (kind: ProtocolRefusal) => void): ProtocolGuard {
+  class GuardedEncoder extends parser.Encoder {
+    override encode(packet: parser.Packet): ReturnType<parser.Encoder['encode']> {
+      // Socket.IO answers a CONNECT to an unserved namespace with this fixed message and no data.
+      if (
+        packet.type === parser.PacketType.CONNECT_ERROR &&
+        packet.data?.message === 'Invalid namespace' &&
+        packet.data.data === undefined
+      ) {
+        onRefusal('namespace');
+        const data = { code: ERROR_CODES.INVALID_PAYLOAD, message: `namespace ${packet.nsp} is not served` };
+        return super.encode({ ...packet, data: { message: packet.data.message, data } });
+      }
+      return super.encode(packet);
+    }
+  }
+
+  class GuardedDecoder extends EventEmitter {
+    private readonly inner = new parser.Decoder({ maxAttachments: MAX_ATTACHMENTS });
+    private connects = 0;
+
+    constructor() {
+      super();
+      this.inner.on('decoded', (packet) => this.check(packet));
+    }
+
+    /** Decodes one Engine.IO message; throws on a refused packet (Socket.IO closes the connection). */
+    add(data: unknown): void {
+      if (typeof data === 'string' && nestingDepth(data, MAX_NESTING) > MAX_NESTING) {
+        throw this.refuse('nesting', `packet nested deeper than ${MAX_NESTING} levels`);
+      }
+      try {
+        this.inner.add(data);
+      } catch (err) {
+        if (!(err instanceof ProtocolViolation)) onRefusal('malformed');
+        throw err;
+      }
+    }
+
+    destroy(): void {
+      this.inner.destroy();
+    }
+
+    private check(packet: parser.Packet): void {
+      // Digits are read into a Number: a long run becomes an unsafe float or Infinity.
+      if (packet.id !== undefined && !(Number.isSafeInteger(packet.id) && packet.id >= 0)) {
+        throw this.refuse('ack_id', 'invalid ack id');
+      }
+      if (packet.type === parser.PacketType.CONNECT && ++this.connects > MAX_CONNECTS_PER_CONNECTION) {
+        throw this.refuse('connect_repeat', 'too many CONNECT packets on one connection');
+      }
+      this.emit('decoded', packet);
+    }
+
+    private refuse(kind: ProtocolRefusal, message: string): ProtocolViolation {
+      onRefusal(kind);
+      return new ProtocolViolation(kind, message);
+    }
+  }
+
+  return { Encoder: GuardedEncoder, Decoder: GuardedDecoder };
+}

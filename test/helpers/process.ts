@@ -22,9 +22,15 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
+/** Options of `spawnService`. */
+export interface SpawnOptions {
+  /** Node flags before the entry (e.g. an `--import` preload). */
+  nodeArgs?: string[];
+}
+
 /** Starts `node services/socket/dist/main.js` with a clean env plus `env`, stopped at teardown. */
-export async function spawnService(t: Teardown, env: Env = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [MAIN_JS], {
+export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOptions = {}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_JS], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',

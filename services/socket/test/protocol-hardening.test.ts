@@ -448,7 +448,10 @@ t.test('one namespace handshake at a time per connection', async (t) => {
     const token = await mintToken({ sub: 'dup-u1', username: 'dup', role: 'player' });
     const polling = await openRawPolling(url, { cookie: authCookie(token) });
     const count = MAX_CONNECTS_PER_CONNECTION;
-    t.equal((await polling.post(Array(count).fill('40').join(RECORD_SEPARATOR))).status, 200);
+    // Some with a recovery pid: their socket is created later (the owner lookup), after the first connected.
+    const connects = ['40', '40{"pid":"nope","offset":"0-0"}', '40', '40{"pid":"nope-2","offset":"1"}'];
+    t.equal(connects.length, count);
+    t.equal((await polling.post(connects.join(RECORD_SEPARATOR))).status, 200);
     const packets: string[] = [];
     await eventually(
       async () => {

@@ -10,22 +10,24 @@ type HandshakeError = Error & { data?: { code: string; message: string } };
 
 /** The gate of `createConnectGate`. */
 export interface ConnectGate {
-  /** The first middleware: refuses a CONNECT while another one of the same connection is in the chain. */
+  /** The first middleware: refuses a CONNECT while the connection has a socket pending or connected. */
   enter: Middleware;
   /** Wraps each later middleware: a refusal reopens the gate (the client may send CONNECT again). */
   guard(middleware: Middleware): Middleware;
-  /** Call on `connection`: from then on Socket.IO itself refuses a second CONNECT (and closes). */
+  /** Call on `connection`: the gate reopens when this socket disconnects (e.g. a client `41`). */
   connected(socket: GameSocket): void;
 }
 
 /**
- * One namespace handshake at a time per connection. Socket.IO refuses a CONNECT for a namespace
- * the connection has already joined, but not one that arrives while the first is still in the
- * (async) middlewares: a single 16 KiB polling POST of `40` packets made thousands of sockets.
- * The extra ones are refused with `INVALID_PAYLOAD`; `onRefused` counts them.
+ * One socket per connection (we serve one namespace). Socket.IO refuses a CONNECT for a namespace
+ * the connection has already joined — but checks when the packet is decoded, so CONNECTs decoded
+ * while the first was still in the (async) middlewares all went through: one 16 KiB polling POST
+ * of `40` packets made thousands of sockets. The extra ones are refused with `INVALID_PAYLOAD`;
+ * `onRefused` counts them.
  */
 export function createConnectGate(onRefused: () => void): ConnectGate {
-  // Keyed by Socket.IO's per-connection Client object; entries go with it.
+  // Connections with a socket in the middlewares or connected, keyed by Socket.IO's per-connection
+  // Client object (entries go with it).
   const inChain = new WeakSet<object>();
   return {
     enter(socket, next) {
@@ -48,7 +50,7 @@ export function createConnectGate(onRefused: () => void): ConnectGate {
         });
     },
     connected(socket) {
-      inChain.delete(socket.client);
+      socket.once('disconnect', () => inChain.delete(socket.client));
     },
   };
 }

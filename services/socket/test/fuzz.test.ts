@@ -16,6 +16,7 @@ import {
   spawnService,
   startRedis,
   waitFor,
+  withTimeout,
 } from '../../../test/helpers/index.js';
 
 // Property-based fuzzing of a running pod over raw Engine.IO v4: batches of generated cases (a
@@ -42,14 +43,15 @@ const API_TOKEN = 'fuzz-api-token-0123456789abcdef';
 /** How long a case lingers for the server's answers before it hangs up. */
 const LINGER_MS = 100;
 
-// Loaded into the service process: on SIGUSR2 it prints the prototypes' own keys, as one JSON line.
+// Loaded into the service process (with --expose-gc): on SIGUSR2 it collects garbage, then prints
+// the prototypes' own keys and the live heap, as one JSON line.
 const PROTOTYPE_PROBE =
   'data:text/javascript,' +
   encodeURIComponent(
-    `process.on('SIGUSR2', () => process.stdout.write(JSON.stringify({ prototypeProbe: {
+    `process.on('SIGUSR2', () => { globalThis.gc?.(); process.stdout.write(JSON.stringify({ prototypeProbe: {
       object: Object.getOwnPropertyNames(Object.prototype).sort(),
       array: Object.getOwnPropertyNames(Array.prototype).sort(),
-      polluted: ({}).polluted ?? null } }) + '\\n'));`,
+      polluted: ({}).polluted ?? null, heapUsed: process.memoryUsage().heapUsed } }) + '\\n'); });`,
   );
 
 interface Context {
@@ -71,14 +73,26 @@ function headersOf(c: FuzzCase, ctx: Context): Record<string, string> {
 function runWebSocketCase(c: FuzzCase, ctx: Context): Promise<void> {
   return new Promise((resolve) => {
     const url = `${ctx.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket${c.query}`;
-    const ws = new WebSocket(url, { headers: headersOf(c, ctx) });
+    caseStep.set(c, 'upgrade');
+    const ws = new WebSocket(url, { headers: headersOf(c, ctx), handshakeTimeout: WAIT_MS });
     let timer: NodeJS.Timeout | undefined;
+    let framesSent = false;
+    let finished = false;
     const done = (): void => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
-      ws.terminate();
       resolve();
+      try {
+        ws.terminate();
+      } catch {
+        // Already torn down.
+      }
     };
     const sendFrames = (): void => {
+      if (framesSent || finished) return;
+      framesSent = true;
+      clearTimeout(timer);
       for (const frame of c.frames) ws.send(frame);
       timer = setTimeout(done, LINGER_MS);
     };
@@ -86,61 +100,79 @@ function runWebSocketCase(c: FuzzCase, ctx: Context): Promise<void> {
     ws.on('unexpected-response', done);
     ws.on('close', done);
     ws.on('open', () => {
+      caseStep.set(c, 'open');
       if (c.connect === null) return sendFrames();
       // Events before the CONNECT answer only test "invalid state": wait for it (or give up soon).
       ws.send(c.connect);
       timer = setTimeout(sendFrames, LINGER_MS);
       ws.on('message', (data: Buffer) => {
-        if (timer !== undefined && /^4[04]/.test(data.toString('latin1', 0, 2))) {
-          clearTimeout(timer);
-          timer = undefined;
-          sendFrames();
-        }
+        if (/^4[04]/.test(data.toString('latin1', 0, 2))) sendFrames();
       });
     });
   });
 }
 
-/** Sends one case over raw long-polling: handshake GET, one POST of every packet, one short GET. */
+/** Where each running case is, for the report of a case that hangs. */
+const caseStep = new WeakMap<FuzzCase, string>();
+
+/** A fetch whose whole exchange (headers and body) is cut at `timeoutMs` (a plain timer, strongly held). */
+async function timedFetch(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    return { status: res.status, text: await res.text() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends one case over raw long-polling: handshake GET, the CONNECT, one POST of every frame, short polls. */
 async function runPollingCase(c: FuzzCase, ctx: Context): Promise<void> {
   const base = `${ctx.url}/socket.io/?EIO=4&transport=polling${c.query}`;
   const headers = headersOf(c, ctx);
-  const open = await fetch(base, { headers, signal: AbortSignal.timeout(WAIT_MS) });
-  const text = await open.text();
-  if (open.status !== 200 || !text.startsWith('0{')) return;
-  const { sid } = JSON.parse(text.slice(1)) as { sid: string };
+  caseStep.set(c, 'handshake');
+  const open = await timedFetch(base, { headers }, WAIT_MS);
+  if (open.status !== 200 || !open.text.startsWith('0{')) return;
+  const { sid } = JSON.parse(open.text.slice(1)) as { sid: string };
   const session = `${base}&sid=${encodeURIComponent(sid)}`;
   const post = async (body: string): Promise<void> => {
-    const res = await fetch(session, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'text/plain;charset=UTF-8' },
-      body,
-      signal: AbortSignal.timeout(WAIT_MS),
-    });
-    await res.arrayBuffer();
+    const postHeaders = { ...headers, 'content-type': 'text/plain;charset=UTF-8' };
+    await timedFetch(session, { method: 'POST', headers: postHeaders, body }, WAIT_MS);
   };
-  // A short poll for the answers; aborting it ends the session (Engine.IO: poll closed prematurely).
-  const poll = async (): Promise<void> => {
-    const res = await fetch(session, { headers, signal: AbortSignal.timeout(LINGER_MS * 3) }).catch(() => undefined);
-    await res?.arrayBuffer().catch(() => undefined);
-  };
+  // A short poll for the answers; cutting it ends the session (Engine.IO: poll closed prematurely).
+  const poll = (): Promise<unknown> => timedFetch(session, { headers }, LINGER_MS * 3).catch(() => undefined);
   if (c.connect !== null) {
+    caseStep.set(c, 'connect');
     await post(c.connect);
+    caseStep.set(c, 'connect poll');
     await poll();
   }
   const packets = c.frames.map((frame) =>
     typeof frame === 'string' ? frame : `b${Buffer.from(frame).toString('base64')}`,
   );
+  caseStep.set(c, 'frames');
   await post(packets.join(RECORD_SEPARATOR));
+  caseStep.set(c, 'frames poll');
   await poll();
+  caseStep.set(c, 'done');
 }
 
+/** Cases that neither finished nor failed within CASE_TIMEOUT_MS (a hang on either side): reported. */
+const stuckCases: FuzzCase[] = [];
+const CASE_TIMEOUT_MS = WAIT_MS * 3;
+
 async function runCase(c: FuzzCase, ctx: Context): Promise<void> {
+  const run = c.transport === 'websocket' ? runWebSocketCase(c, ctx) : runPollingCase(c, ctx);
   try {
-    if (c.transport === 'websocket') await runWebSocketCase(c, ctx);
-    else await runPollingCase(c, ctx);
-  } catch {
-    // A refused or reset connection is an answer too; the pod's health is judged after the batch.
+    await withTimeout(run, CASE_TIMEOUT_MS, 'fuzz case');
+  } catch (err) {
+    if (err instanceof Error && err.message.includes('fuzz case')) stuckCases.push(c);
+    // Otherwise a refused or reset connection: an answer too; the pod's health is judged after the batch.
   }
 }
 
@@ -163,6 +195,8 @@ interface PrototypeProbe {
   object: string[];
   array: string[];
   polluted: unknown;
+  /** Live heap bytes right after a full GC. */
+  heapUsed: number;
 }
 
 async function probePrototypes(service: ServiceProcess): Promise<PrototypeProbe> {
@@ -240,7 +274,7 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
       PING_INTERVAL_MS: '2000',
       PING_TIMEOUT_MS: '3000',
     },
-    { nodeArgs: ['--import', PROTOTYPE_PROBE] },
+    { nodeArgs: ['--expose-gc', '--import', PROTOTYPE_PROBE] },
   );
   const pid = service.child.pid as number;
   const users = Array.from({ length: FUZZ_USERS }, (_, i) => `fuzzer-${i}`);
@@ -253,6 +287,10 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
   // Warm-up: the first batch's allocations (JIT, pools, Redis buffers) are the baseline, not growth.
   await runBatch(fc.sample(fuzzCase(MAX_PAYLOAD_BYTES), { seed: SEED ^ 0x5eed, numRuns: BATCH }), ctx);
   const baseline = rssMiB(pid);
+  const baselineHeap = (await probePrototypes(service)).heapUsed / 2 ** 20;
+  const rssSamples: number[] = [];
+  let lastHeap = baselineHeap;
+  const heapSamples: number[] = [];
 
   const batches = Math.max(1, Math.ceil(CASES / BATCH));
   let casesSent = 0;
@@ -274,11 +312,16 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
       const served = await normalClientServed(t, service, batchesRun);
       if (served) servedAfter++;
       else failures.push(`batch ${batchesRun}: a normal client was not served`);
-      const growth = rssMiB(pid) - baseline;
+      const rss = rssMiB(pid);
+      rssSamples.push(rss);
+      const growth = rss - baseline;
       maxGrowth = Math.max(maxGrowth, growth);
       if (growth > RSS_BOUND_MB) failures.push(`batch ${batchesRun}: RSS grew ${growth.toFixed(1)} MiB`);
       const prototypes = await probePrototypes(service);
-      const clean = JSON.stringify(prototypes) === JSON.stringify(cleanPrototypes);
+      lastHeap = prototypes.heapUsed / 2 ** 20;
+      heapSamples.push(lastHeap);
+      const shape = (p: PrototypeProbe): string => JSON.stringify([p.object, p.array, p.polluted]);
+      const clean = shape(prototypes) === shape(cleanPrototypes);
       if (!clean) failures.push(`batch ${batchesRun}: prototypes changed: ${JSON.stringify(prototypes)}`);
       const errors = errorLines(service);
       if (errors.length > 0) failures.push(`batch ${batchesRun}: error logged: ${errors[0]?.slice(0, 500)}`);
@@ -305,9 +348,19 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
       'the fuzzing users to hold no connection',
     ).catch(() => undefined);
   }
+  // Once every session is gone, what is still live after a full GC is what the fuzzing left behind.
+  const finalHeap = service.alive() ? (await probePrototypes(service)).heapUsed / 2 ** 20 : NaN;
   const crashes = service.alive() ? 0 : 1;
   t.comment(`fuzz: seed ${SEED}${PATH === undefined ? '' : ` path ${PATH}`}; ${batchesRun} batches of ${BATCH}`);
   t.comment(`fuzz: cases sent ${casesSent} (+${BATCH} warm-up), frames sent ${framesSent}, crashes ${crashes}`);
+  const quartiles = (samples: number[]): string =>
+    [0.25, 0.5, 0.75, 1].map((q) => samples[Math.max(0, Math.ceil(q * samples.length) - 1)]?.toFixed(1)).join(' / ');
+  t.comment(`fuzz: RSS after 25/50/75/100 % of batches: ${quartiles(rssSamples)} MiB`);
+  t.comment(`fuzz: live heap after a full GC, after 25/50/75/100 % of batches: ${quartiles(heapSamples)} MiB`);
+  t.comment(
+    `fuzz: live heap after a full GC: ${baselineHeap.toFixed(1)} MiB before, ${lastHeap.toFixed(1)} MiB after the last batch, ` +
+      `${finalHeap.toFixed(1)} MiB once every session closed`,
+  );
   t.comment(
     `fuzz: RSS baseline ${baseline.toFixed(1)} MiB, max growth ${maxGrowth.toFixed(1)} MiB (bound ${RSS_BOUND_MB})`,
   );
@@ -333,8 +386,16 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
     );
   }
 
+  const show = (c: FuzzCase): string =>
+    JSON.stringify({
+      ...c,
+      frames: c.frames.map((f) => (typeof f === 'string' ? f.slice(0, 200) : `<${f.length} bytes>`)),
+    });
+  t.comment(`fuzz: cases that hung (no end within ${CASE_TIMEOUT_MS} ms): ${stuckCases.length}`);
+  for (const c of stuckCases.slice(0, 3)) t.comment(`fuzz: hung case: ${show(c)}`);
   t.comment(`fuzz: connections the fuzzing users still hold once every case closed: ${presenceLeft}`);
   t.equal(crashes, 0, 'no crash');
+  t.equal(stuckCases.length, 0, 'every case ended');
   t.equal(presenceLeft, 0, 'presence converged: no connection leaked');
   t.equal(servedAfter, batchesRun, 'a normal client was served after every batch');
   t.ok(maxGrowth <= RSS_BOUND_MB, `RSS growth ${maxGrowth.toFixed(1)} MiB within ${RSS_BOUND_MB} MiB`);

@@ -28,29 +28,32 @@ export interface ConnectGate {
 export function createConnectGate(onRefused: () => void): ConnectGate {
   // Connections with a socket in the middlewares or connected, keyed by Socket.IO's per-connection
   // Client object (entries go with it).
-  const inChain = new WeakSet<object>();
+  const occupied = new WeakSet<object>();
   return {
     enter(socket, next) {
       const connection = socket.client;
-      if (inChain.has(connection)) {
+      if (occupied.has(connection)) {
         onRefused();
-        const err: HandshakeError = new Error('handshake already in progress');
-        err.data = { code: ERROR_CODES.INVALID_PAYLOAD, message: 'a CONNECT for this namespace is already pending' };
+        const err: HandshakeError = new Error('one socket per connection');
+        err.data = {
+          code: ERROR_CODES.INVALID_PAYLOAD,
+          message: 'this connection already has a socket, connected or connecting',
+        };
         next(err);
         return;
       }
-      inChain.add(connection);
+      occupied.add(connection);
       next();
     },
     guard(middleware) {
       return (socket, next) =>
         middleware(socket, (err) => {
-          if (err !== undefined) inChain.delete(socket.client);
+          if (err !== undefined) occupied.delete(socket.client);
           next(err);
         });
     },
     connected(socket) {
-      socket.once('disconnect', () => inChain.delete(socket.client));
+      socket.once('disconnect', () => occupied.delete(socket.client));
     },
   };
 }

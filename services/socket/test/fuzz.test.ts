@@ -73,7 +73,7 @@ function headersOf(c: FuzzCase, ctx: Context): Record<string, string> {
 function runWebSocketCase(c: FuzzCase, ctx: Context): Promise<void> {
   return new Promise((resolve) => {
     const url = `${ctx.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket${c.query}`;
-    caseStep.set(c, 'upgrade');
+    caseStep.set(c, `upgrade@${Date.now()}`);
     const ws = new WebSocket(url, { headers: headersOf(c, ctx), handshakeTimeout: WAIT_MS });
     let timer: NodeJS.Timeout | undefined;
     let framesSent = false;
@@ -100,7 +100,7 @@ function runWebSocketCase(c: FuzzCase, ctx: Context): Promise<void> {
     ws.on('unexpected-response', done);
     ws.on('close', done);
     ws.on('open', () => {
-      caseStep.set(c, 'open');
+      caseStep.set(c, `open@${Date.now()}`);
       if (c.connect === null) return sendFrames();
       // Events before the CONNECT answer only test "invalid state": wait for it (or give up soon).
       ws.send(c.connect);
@@ -113,7 +113,7 @@ function runWebSocketCase(c: FuzzCase, ctx: Context): Promise<void> {
 }
 
 /** Where each running case is, for the report of a case that hangs. */
-const caseStep = new WeakMap<FuzzCase, string>();
+const caseStep = new Map<FuzzCase, string>();
 
 /** A fetch whose whole exchange (headers and body) is cut at `timeoutMs` (a plain timer, strongly held). */
 async function timedFetch(
@@ -135,7 +135,7 @@ async function timedFetch(
 async function runPollingCase(c: FuzzCase, ctx: Context): Promise<void> {
   const base = `${ctx.url}/socket.io/?EIO=4&transport=polling${c.query}`;
   const headers = headersOf(c, ctx);
-  caseStep.set(c, 'handshake');
+  caseStep.set(c, `handshake@${Date.now()}`);
   const open = await timedFetch(base, { headers }, WAIT_MS);
   if (open.status !== 200 || !open.text.startsWith('0{')) return;
   const { sid } = JSON.parse(open.text.slice(1)) as { sid: string };
@@ -147,37 +147,44 @@ async function runPollingCase(c: FuzzCase, ctx: Context): Promise<void> {
   // A short poll for the answers; cutting it ends the session (Engine.IO: poll closed prematurely).
   const poll = (): Promise<unknown> => timedFetch(session, { headers }, LINGER_MS * 3).catch(() => undefined);
   if (c.connect !== null) {
-    caseStep.set(c, 'connect');
+    caseStep.set(c, `connect@${Date.now()}`);
     await post(c.connect);
-    caseStep.set(c, 'connect poll');
+    caseStep.set(c, `connect poll@${Date.now()}`);
     await poll();
   }
   const packets = c.frames.map((frame) =>
     typeof frame === 'string' ? frame : `b${Buffer.from(frame).toString('base64')}`,
   );
-  caseStep.set(c, 'frames');
+  caseStep.set(c, `frames@${Date.now()}`);
   await post(packets.join(RECORD_SEPARATOR));
-  caseStep.set(c, 'frames poll');
+  caseStep.set(c, `frames poll@${Date.now()}`);
   await poll();
-  caseStep.set(c, 'done');
+  caseStep.set(c, `done@${Date.now()}`);
 }
 
 /**
  * Cases that neither finished nor failed within CASE_TIMEOUT_MS (longer than all their request timeouts
- * together). Reported, not failed: the few seen came from a starved client under heavy machine load and
- * never reproduced alone; the pod's health after the batch is what the property judges.
+ * together), with the step each was at. Reported, not failed: the rare ones seen were long-polling cases on
+ * a heavily loaded machine that never reproduced alone, and the pod was healthy after each of those
+ * batches; the pod's health after the batch is what the property judges.
  */
 const stuckCases: FuzzCase[] = [];
-const CASE_TIMEOUT_MS = WAIT_MS * 6;
+const CASE_TIMEOUT_MS = WAIT_MS * 4;
 
 async function runCase(c: FuzzCase, ctx: Context): Promise<void> {
+  caseStep.set(c, `queued@${Date.now()}`);
   const run = c.transport === 'websocket' ? runWebSocketCase(c, ctx) : runPollingCase(c, ctx);
   try {
     await withTimeout(run, CASE_TIMEOUT_MS, 'fuzz case');
   } catch (err) {
-    if (err instanceof Error && err.message.includes('fuzz case')) stuckCases.push(c);
+    if (err instanceof Error && err.message.includes('fuzz case')) {
+      stuckCases.push(c);
+      caseStep.set(c, `${caseStep.get(c) ?? 'never started'}, hung@${Date.now()}`);
+      return;
+    }
     // Otherwise a refused or reset connection: an answer too; the pod's health is judged after the batch.
   }
+  caseStep.delete(c);
 }
 
 /** Runs `cases` with at most CONCURRENCY at once. */

@@ -172,9 +172,9 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
     deliverToRecoveringSockets(io.of('/'), { streamOffsets: deps.recovery.streamOffsets });
   }
-  const gate = createConnectGate(() => metrics.handshakes.inc({ result: 'connect_pending' }));
-  io.use(gate.enter);
-  io.use(gate.guard(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth }))));
+  const connectGate = createConnectGate(() => metrics.handshakes.inc({ result: 'connect_pending' }));
+  io.use(connectGate.enter);
+  io.use(connectGate.guard(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth }))));
 
   const sentByDomain = new Map<string, { inc(): void }>();
   const countSent = (event: unknown): void => {
@@ -197,7 +197,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     log,
     metrics,
   );
-  io.use(gate.guard(presence.middleware));
+  io.use(connectGate.guard(presence.middleware));
 
   const attachRouter = createEventRouter(handlers, {
     metrics,
@@ -205,7 +205,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
 
   io.on('connection', (socket) => {
-    gate.connected(socket);
+    connectGate.connected(socket);
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
     socket.onAnyOutgoing(countSent);

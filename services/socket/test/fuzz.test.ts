@@ -384,6 +384,7 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
   if (service.alive()) {
     const counters = [
       'gamesocket_handshakes_total',
+      'gamesocket_handshakes_refused_total',
       'gamesocket_protocol_refusals_total',
       'gamesocket_events_rejected_total',
       'gamesocket_disconnects_total',

@@ -272,3 +272,28 @@ t.test('stream ids order by time, then by sequence', async (t) => {
   t.notOk(streamIdAfter('1700000000000-9', '1700000000000-9'), 'an id is not after itself');
   t.notOk(streamIdAfter('1699999999999-99', '1700000000000-0'));
 });
+
+t.test('redis-streams: volatile state updates the client already got are not replayed by a recovery', async (t) => {
+  const { pods, emitter, proxy } = await streamsPair(t);
+  const client = reconnectingClient(t, proxy.url, authCookie(await mintToken({ sub: 'gina' })));
+  const updates: number[] = [];
+  client.socket.on('match:state_update', (update: { seq: number }) => updates.push(update.seq));
+  await eventually(() => client.connects.length === 1);
+  t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
+  await firstLobbyEvent(emitter, client);
+  // Volatile updates carry no offset: the client's recovery offset stays at the last lobby event.
+  await emitter.toLobby().emit('match:state_update', { matchId: 'm', seq: 1, state: {} });
+  await emitter.toLobby().emit('match:state_update', { matchId: 'm', seq: 2, state: {} });
+  await eventually(() => updates.length === 2, 5000, 'both updates');
+
+  const gone = waitFor(client.socket, 'disconnect');
+  proxy.switchTo(pods[1].port);
+  proxy.dropAll();
+  await gone;
+  await emitter.toLobby().emit('lobby:stats', stats(7));
+  await eventually(() => client.connects.length === 2, 10_000, 'the reconnect');
+  t.match(client.connects[1], { recovered: true, nodeId: 'pod-1' });
+  await eventually(() => client.seen.includes(7), 5000, 'the missed lobby event, replayed');
+  await withTimeout(client.socket.timeout(5000).emitWithAck('system:ping'));
+  t.same(updates, [1, 2], 'each state update once');
+});

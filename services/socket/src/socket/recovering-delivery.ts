@@ -1,4 +1,5 @@
 import type { Namespace, Socket } from 'socket.io';
+import { isVolatileEvent } from '@gamesocket/protocol';
 
 // A Redis stream entry id: `<ms>-<seq>`.
 const STREAM_ID = /^(\d+)-(\d+)$/;
@@ -74,14 +75,20 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
   // stream offset the cluster adapter appended to it) is carried from one to the other here.
   let pending: { id: string; data: unknown[] } | undefined;
 
-  if (options.streamOffsets) {
-    const restoreSession = adapter.restoreSession.bind(adapter);
-    adapter.restoreSession = async (pid, offset) => {
-      const session = await restoreSession(pid, offset);
+  const restoreSession = adapter.restoreSession.bind(adapter);
+  adapter.restoreSession = async (pid, offset) => {
+    const session = await restoreSession(pid, offset);
+    if (session) {
+      // Volatile events may be dropped, and carry no offset, so the client's offset does not cover the
+      // ones it already got: replaying them would deliver them twice.
+      session.missedPackets = session.missedPackets.filter((packet) => !isVolatileEvent(packet[0]));
       // From here to the socket joining its rooms there is no I/O, so no broadcast can slip between.
-      if (session) mergeDispatched(session, offset);
-      return session;
-    };
+      if (options.streamOffsets) mergeDispatched(session, offset);
+    }
+    return session;
+  };
+
+  if (options.streamOffsets) {
     const encode = adapter._encode.bind(adapter);
     adapter._encode = (packet, packetOpts) => {
       const last = lastOf(packet.data);
@@ -102,6 +109,7 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
       (entry) =>
         streamIdAfter(entry.id, offset) &&
         !ids.has(entry.id) &&
+        !isVolatileEvent(entry.data[0]) &&
         (entry.rooms.size === 0 || rooms.some((room) => entry.rooms.has(room))) &&
         !rooms.some((room) => entry.except?.has(room)),
     );

@@ -1,0 +1,35 @@
+// Preloaded (`--import`) into every forked bench process, the service under test included: answers
+// the runner's samples of CPU time and memory (after a full GC when asked) over the IPC channel.
+import { serveRpc } from './rpc.js';
+
+/** One reading of a process's counters. */
+export interface ProbeSample {
+  /** User + system CPU time of the whole process (every thread), microseconds. */
+  cpuUs: number;
+  rss: number;
+  heapUsed: number;
+  /** Wall clock of the reading, epoch milliseconds. */
+  at: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+serveRpc(
+  {
+    'probe:sample': ({ gc: collect }: { gc?: boolean }): ProbeSample => {
+      if (collect === true && gc !== undefined) {
+        gc();
+        gc();
+      }
+      const cpu = process.cpuUsage();
+      const memory = process.memoryUsage();
+      return {
+        cpuUs: cpu.user + cpu.system,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        at: performance.timeOrigin + performance.now(),
+      };
+    },
+  },
+  'probe:',
+);

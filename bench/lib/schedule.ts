@@ -1,0 +1,51 @@
+/** Wall-clock time in epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A fixed-rate send schedule: broadcast `k` (1-based) is due at `t0 + (k - 1) * periodMs`. */
+export interface Schedule {
+  t0: number;
+  periodMs: number;
+  count: number;
+}
+
+/** The frame every system under test sends for broadcast `seq`, as Socket.IO encodes it. */
+export function fanoutPayload(
+  seq: number,
+  scheduledAt: number,
+): { matchId: string; seq: number; state: { t: number } } {
+  return { matchId: 'bench', seq, state: { t: scheduledAt } };
+}
+
+/** The Socket.IO event name of the fanout broadcasts. */
+export const FANOUT_EVENT = 'match:state_update';
+
+/**
+ * Calls `send(seq, scheduledAt)` at each due time (no drift: each timer aims at its absolute time)
+ * until `count` sends or `stop()`; resolves with the number of sends.
+ */
+export function runSchedule(
+  schedule: Schedule,
+  send: (seq: number, scheduledAt: number) => void,
+): { done: Promise<number>; stop(): void } {
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let finish: (n: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+  const tick = (): void => {
+    seq++;
+    const due = schedule.t0 + (seq - 1) * schedule.periodMs;
+    send(seq, due);
+    if (seq >= schedule.count) return finish(seq);
+    timer = setTimeout(tick, Math.max(0, due + schedule.periodMs - nowMs()));
+  };
+  timer = setTimeout(tick, Math.max(0, schedule.t0 - nowMs()));
+  return {
+    done,
+    stop() {
+      clearTimeout(timer);
+      finish(seq);
+    },
+  };
+}

@@ -1,0 +1,337 @@
+// The load generator: one process holding thousands of raw protocol clients (and a handful of real
+// socket.io-client connections that check correctness), driven by the runner over IPC.
+import { io, type Socket } from 'socket.io-client';
+import { serveRpc } from '../lib/rpc.js';
+import { FANOUT_EVENT, nowMs } from '../lib/schedule.js';
+import { RawClient, type ClientKind } from './raw-client.js';
+import { mintCookies, pool, type UserSpec } from './tokens.js';
+import { recoveryHandlers } from './recovery.js';
+import { BENCH_ORIGIN } from './origin.js';
+
+const CONNECT_CONCURRENCY = 200;
+
+interface FanoutState {
+  last: number;
+  received: number;
+  duplicates: number;
+  outOfOrder: number;
+}
+
+interface Group {
+  clients: RawClient[];
+  fanout: Map<RawClient, FanoutState>;
+}
+
+const groups = new Map<string, Group>();
+/** Per broadcast seq: deliveries so far and the latest arrival (ms after the scheduled send). */
+let perSeq = new Map<number, { count: number; last: number }>();
+let recording = false;
+
+function groupOf(name: string): Group {
+  let group = groups.get(name);
+  if (group === undefined) groups.set(name, (group = { clients: [], fanout: new Map() }));
+  return group;
+}
+
+function recordFanout(group: Group, client: RawClient, payload: unknown): void {
+  if (!recording) return;
+  const { seq, state } = payload as { seq: number; state: { t: number } };
+  const latency = nowMs() - state.t;
+  const stats = group.fanout.get(client);
+  if (stats === undefined) return;
+  if (seq === stats.last) stats.duplicates++;
+  else if (seq < stats.last) stats.outOfOrder++;
+  stats.last = Math.max(stats.last, seq);
+  stats.received++;
+  const entry = perSeq.get(seq);
+  if (entry === undefined) perSeq.set(seq, { count: 1, last: latency });
+  else {
+    entry.count++;
+    if (latency > entry.last) entry.last = latency;
+  }
+}
+
+interface ConnectArgs {
+  group: string;
+  /** Clients are spread round-robin over these server URLs. */
+  urls: string[];
+  count: number;
+  kind: ClientKind;
+  /** Signed-in users (`sub` = prefix + index); undefined = anonymous. */
+  users?: UserSpec;
+  /** Send `lobby:join` with an ack after connecting. */
+  joinLobby?: boolean;
+}
+
+async function connect(args: ConnectArgs): Promise<{ connected: number; failed: number; error?: string }> {
+  const group = groupOf(args.group);
+  const cookies = args.users === undefined ? [] : await mintCookies(args.users, group.clients.length, args.count);
+  let failed = 0;
+  let error: string | undefined;
+  await pool(args.count, CONNECT_CONCURRENCY, async (i) => {
+    const client: RawClient = new RawClient({
+      url: args.urls[i % args.urls.length]!,
+      kind: args.kind,
+      cookie: cookies[i],
+      origin: BENCH_ORIGIN,
+      onEvent: (name, eventArgs) => {
+        if (name === FANOUT_EVENT) recordFanout(group, client, eventArgs[0]);
+      },
+    });
+    try {
+      await client.ready;
+      if (args.joinLobby === true) await client.request('lobby:join');
+      group.clients.push(client);
+    } catch (err) {
+      failed++;
+      error ??= String(err);
+      client.ws.terminate();
+    }
+  });
+  return { connected: group.clients.length, failed, ...(error !== undefined && { error }) };
+}
+
+async function closeGroup({ group: name }: { group: string }): Promise<{ closed: number }> {
+  const group = groups.get(name);
+  if (group === undefined) return { closed: 0 };
+  groups.delete(name);
+  await pool(group.clients.length, 500, (i) => group.clients[i]!.close());
+  return { closed: group.clients.length };
+}
+
+/** Real socket.io-client connections that check what the raw clients cannot: the stock client works. */
+const checkers: { socket: Socket; seqs: number[]; firstEvent: string | undefined }[] = [];
+
+async function checkStart(args: { urls: string[]; count: number; users?: UserSpec; expectConnected: boolean }) {
+  const cookies = args.users === undefined ? [] : await mintCookies(args.users, 0, args.count);
+  await Promise.all(
+    Array.from({ length: args.count }, async (_, i) => {
+      const socket = io(args.urls[i % args.urls.length]!, {
+        transports: ['websocket'],
+        extraHeaders: { origin: BENCH_ORIGIN, ...(cookies[i] !== undefined && { cookie: cookies[i] }) },
+        forceNew: true,
+        reconnection: false,
+      });
+      const checker = { socket, seqs: [] as number[], firstEvent: undefined as string | undefined };
+      socket.onAny((event: string) => (checker.firstEvent ??= event));
+      socket.on(FANOUT_EVENT, (payload: { seq: number }) => checker.seqs.push(payload.seq));
+      checkers.push(checker);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      await socket.timeout(10_000).emitWithAck('lobby:join');
+      if (args.expectConnected) {
+        const deadline = Date.now() + 5_000;
+        while (checker.firstEvent === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      }
+    }),
+  );
+  return { clients: checkers.length };
+}
+
+function checkReset(): { ok: true } {
+  for (const checker of checkers) checker.seqs.length = 0;
+  return { ok: true };
+}
+
+function checkStop({ expected }: { expected: number }) {
+  let missing = 0;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  const firstEvents = new Set<string>();
+  for (const { socket, seqs, firstEvent } of checkers) {
+    const unique = new Set(seqs);
+    missing += expected - [...unique].filter((s) => s >= 1 && s <= expected).length;
+    duplicates += seqs.length - unique.size;
+    outOfOrder += seqs.filter((s, i) => i > 0 && s < seqs[i - 1]!).length;
+    firstEvents.add(firstEvent ?? 'none');
+    socket.disconnect();
+  }
+  const clients = checkers.length;
+  checkers.length = 0;
+  return { clients, missing, duplicates, outOfOrder, firstEvents: [...firstEvents] };
+}
+
+function fanoutStart({ group: name }: { group: string }): { clients: number } {
+  const group = groupOf(name);
+  group.fanout = new Map(group.clients.map((c) => [c, { last: 0, received: 0, duplicates: 0, outOfOrder: 0 }]));
+  perSeq = new Map();
+  recording = true;
+  return { clients: group.clients.length };
+}
+
+/** Waits (bounded) for broadcast `expected` to reach every client, then reports per-broadcast latencies. */
+async function fanoutStop({ group: name, expected, waitMs }: { group: string; expected: number; waitMs: number }) {
+  const group = groupOf(name);
+  const clients = group.clients.length;
+  const deadline = Date.now() + waitMs;
+  while ((perSeq.get(expected)?.count ?? 0) < clients && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  recording = false;
+  let received = 0;
+  let duplicates = 0;
+  let outOfOrder = 0;
+  for (const stats of group.fanout.values()) {
+    received += stats.received;
+    duplicates += stats.duplicates;
+    outOfOrder += stats.outOfOrder;
+  }
+  // A broadcast counts only when every client got it: its latency is the arrival at the last one.
+  const lastClientMs: number[] = [];
+  for (let seq = 1; seq <= expected; seq++) {
+    const entry = perSeq.get(seq);
+    if (entry !== undefined && entry.count >= clients) lastClientMs.push(entry.last);
+  }
+  return {
+    clients,
+    expected,
+    received,
+    missing: clients * expected - received + duplicates,
+    duplicates,
+    outOfOrder,
+    lastClientMs,
+  };
+}
+
+interface HandshakeArgs {
+  url: string;
+  count: number;
+  concurrency: number;
+  kind: ClientKind;
+  /** Signed-in users, cycled: a reconnecting user presents the same token again. */
+  users?: UserSpec & { distinct: number };
+}
+
+/** Opens and closes `count` connections (handshake complete = `40` reply) with `concurrency` in flight. */
+async function handshakes(args: HandshakeArgs): Promise<{ done: number; failed: number; ms: number }> {
+  const cookies = args.users === undefined ? [] : await mintCookies(args.users, 0, args.users.distinct);
+  let failed = 0;
+  const started = nowMs();
+  await pool(args.count, args.concurrency, async (i) => {
+    const client = new RawClient({
+      url: args.url,
+      kind: args.kind,
+      cookie: cookies.length === 0 ? undefined : cookies[i % cookies.length],
+      origin: BENCH_ORIGIN,
+    });
+    try {
+      await client.ready;
+    } catch {
+      failed++;
+    }
+    await client.close();
+  });
+  return { done: args.count - failed, failed, ms: nowMs() - started };
+}
+
+interface ChurnArgs {
+  urls: [string, string];
+  perPodRate: number;
+  durationMs: number;
+  users: UserSpec;
+}
+
+/**
+ * Presence churn: `perPodRate` connect+disconnect cycles per second on each pod; a watcher in the lobby
+ * of each pod times how long a join takes to be seen on the other pod (from the `40` CONNECT).
+ */
+async function churn(args: ChurnArgs) {
+  const perPod = Math.round((args.perPodRate * args.durationMs) / 1000);
+  const cookies = await mintCookies(args.users, 0, perPod * 2);
+  const watcherCookies = await mintCookies({ ...args.users, prefix: `${args.users.prefix}watcher-` }, 0, 2);
+  const sentAt = new Map<string, { pod: number; at: number }>();
+  const seenMs: number[] = [];
+  const watchers = await Promise.all(
+    args.urls.map(async (url, pod) => {
+      const watcher = new RawClient({
+        url,
+        kind: 'sio',
+        cookie: watcherCookies[pod],
+        origin: BENCH_ORIGIN,
+        onEvent: (name, eventArgs) => {
+          if (name !== 'player:online') return;
+          const entry = sentAt.get((eventArgs[0] as { userId: string }).userId);
+          if (entry !== undefined && entry.pod !== pod) seenMs.push(nowMs() - entry.at);
+        },
+      });
+      await watcher.ready;
+      await watcher.request('lobby:join');
+      return watcher;
+    }),
+  );
+  let completed = 0;
+  let failed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const started = nowMs();
+  let launched = 0;
+  const cycle = (index: number, pod: number): Promise<void> => {
+    const userId = `${args.users.prefix}${index}`;
+    let connected: () => void = () => undefined;
+    const gotConnected = new Promise<void>((resolve) => (connected = resolve));
+    const client = new RawClient({
+      url: args.urls[pod]!,
+      kind: 'sio',
+      cookie: cookies[index],
+      origin: BENCH_ORIGIN,
+      onEvent: (name) => name === 'system:connected' && connected(),
+    });
+    return (async () => {
+      try {
+        await client.ready;
+        sentAt.set(userId, { pod, at: client.connectSentAt });
+        await Promise.race([gotConnected, new Promise((r) => setTimeout(r, 10_000))]);
+        await client.close();
+        completed++;
+      } catch {
+        failed++;
+        client.ws.terminate();
+      }
+    })();
+  };
+  // Launch on a 5 ms grid whatever is due, so the offered rate holds even when the server lags.
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(perPod, Math.floor(((nowMs() - started) * args.perPodRate) / 1000));
+      while (launched < due) {
+        for (let pod = 0; pod < 2; pod++) {
+          const p = cycle(launched * 2 + pod, pod);
+          inFlight.add(p);
+          void p.then(() => inFlight.delete(p));
+        }
+        launched++;
+      }
+      if (launched >= perPod) resolve();
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+  const offeredEnd = nowMs();
+  await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 15_000))]);
+  const finishedMs = nowMs() - started;
+  // Let the last joins reach the other pod's watcher.
+  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(watchers.map((w) => w.close()));
+  return {
+    offered: perPod * 2,
+    completed,
+    failed,
+    offeredMs: offeredEnd - started,
+    finishedMs,
+    seenMs,
+  };
+}
+
+serveRpc({
+  connect,
+  close: closeGroup,
+  checkStart,
+  checkReset,
+  checkStop,
+  fanoutStart,
+  fanoutStop,
+  handshakes,
+  churn,
+  ...recoveryHandlers(),
+});

@@ -1,0 +1,52 @@
+// A backend service publishing the fanout broadcasts on a fixed schedule through Redis: our
+// @gamesocket/emitter for gamesocket, the stock @socket.io/redis-emitter for the plain peer.
+import { createEmitter, type EmitterMode, type GameEmitter } from '@gamesocket/emitter';
+import { Emitter } from '@socket.io/redis-emitter';
+import { Redis } from 'ioredis';
+import { serveRpc } from '../lib/rpc.js';
+import { FANOUT_EVENT, fanoutPayload, runSchedule, type Schedule } from '../lib/schedule.js';
+
+type Publish = (seq: number, at: number) => Promise<unknown>;
+
+let publish: Publish | undefined;
+let close: () => Promise<unknown> = async () => undefined;
+let running: { stop(): void } | undefined;
+
+serveRpc({
+  async init({ kind, redisUrl, mode }: { kind: 'gamesocket' | 'stock'; redisUrl: string; mode: EmitterMode }) {
+    if (kind === 'gamesocket') {
+      const emitter: GameEmitter = await createEmitter({ redis: redisUrl, mode });
+      publish = (seq, at) => emitter.toLobby().emit(FANOUT_EVENT, fanoutPayload(seq, at));
+      close = () => emitter.close();
+    } else {
+      const redis = new Redis(redisUrl);
+      const emitter = new Emitter(redis);
+      publish = async (seq, at) => emitter.to('lobby').emit(FANOUT_EVENT, fanoutPayload(seq, at));
+      close = () => redis.quit();
+    }
+    return { ok: true };
+  },
+  /** Publishes on `schedule`; resolves with the number sent and failed (stopped early by `stop`). */
+  async run(schedule: Schedule) {
+    if (publish === undefined) throw new Error('init first');
+    const send = publish;
+    let failed = 0;
+    const pending: Promise<unknown>[] = [];
+    const run = runSchedule(schedule, (seq, at) => pending.push(send(seq, at).catch(() => failed++)));
+    running = run;
+    const sent = await run.done;
+    await Promise.all(pending);
+    return { sent, failed };
+  },
+  stop() {
+    running?.stop();
+    return { ok: true };
+  },
+  async close() {
+    const closing = close;
+    close = async () => undefined;
+    publish = undefined;
+    await closing();
+    return { ok: true };
+  },
+});

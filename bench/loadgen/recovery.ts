@@ -1,0 +1,118 @@
+import { FANOUT_EVENT, nowMs } from '../lib/schedule.js';
+import { RawClient } from './raw-client.js';
+import { mintCookies, pool, type UserSpec } from './tokens.js';
+
+/** One logical client across its reconnect: the seqs it saw and how its move went. */
+interface RecoveringClient {
+  cookie: string;
+  current: RawClient;
+  seqs: number[];
+  offset: string | undefined;
+  droppedAt: number | undefined;
+  /** `system:connected` on the surviving pod: when, and what it said. */
+  back: { at: number; recovered: boolean; auth: string } | undefined;
+  finished: boolean;
+}
+
+const clients: RecoveringClient[] = [];
+
+function open(client: RecoveringClient, url: string, origin: string, resume: boolean): RawClient {
+  const raw = new RawClient({
+    url,
+    kind: 'sio',
+    cookie: client.cookie,
+    origin,
+    connectPayload:
+      resume && client.current.pid !== undefined ? { pid: client.current.pid, offset: client.offset } : undefined,
+    onEvent: (name, args) => {
+      // With connection state recovery, each broadcast carries its offset as the last argument.
+      const last = args[args.length - 1];
+      if (args.length > 1 && typeof last === 'string') client.offset = last;
+      if (name === FANOUT_EVENT) client.seqs.push((args[0] as { seq: number }).seq);
+      else if (name === 'system:connected' && resume) {
+        const payload = args[0] as { recovered: boolean; auth: string };
+        client.back = { at: nowMs(), recovered: payload.recovered, auth: payload.auth };
+      }
+    },
+  });
+  return raw;
+}
+
+/** The recovery scenario's commands: connect to pod A, move to pod B when A drains, count what arrived. */
+export function recoveryHandlers() {
+  let fallback = '';
+  let origin = '';
+  return {
+    async recoveryConnect(args: { url: string; fallbackUrl: string; count: number; users: UserSpec; origin: string }) {
+      fallback = args.fallbackUrl;
+      origin = args.origin;
+      const cookies = await mintCookies(args.users, 0, args.count);
+      let failed = 0;
+      await pool(args.count, 100, async (i) => {
+        const client: RecoveringClient = {
+          cookie: cookies[i]!,
+          current: undefined as unknown as RawClient,
+          seqs: [],
+          offset: undefined,
+          droppedAt: undefined,
+          back: undefined,
+          finished: false,
+        };
+        client.current = open(client, args.url, origin, false);
+        try {
+          await client.current.ready;
+          await client.current.request('lobby:join');
+        } catch {
+          failed++;
+          client.current.ws.terminate();
+          return;
+        }
+        // When pod A closes the transport, come back at once on pod B with the session's pid and offset.
+        client.current.ws.once('close', () => {
+          if (client.finished) return;
+          client.droppedAt = nowMs();
+          client.current = open(client, fallback, origin, true);
+          client.current.ready.catch(() => undefined);
+        });
+        clients.push(client);
+      });
+      return { connected: clients.length, failed };
+    },
+
+    /** Waits (bounded) until every client is back; first seq each client saw from `fromSeq` on. */
+    async recoveryWait({ timeoutMs }: { timeoutMs: number }) {
+      const deadline = Date.now() + timeoutMs;
+      while (clients.some((c) => c.back === undefined) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return { back: clients.filter((c) => c.back !== undefined).length, clients: clients.length };
+    },
+
+    /** Waits (bounded) for `lastSeq` everywhere, then counts lost and duplicate events per client. */
+    async recoveryResult({ firstSeq, lastSeq, timeoutMs }: { firstSeq: number; lastSeq: number; timeoutMs: number }) {
+      const deadline = Date.now() + timeoutMs;
+      while (clients.some((c) => !c.seqs.includes(lastSeq)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      let lost = 0;
+      let duplicates = 0;
+      let recovered = 0;
+      let authenticated = 0;
+      const moveMs: number[] = [];
+      for (const client of clients) {
+        client.finished = true;
+        const seen = client.seqs.filter((s) => s >= firstSeq && s <= lastSeq);
+        const unique = new Set(seen);
+        duplicates += seen.length - unique.size;
+        lost += lastSeq - firstSeq + 1 - unique.size;
+        if (client.back?.recovered === true) recovered++;
+        if (client.back?.auth === 'ok') authenticated++;
+        if (client.back !== undefined && client.droppedAt !== undefined) moveMs.push(client.back.at - client.droppedAt);
+      }
+      await pool(clients.length, 500, (i) => clients[i]!.current.close());
+      const total = clients.length;
+      clients.length = 0;
+      return { clients: total, lost, duplicates, recovered, authenticated, moveMs };
+    },
+  };
+}

@@ -1,0 +1,334 @@
+// `npm run bench` (full), `npm run bench -- --quick`, `--smoke` (the harness test), `--cpu-prof`
+// (V8 profiles of the gamesocket pods into <out>/profiles), `--out <dir>` (default bench/results).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_ORIGIN } from './loadgen/origin.js';
+import { benchModule, canPin, forkProcess } from './lib/processes.js';
+import { startBenchRedis } from './lib/redis-server.js';
+import { atLeast, atMost, formatTable, jsonSafe, type TargetResult } from './lib/report.js';
+import { ratioSpread, spread, type Spread } from './lib/stats.js';
+import { cdfChart } from './lib/svg.js';
+import type { BenchContext, Sizes, SystemName } from './scenarios/context.js';
+import { runChurn, type ChurnResult } from './scenarios/churn.js';
+import { runFanout, type FanoutResult } from './scenarios/fanout.js';
+import { runHandshakes, type HandshakeResult, type HandshakeVariant } from './scenarios/handshake.js';
+import { runIdle, type IdleResult } from './scenarios/idle.js';
+import { runRecovery, type RecoveryResult } from './scenarios/recovery.js';
+
+/** How big a run is. */
+export type BenchMode = 'full' | 'quick' | 'smoke';
+
+const SIZES: Record<BenchMode, Sizes> = {
+  full: {
+    rounds: 3,
+    idleCounts: [2000, 10_000],
+    idlePingMs: 25_000,
+    handshakes: 2000,
+    handshakeWarmup: 200,
+    handshakeConcurrency: 20,
+    fanoutClients: 1000,
+    fanoutSmallClients: 100,
+    fanoutBroadcasts: 200,
+    fanoutRatePerSec: 20,
+    churnRatePerPod: 1000,
+    churnMs: 5000,
+    recoveryClients: 1000,
+    checkers: 5,
+  },
+  quick: {
+    rounds: 3,
+    idleCounts: [300, 1500],
+    idlePingMs: 3000,
+    handshakes: 300,
+    handshakeWarmup: 50,
+    handshakeConcurrency: 20,
+    fanoutClients: 300,
+    fanoutSmallClients: 50,
+    fanoutBroadcasts: 40,
+    fanoutRatePerSec: 20,
+    churnRatePerPod: 200,
+    churnMs: 2000,
+    recoveryClients: 200,
+    checkers: 3,
+  },
+  smoke: {
+    rounds: 1,
+    idleCounts: [10, 30],
+    idlePingMs: 500,
+    handshakes: 20,
+    handshakeWarmup: 5,
+    handshakeConcurrency: 5,
+    fanoutClients: 20,
+    fanoutSmallClients: 10,
+    fanoutBroadcasts: 10,
+    fanoutRatePerSec: 20,
+    churnRatePerPod: 20,
+    churnMs: 500,
+    recoveryClients: 10,
+    checkers: 1,
+  },
+};
+
+const SYSTEMS: SystemName[] = ['gamesocket', 'peer', 'limit', 'floor'];
+const HANDSHAKE_VARIANTS: HandshakeVariant[] = [
+  'gamesocket-auth',
+  'gamesocket-anon',
+  'peer-auth',
+  'peer-anon',
+  'limit',
+];
+const SERVER_CORE = 0;
+const LOADGEN_CORE = 1;
+/** Test-only HS256 secret of the bench's auth (>= 32 bytes). */
+const BENCH_SECRET = 'bench-secret-for-gamesocket-benchmarks-0123';
+
+interface RoundResults {
+  idle: IdleResult[];
+  handshake: HandshakeResult[];
+  fanout: FanoutResult[];
+  churn: ChurnResult[];
+  recovery: RecoveryResult[];
+  errors: string[];
+}
+
+function parseArgs(argv: string[]): { mode: BenchMode; out: string; cpuProf: boolean } {
+  const mode: BenchMode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+  const outIndex = argv.indexOf('--out');
+  const out =
+    outIndex >= 0 && argv[outIndex + 1] !== undefined
+      ? resolve(argv[outIndex + 1]!)
+      : fileURLToPath(new URL('../results', import.meta.url));
+  return { mode, out, cpuProf: argv.includes('--cpu-prof') };
+}
+
+const perRound = <T>(rounds: RoundResults[], pick: (r: RoundResults) => T | undefined): (T | null)[] =>
+  rounds.map((r) => pick(r) ?? null);
+
+/** The issue's targets, evaluated from the per-round results. */
+function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
+  const idle = (r: RoundResults, s: SystemName) => r.idle.find((x) => x.system === s);
+  const hs = (r: RoundResults, v: HandshakeVariant) => r.handshake.find((x) => x.variant === v);
+  const fan = (r: RoundResults, s: SystemName, n: number) => r.fanout.find((x) => x.system === s && x.clients === n);
+  const big = sizes.fanoutClients;
+  const small = sizes.fanoutSmallClients;
+  const idleOf = (s: SystemName, key: 'rssPerConn' | 'heapPerConn') => perRound(rounds, (r) => idle(r, s)?.[key]);
+  const hsCpu = (v: HandshakeVariant) => perRound(rounds, (r) => hs(r, v)?.cpuUsPerHandshake);
+  const fanOf = (s: SystemName, n: number, key: 'p50' | 'p99' | 'cpuUsPerDelivery') =>
+    perRound(rounds, (r) => fan(r, s, n)?.[key]);
+  const diff = (a: (number | null)[], b: (number | null)[]): Spread =>
+    spread(a.map((x, i) => (x === null || b[i] === null ? null : x - b[i]!)));
+  const churn = (key: keyof ChurnResult) => spread(perRound(rounds, (r) => r.churn[0]?.[key]));
+  const rec = (key: keyof RecoveryResult) => spread(perRound(rounds, (r) => r.recovery[0]?.[key]));
+  const recoveryMisses = spread(
+    perRound(rounds, (r) => {
+      const x = r.recovery[0];
+      return x === undefined
+        ? undefined
+        : x.lost + x.duplicates + (x.clients - x.recovered) + (x.clients - x.authenticated);
+    }),
+  );
+  return [
+    atMost(
+      '1a',
+      'idle memory',
+      'RSS per connection vs raw ws',
+      ratioSpread(idleOf('gamesocket', 'rssPerConn'), idleOf('limit', 'rssPerConn')),
+      'x',
+      1.9,
+      ratioSpread(idleOf('peer', 'rssPerConn'), idleOf('limit', 'rssPerConn')),
+    ),
+    atMost(
+      '1b',
+      'idle memory',
+      'heap per connection vs raw ws',
+      ratioSpread(idleOf('gamesocket', 'heapPerConn'), idleOf('limit', 'heapPerConn')),
+      'x',
+      1.9,
+      ratioSpread(idleOf('peer', 'heapPerConn'), idleOf('limit', 'heapPerConn')),
+    ),
+    atMost(
+      '2',
+      'handshake',
+      'CPU per auth handshake vs unauth Socket.IO',
+      ratioSpread(hsCpu('gamesocket-auth'), hsCpu('peer-anon')),
+      'x',
+      1.1,
+      ratioSpread(hsCpu('peer-auth'), hsCpu('peer-anon')),
+    ),
+    atMost(
+      '3a',
+      'fanout',
+      `p50 to last of ${big} vs raw ws`,
+      ratioSpread(fanOf('gamesocket', big, 'p50'), fanOf('limit', big, 'p50')),
+      'x',
+      1.1,
+      ratioSpread(fanOf('peer', big, 'p50'), fanOf('limit', big, 'p50')),
+    ),
+    atMost(
+      '3b',
+      'fanout',
+      `p99 to last of ${big} vs raw ws`,
+      ratioSpread(fanOf('gamesocket', big, 'p99'), fanOf('limit', big, 'p99')),
+      'x',
+      1.2,
+      ratioSpread(fanOf('peer', big, 'p99'), fanOf('limit', big, 'p99')),
+    ),
+    atMost(
+      '3c',
+      'fanout',
+      `p50 to last of ${small} minus raw ws`,
+      diff(fanOf('gamesocket', small, 'p50'), fanOf('limit', small, 'p50')),
+      'ms',
+      1,
+      diff(fanOf('peer', small, 'p50'), fanOf('limit', small, 'p50')),
+    ),
+    atMost(
+      '3d',
+      'fanout',
+      'server CPU per delivery vs net.Socket',
+      ratioSpread(fanOf('gamesocket', big, 'cpuUsPerDelivery'), fanOf('floor', big, 'cpuUsPerDelivery')),
+      'x',
+      1.25,
+      ratioSpread(fanOf('peer', big, 'cpuUsPerDelivery'), fanOf('floor', big, 'cpuUsPerDelivery')),
+    ),
+    atLeast(
+      '4a',
+      'presence churn',
+      'connect+disconnect per pod sustained',
+      churn('achievedPerPodPerSec'),
+      '/s',
+      sizes.churnRatePerPod,
+    ),
+    atMost('4b', 'presence churn', 'p99 join seen on the other pod', churn('seenP99'), 'ms', 10),
+    atMost('5a', 'recovery', `p99 move of ${sizes.recoveryClients} clients after a drain`, rec('moveP99'), 'ms', 2000),
+    atMost('5b', 'recovery', 'lost + duplicate + not recovered/re-authed', recoveryMisses, 'count', 0),
+    atMost(
+      '6',
+      'idle CPU',
+      `% of a core per 10k (ping ${sizes.idlePingMs / 1000} s)`,
+      spread(perRound(rounds, (r) => idle(r, 'gamesocket')?.idleCpuPctPer10k)),
+      '%',
+      2,
+    ),
+  ];
+}
+
+/** Runs the benchmark; returns the report object written to latest.json. */
+export async function runBench(mode: BenchMode, out: string, cpuProf: boolean): Promise<Record<string, unknown>> {
+  const sizes = SIZES[mode];
+  const started = Date.now();
+  const log = (message: string): void =>
+    void process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+  const serverCore = canPin ? SERVER_CORE : undefined;
+  const loadgenCore = canPin ? LOADGEN_CORE : undefined;
+  const load = { start: loadavg() };
+  const redis = await startBenchRedis(serverCore);
+  const loadgen = forkProcess('loadgen', benchModule('loadgen/main.js'), { core: loadgenCore });
+  const publisher = forkProcess('publisher', benchModule('loadgen/publisher.js'), { core: serverCore });
+  const ctx: BenchContext = {
+    sizes,
+    redis,
+    loadgen,
+    publisher,
+    serverCore,
+    loadgenCore,
+    cpuProfDir: cpuProf ? join(out, 'profiles') : undefined,
+    secret: BENCH_SECRET,
+    origin: BENCH_ORIGIN,
+    invalid: [],
+    log,
+  };
+  const rounds: RoundResults[] = [];
+  const attempt = async <T>(label: string, into: T[], errors: string[], run: () => Promise<T>): Promise<void> => {
+    try {
+      into.push(await run());
+    } catch (err) {
+      const message = `${label}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500);
+      errors.push(message);
+      ctx.invalid.push(message);
+      log(`FAILED ${message}`);
+    }
+  };
+  try {
+    for (let r = 1; r <= sizes.rounds; r++) {
+      log(`round ${r}/${sizes.rounds}`);
+      const res: RoundResults = { idle: [], handshake: [], fanout: [], churn: [], recovery: [], errors: [] };
+      // Interleaved: every system in turn inside each round (A B C D, A B C D, ...).
+      for (const system of SYSTEMS)
+        await attempt(`idle ${system}`, res.idle, res.errors, () => runIdle(ctx, system, r));
+      for (const variant of HANDSHAKE_VARIANTS) {
+        await attempt(`handshake ${variant}`, res.handshake, res.errors, () => runHandshakes(ctx, variant, r));
+      }
+      for (const system of SYSTEMS) {
+        await attempt(`fanout ${system}`, res.fanout, res.errors, () => runFanout(ctx, system, sizes.fanoutClients, r));
+      }
+      for (const system of ['gamesocket', 'peer', 'limit'] as const) {
+        await attempt(`fanout ${system} small`, res.fanout, res.errors, () =>
+          runFanout(ctx, system, sizes.fanoutSmallClients, r),
+        );
+      }
+      await attempt('churn', res.churn, res.errors, () => runChurn(ctx, r));
+      await attempt('recovery', res.recovery, res.errors, () => runRecovery(ctx, r));
+      rounds.push(res);
+    }
+  } finally {
+    await Promise.all([loadgen.stop(), publisher.stop()]);
+    await redis.stop();
+  }
+
+  const targets = evaluate(rounds, sizes);
+  const fanoutSeries = SYSTEMS.map((system) => ({
+    label: {
+      gamesocket: 'gamesocket',
+      peer: 'plain peer (socket.io + redis)',
+      limit: 'limit (raw ws)',
+      floor: 'floor (net.Socket)',
+    }[system],
+    values: rounds.flatMap((r) =>
+      r.fanout.filter((f) => f.system === system && f.clients === sizes.fanoutClients).flatMap((f) => f.lastClientMs),
+    ),
+  }));
+  const svg = cdfChart(
+    `Fanout: 2 pods -> ${sizes.fanoutClients} clients at ${sizes.fanoutRatePerSec}/s (${mode}, ${sizes.rounds} rounds)`,
+    fanoutSeries,
+  );
+  const report = {
+    version: 1,
+    mode,
+    startedAt: new Date(started).toISOString(),
+    durationSec: (Date.now() - started) / 1000,
+    valid: ctx.invalid.length === 0,
+    invalidReasons: ctx.invalid,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: totalmem() / 2 ** 30,
+      node: process.version,
+      loadavgStart: load.start,
+      loadavgEnd: loadavg(),
+      pinned: canPin,
+      serverCore: serverCore ?? null,
+      loadgenCore: loadgenCore ?? null,
+    },
+    sizes,
+    targets,
+    rounds: rounds.map((r) => ({
+      ...r,
+      fanout: r.fanout.map((f) => ({ ...f, lastClientMs: f.lastClientMs.map((v) => Math.round(v * 1000) / 1000) })),
+    })),
+  };
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(jsonSafe(report), null, 2)}\n`);
+  writeFileSync(join(out, 'fanout-latency.svg'), svg);
+  process.stdout.write(`\n${formatTable(targets)}\n\n`);
+  process.stdout.write(
+    report.valid ? 'run valid\n' : `RUN INVALID:\n${ctx.invalid.map((reason) => `  - ${reason}`).join('\n')}\n`,
+  );
+  process.stdout.write(`wrote ${join(out, 'latest.json')} and ${join(out, 'fanout-latency.svg')}\n`);
+  return report;
+}
+
+const { mode, out, cpuProf } = parseArgs(process.argv.slice(2));
+await runBench(mode, out, cpuProf);

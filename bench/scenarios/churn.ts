@@ -1,0 +1,64 @@
+import { percentile } from '../lib/stats.js';
+import { measure, startSystem, type BenchContext } from './context.js';
+
+/** Presence churn in one round (gamesocket only: the baselines have no presence). */
+export interface ChurnResult {
+  offered: number;
+  completed: number;
+  failed: number;
+  /** Completed connect+disconnect cycles per second per pod, over the time until the last finished. */
+  achievedPerPodPerSec: number;
+  offeredPerPodPerSec: number;
+  /** Joins seen by the other pod's lobby watcher, and how long that took (from the `40` CONNECT). */
+  seen: number;
+  seenP50: number;
+  seenP99: number;
+  /** Server CPU per cycle (both pods), microseconds. */
+  cpuUsPerCycle: number;
+}
+
+interface ChurnStop {
+  offered: number;
+  completed: number;
+  failed: number;
+  offeredMs: number;
+  finishedMs: number;
+  seenMs: number[];
+}
+
+/** Scenario 4: connect+disconnect churn on 2 pods; how fast a join is seen on the other pod. */
+export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnResult> {
+  const sys = await startSystem(ctx, 'gamesocket', 2, { ADAPTER: 'redis' });
+  try {
+    const run = await measure(ctx, 'presence churn', sys.procs, () =>
+      ctx.loadgen.rpc.call<ChurnStop>(
+        'churn',
+        {
+          urls: sys.urls,
+          perPodRate: ctx.sizes.churnRatePerPod,
+          durationMs: ctx.sizes.churnMs,
+          users: { prefix: `churn-${round}-`, secret: ctx.secret },
+        },
+        300_000,
+      ),
+    );
+    const r = run.result;
+    const result: ChurnResult = {
+      offered: r.offered,
+      completed: r.completed,
+      failed: r.failed,
+      achievedPerPodPerSec: r.completed / 2 / (r.finishedMs / 1000),
+      offeredPerPodPerSec: ctx.sizes.churnRatePerPod,
+      seen: r.seenMs.length,
+      seenP50: percentile(r.seenMs, 50),
+      seenP99: percentile(r.seenMs, 99),
+      cpuUsPerCycle: (run.serverCpuMs * 1000) / Math.max(1, r.completed),
+    };
+    ctx.log(
+      `churn: ${result.achievedPerPodPerSec.toFixed(0)}/s per pod, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})`,
+    );
+    return result;
+  } finally {
+    await sys.stop();
+  }
+}

@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import type { BenchRedis } from '../lib/redis-server.js';
+import { benchModule, forkProcess, waitForHttp, waitForPort, type BenchProcess } from '../lib/processes.js';
+import { freePort } from '../lib/ports.js';
+import { nowMs } from '../lib/schedule.js';
+
+/** Run sizes: `full` (npm run bench), `quick` (--quick) and `smoke` (--smoke, the harness test). */
+export interface Sizes {
+  rounds: number;
+  /** Idle connections at the two memory samples (the slope is taken between them). */
+  idleCounts: [number, number];
+  /** Engine.IO ping interval of the idle-CPU window, and the window (one ping interval). */
+  idlePingMs: number;
+  handshakes: number;
+  handshakeWarmup: number;
+  handshakeConcurrency: number;
+  /** Fanout clients (the latency targets) and the small audience (the 1 ms target). */
+  fanoutClients: number;
+  fanoutSmallClients: number;
+  fanoutBroadcasts: number;
+  fanoutRatePerSec: number;
+  churnRatePerPod: number;
+  churnMs: number;
+  recoveryClients: number;
+  /** Real socket.io-client connections checking correctness beside the raw clients. */
+  checkers: number;
+}
+
+/** Systems compared side by side. */
+export type SystemName = 'gamesocket' | 'peer' | 'limit' | 'floor';
+
+/** What every scenario gets from the runner. */
+export interface BenchContext {
+  sizes: Sizes;
+  redis: BenchRedis;
+  loadgen: BenchProcess;
+  publisher: BenchProcess;
+  /** Core of the servers (and Redis, the publisher) and of the load generator; undefined = unpinned. */
+  serverCore: number | undefined;
+  loadgenCore: number | undefined;
+  cpuProfDir: string | undefined;
+  secret: string;
+  origin: string;
+  /** Reasons this run is invalid (load generator saturated, failures). */
+  invalid: string[];
+  log(message: string): void;
+}
+
+/** The built socket service entry. */
+export const MAIN_JS = fileURLToPath(new URL('../../../services/socket/dist/main.js', import.meta.url));
+
+/** A started system: its pods (server processes) and their URLs. */
+export interface RunningSystem {
+  name: SystemName;
+  procs: BenchProcess[];
+  urls: string[];
+  stop(): Promise<void>;
+}
+
+const SERVER_FILES: Record<Exclude<SystemName, 'gamesocket'>, string> = {
+  peer: 'servers/plain-peer.js',
+  limit: 'servers/limit-ws.js',
+  floor: 'servers/floor-net.js',
+};
+
+/** Starts `pods` processes of `name` on free ports, pinned to the server core, and waits until ready. */
+export async function startSystem(
+  ctx: BenchContext,
+  name: SystemName,
+  pods: number,
+  env: Record<string, string> = {},
+  { flush = true }: { flush?: boolean } = {},
+): Promise<RunningSystem> {
+  if (flush) ctx.redis.flush();
+  const procs: BenchProcess[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < pods; i++) {
+    const port = await freePort();
+    const file = name === 'gamesocket' ? MAIN_JS : benchModule(SERVER_FILES[name]);
+    const proc = forkProcess(`${name}-${i}`, file, {
+      core: ctx.serverCore,
+      cpuProfDir: name === 'gamesocket' ? ctx.cpuProfDir : undefined,
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: ctx.redis.url,
+        JWT_SECRET: ctx.secret,
+        ALLOWED_ORIGINS: ctx.origin,
+        NODE_ID: `bench-${name}-${i}-${Math.round(nowMs())}`,
+        LOG_LEVEL: 'warn',
+        DRAIN_WINDOW_MS: '0',
+        ...env,
+      },
+    });
+    procs.push(proc);
+    urls.push(`http://127.0.0.1:${port}`);
+    await waitForPort(port, 30_000, proc);
+    if (name === 'gamesocket') await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
+  }
+  return {
+    name,
+    procs,
+    urls,
+    stop: async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+    },
+  };
+}
+
+/** CPU of the servers and the load generator's core use over one measured stretch. */
+export interface Measured<T> {
+  result: T;
+  wallMs: number;
+  /** CPU time of all server processes together, milliseconds. */
+  serverCpuMs: number;
+  /** Fraction of one core the load generator used (> 0.8 = saturated: the run is invalid). */
+  loadgenUtil: number;
+}
+
+/** Saturation threshold of the load generator's core. */
+export const LOADGEN_SATURATED = 0.8;
+
+/** Runs `work` and measures the servers' CPU and the load generator's use of its core meanwhile. */
+export async function measure<T>(
+  ctx: BenchContext,
+  label: string,
+  procs: BenchProcess[],
+  work: () => Promise<T>,
+): Promise<Measured<T>> {
+  const before = await Promise.all(procs.map((p) => p.sample()));
+  const lgBefore = await ctx.loadgen.sample();
+  const result = await work();
+  const lgAfter = await ctx.loadgen.sample();
+  const after = await Promise.all(procs.map((p) => p.sample()));
+  const wallMs = lgAfter.at - lgBefore.at;
+  const serverCpuMs = after.reduce((s, a, i) => s + (a.cpuUs - before[i]!.cpuUs) / 1000, 0);
+  const loadgenUtil = (lgAfter.cpuUs - lgBefore.cpuUs) / 1000 / wallMs;
+  if (loadgenUtil > LOADGEN_SATURATED) {
+    ctx.invalid.push(`${label}: load generator at ${Math.round(loadgenUtil * 100)}% of its core`);
+  }
+  return { result, wallMs, serverCpuMs, loadgenUtil };
+}
+
+/** A pause that is not a test wait: a measurement window. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,40 @@
+import { measure, startSystem, type BenchContext } from './context.js';
+
+/** Handshake variants: a system, with or without a signed-in user. */
+export type HandshakeVariant = 'gamesocket-auth' | 'gamesocket-anon' | 'peer-auth' | 'peer-anon' | 'limit';
+
+/** Server CPU per completed handshake (connect + `40` + close) in one round. */
+export interface HandshakeResult {
+  variant: HandshakeVariant;
+  done: number;
+  failed: number;
+  cpuUsPerHandshake: number;
+  /** 1 / CPU per handshake: what one fully busy core would sustain. */
+  handshakesPerCoreSec: number;
+}
+
+/** Scenario 2: CPU per authenticated handshake against an unauthenticated Socket.IO handshake. */
+export async function runHandshakes(
+  ctx: BenchContext,
+  variant: HandshakeVariant,
+  round: number,
+): Promise<HandshakeResult> {
+  const [system, auth] = variant.split('-') as ['gamesocket' | 'peer' | 'limit', string | undefined];
+  const sys = await startSystem(ctx, system, 1);
+  const { handshakes, handshakeWarmup, handshakeConcurrency } = ctx.sizes;
+  // Reconnecting users present the same token again: 100 users cycled.
+  const users = auth === 'auth' ? { prefix: `hs-${round}-`, secret: ctx.secret, distinct: 100 } : undefined;
+  const args = { url: sys.urls[0], kind: system === 'limit' ? 'ws' : 'sio', concurrency: handshakeConcurrency, users };
+  try {
+    await ctx.loadgen.rpc.call('handshakes', { ...args, count: handshakeWarmup }, 300_000);
+    const run = await measure(ctx, `handshake ${variant}`, sys.procs, () =>
+      ctx.loadgen.rpc.call<{ done: number; failed: number }>('handshakes', { ...args, count: handshakes }, 300_000),
+    );
+    if (run.result.failed > 0) ctx.invalid.push(`handshake ${variant}: ${run.result.failed} failed`);
+    const cpuUsPerHandshake = (run.serverCpuMs * 1000) / Math.max(1, run.result.done);
+    ctx.log(`handshake ${variant}: ${cpuUsPerHandshake.toFixed(0)} us CPU each`);
+    return { variant, ...run.result, cpuUsPerHandshake, handshakesPerCoreSec: 1e6 / cpuUsPerHandshake };
+  } finally {
+    await sys.stop();
+  }
+}

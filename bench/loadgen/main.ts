@@ -241,7 +241,8 @@ async function churn(args: ChurnArgs) {
   const perPod = Math.round((args.perPodRate * args.durationMs) / 1000);
   const cookies = await mintCookies(args.users, 0, perPod * 2);
   const watcherCookies = await mintCookies({ ...args.users, prefix: `${args.users.prefix}watcher-` }, 0, 2);
-  const sentAt = new Map<string, { pod: number; at: number }>();
+  const sentAt = new Map<string, { pod: number; client: RawClient }>();
+  const cycleMs: number[] = [];
   const seenMs: number[] = [];
   const watchers = await Promise.all(
     args.urls.map(async (url, pod) => {
@@ -253,7 +254,7 @@ async function churn(args: ChurnArgs) {
         onEvent: (name, eventArgs) => {
           if (name !== 'player:online') return;
           const entry = sentAt.get((eventArgs[0] as { userId: string }).userId);
-          if (entry !== undefined && entry.pod !== pod) seenMs.push(nowMs() - entry.at);
+          if (entry !== undefined && entry.pod !== pod) seenMs.push(nowMs() - entry.client.connectSentAt);
         },
       });
       await watcher.ready;
@@ -277,12 +278,15 @@ async function churn(args: ChurnArgs) {
       origin: BENCH_ORIGIN,
       onEvent: (name) => name === 'system:connected' && connected(),
     });
+    // Registered before connecting: the other pod may announce the join before our `40` reply arrives.
+    sentAt.set(userId, { pod, client });
+    const began = nowMs();
     return (async () => {
       try {
         await client.ready;
-        sentAt.set(userId, { pod, at: client.connectSentAt });
         await Promise.race([gotConnected, new Promise((r) => setTimeout(r, 10_000))]);
         await client.close();
+        cycleMs.push(nowMs() - began);
         completed++;
       } catch {
         failed++;
@@ -319,6 +323,7 @@ async function churn(args: ChurnArgs) {
     failed,
     offeredMs: offeredEnd - started,
     finishedMs,
+    cycleMs,
     seenMs,
   };
 }

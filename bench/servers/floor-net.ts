@@ -38,8 +38,10 @@ const server = createServer((socket) => {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     clients.add(socket);
-    // Client frames (only its close frame here) are read and dropped.
-    socket.on('data', () => undefined);
+    // Client frames are dropped; a close frame (opcode 8) is answered by closing the socket.
+    socket.on('data', (frame: Buffer) => {
+      if (((frame[0] ?? 0) & 0x0f) === 8) socket.end();
+    });
   };
   socket.on('data', onData);
   socket.on('close', () => clients.delete(socket));

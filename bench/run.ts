@@ -33,24 +33,24 @@ const SIZES: Record<BenchMode, Sizes> = {
     fanoutBroadcasts: 200,
     fanoutRatePerSec: 20,
     churnRatePerPod: 1000,
-    churnMs: 5000,
+    churnMs: 3000,
     recoveryClients: 1000,
     checkers: 5,
   },
   quick: {
     rounds: 3,
-    idleCounts: [300, 1500],
-    idlePingMs: 3000,
-    handshakes: 300,
-    handshakeWarmup: 50,
+    idleCounts: [300, 1200],
+    idlePingMs: 2000,
+    handshakes: 200,
+    handshakeWarmup: 40,
     handshakeConcurrency: 20,
-    fanoutClients: 300,
+    fanoutClients: 200,
     fanoutSmallClients: 50,
-    fanoutBroadcasts: 40,
+    fanoutBroadcasts: 30,
     fanoutRatePerSec: 20,
     churnRatePerPod: 200,
-    churnMs: 2000,
-    recoveryClients: 200,
+    churnMs: 1500,
+    recoveryClients: 150,
     checkers: 3,
   },
   smoke: {
@@ -93,14 +93,30 @@ interface RoundResults {
   errors: string[];
 }
 
-function parseArgs(argv: string[]): { mode: BenchMode; out: string; cpuProf: boolean } {
+/** Scenario groups `--only` can pick (for profiling one of them). */
+const SCENARIOS = ['idle', 'handshake', 'fanout', 'churn', 'recovery'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+interface Args {
+  mode: BenchMode;
+  out: string;
+  cpuProf: boolean;
+  only: ScenarioName[];
+}
+
+function parseArgs(argv: string[]): Args {
   const mode: BenchMode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
   const outIndex = argv.indexOf('--out');
   const out =
     outIndex >= 0 && argv[outIndex + 1] !== undefined
       ? resolve(argv[outIndex + 1]!)
       : fileURLToPath(new URL('../results', import.meta.url));
-  return { mode, out, cpuProf: argv.includes('--cpu-prof') };
+  const onlyIndex = argv.indexOf('--only');
+  const only =
+    onlyIndex >= 0
+      ? (argv[onlyIndex + 1] ?? '').split(',').filter((n): n is ScenarioName => SCENARIOS.includes(n as ScenarioName))
+      : [...SCENARIOS];
+  return { mode, out, cpuProf: argv.includes('--cpu-prof'), only };
 }
 
 const perRound = <T>(rounds: RoundResults[], pick: (r: RoundResults) => T | undefined): (T | null)[] =>
@@ -216,7 +232,7 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
 }
 
 /** Runs the benchmark; returns the report object written to latest.json. */
-export async function runBench(mode: BenchMode, out: string, cpuProf: boolean): Promise<Record<string, unknown>> {
+export async function runBench({ mode, out, cpuProf, only }: Args): Promise<Record<string, unknown>> {
   const sizes = SIZES[mode];
   const started = Date.now();
   const log = (message: string): void =>
@@ -256,21 +272,30 @@ export async function runBench(mode: BenchMode, out: string, cpuProf: boolean): 
       log(`round ${r}/${sizes.rounds}`);
       const res: RoundResults = { idle: [], handshake: [], fanout: [], churn: [], recovery: [], errors: [] };
       // Interleaved: every system in turn inside each round (A B C D, A B C D, ...).
-      for (const system of SYSTEMS)
-        await attempt(`idle ${system}`, res.idle, res.errors, () => runIdle(ctx, system, r));
-      for (const variant of HANDSHAKE_VARIANTS) {
-        await attempt(`handshake ${variant}`, res.handshake, res.errors, () => runHandshakes(ctx, variant, r));
+      if (only.includes('idle')) {
+        for (const system of SYSTEMS) {
+          await attempt(`idle ${system}`, res.idle, res.errors, () => runIdle(ctx, system, r));
+        }
       }
-      for (const system of SYSTEMS) {
-        await attempt(`fanout ${system}`, res.fanout, res.errors, () => runFanout(ctx, system, sizes.fanoutClients, r));
+      if (only.includes('handshake')) {
+        for (const variant of HANDSHAKE_VARIANTS) {
+          await attempt(`handshake ${variant}`, res.handshake, res.errors, () => runHandshakes(ctx, variant, r));
+        }
       }
-      for (const system of ['gamesocket', 'peer', 'limit'] as const) {
-        await attempt(`fanout ${system} small`, res.fanout, res.errors, () =>
-          runFanout(ctx, system, sizes.fanoutSmallClients, r),
-        );
+      if (only.includes('fanout')) {
+        for (const system of SYSTEMS) {
+          await attempt(`fanout ${system}`, res.fanout, res.errors, () =>
+            runFanout(ctx, system, sizes.fanoutClients, r),
+          );
+        }
+        for (const system of ['gamesocket', 'peer', 'limit'] as const) {
+          await attempt(`fanout ${system} small`, res.fanout, res.errors, () =>
+            runFanout(ctx, system, sizes.fanoutSmallClients, r),
+          );
+        }
       }
-      await attempt('churn', res.churn, res.errors, () => runChurn(ctx, r));
-      await attempt('recovery', res.recovery, res.errors, () => runRecovery(ctx, r));
+      if (only.includes('churn')) await attempt('churn', res.churn, res.errors, () => runChurn(ctx, r));
+      if (only.includes('recovery')) await attempt('recovery', res.recovery, res.errors, () => runRecovery(ctx, r));
       rounds.push(res);
     }
   } finally {
@@ -330,5 +355,4 @@ export async function runBench(mode: BenchMode, out: string, cpuProf: boolean): 
   return report;
 }
 
-const { mode, out, cpuProf } = parseArgs(process.argv.slice(2));
-await runBench(mode, out, cpuProf);
+await runBench(parseArgs(process.argv.slice(2)));

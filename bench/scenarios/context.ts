@@ -72,12 +72,9 @@ export async function startSystem(
   { flush = true }: { flush?: boolean } = {},
 ): Promise<RunningSystem> {
   if (flush) ctx.redis.flush();
-  const procs: BenchProcess[] = [];
-  const urls: string[] = [];
-  for (let i = 0; i < pods; i++) {
-    const port = await freePort();
-    const file = name === 'gamesocket' ? MAIN_JS : benchModule(SERVER_FILES[name]);
-    const proc = forkProcess(`${name}-${i}`, file, {
+  const ports = await Promise.all(Array.from({ length: pods }, () => freePort()));
+  const procs = ports.map((port, i) =>
+    forkProcess(`${name}-${i}`, name === 'gamesocket' ? MAIN_JS : benchModule(SERVER_FILES[name]), {
       core: ctx.serverCore,
       cpuProfDir: name === 'gamesocket' ? ctx.cpuProfDir : undefined,
       env: {
@@ -91,12 +88,16 @@ export async function startSystem(
         DRAIN_WINDOW_MS: '0',
         ...env,
       },
-    });
-    procs.push(proc);
-    urls.push(`http://127.0.0.1:${port}`);
-    await waitForPort(port, 30_000, proc);
-    if (name === 'gamesocket') await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
-  }
+    }),
+  );
+  const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+  // Pods boot side by side.
+  await Promise.all(
+    ports.map(async (port, i) => {
+      await waitForPort(port, 30_000, procs[i]);
+      if (name === 'gamesocket') await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
+    }),
+  );
   return {
     name,
     procs,

@@ -33,3 +33,6 @@ serveRpc(
   },
   'probe:',
 );
+
+// An orphan (the runner died) exits instead of holding ports and connections.
+process.on('disconnect', () => process.exit(0));

@@ -6,6 +6,8 @@ import { mintCookies, pool, type UserSpec } from './tokens.js';
 interface RecoveringClient {
   cookie: string;
   current: RawClient;
+  /** The session's private id from pod A (what recovery asks pod B for). */
+  pid: string | undefined;
   seqs: number[];
   offset: string | undefined;
   droppedAt: number | undefined;
@@ -15,6 +17,10 @@ interface RecoveringClient {
 }
 
 const clients: RecoveringClient[] = [];
+/** Failed reconnect attempts (retried with backoff, like socket.io-client) and the first reasons. */
+let retries = 0;
+const retryReasons = new Set<string>();
+const MAX_ATTEMPTS = 20;
 
 function open(client: RecoveringClient, url: string, origin: string, resume: boolean): RawClient {
   const raw = new RawClient({
@@ -52,6 +58,7 @@ export function recoveryHandlers() {
         const client: RecoveringClient = {
           cookie: cookies[i]!,
           current: undefined as unknown as RawClient,
+          pid: undefined,
           seqs: [],
           offset: undefined,
           droppedAt: undefined,
@@ -67,12 +74,24 @@ export function recoveryHandlers() {
           client.current.ws.terminate();
           return;
         }
-        // When pod A closes the transport, come back at once on pod B with the session's pid and offset.
+        client.pid = client.current.pid;
+        // When pod A closes the transport, come back on pod B with the session's pid and offset,
+        // retrying with jittered backoff (100 ms doubling, at most 2 s) like socket.io-client.
+        const reconnect = (attempt: number): void => {
+          if (client.finished) return;
+          client.current = open(client, fallback, origin, true);
+          client.current.ready.catch((err: unknown) => {
+            retries++;
+            if (retryReasons.size < 5) retryReasons.add(String(err).slice(0, 200));
+            if (attempt >= MAX_ATTEMPTS) return;
+            const delay = Math.min(100 * 2 ** attempt, 2000) * (0.5 + Math.random());
+            setTimeout(() => reconnect(attempt + 1), delay);
+          });
+        };
         client.current.ws.once('close', () => {
           if (client.finished) return;
           client.droppedAt = nowMs();
-          client.current = open(client, fallback, origin, true);
-          client.current.ready.catch(() => undefined);
+          reconnect(0);
         });
         clients.push(client);
       });
@@ -112,7 +131,10 @@ export function recoveryHandlers() {
       await pool(clients.length, 500, (i) => clients[i]!.current.close());
       const total = clients.length;
       clients.length = 0;
-      return { clients: total, lost, duplicates, recovered, authenticated, moveMs };
+      const failures = { retries, reasons: [...retryReasons] };
+      retries = 0;
+      retryReasons.clear();
+      return { clients: total, lost, duplicates, recovered, authenticated, moveMs, ...failures };
     },
   };
 }

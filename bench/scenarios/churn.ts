@@ -15,6 +15,8 @@ export interface ChurnResult {
   seenP99: number;
   /** Server CPU per cycle (both pods), microseconds. */
   cpuUsPerCycle: number;
+  loadgenUtil: number;
+  loadgenCoreBusy: number;
 }
 
 interface ChurnStop {
@@ -55,6 +57,8 @@ export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnR
       seenP50: percentile(r.seenMs, 50),
       seenP99: percentile(r.seenMs, 99),
       cpuUsPerCycle: (run.serverCpuMs * 1000) / Math.max(1, r.completed),
+      loadgenUtil: run.loadgenUtil,
+      loadgenCoreBusy: run.loadgenCoreBusy,
     };
     ctx.log(
       `churn: ${result.achievedPerPodPerSec.toFixed(0)}/s per pod, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})`,

@@ -26,6 +26,9 @@ export interface FanoutResult {
   /** Server CPU (every pod) per delivered message, microseconds. */
   cpuUsPerDelivery: number;
   check: CheckResult | null;
+  /** The load generator's share of its core, and how busy that core was overall. */
+  loadgenUtil: number;
+  loadgenCoreBusy: number;
 }
 
 interface FanoutStop {
@@ -111,6 +114,8 @@ export async function runFanout(
       outOfOrder: stop.outOfOrder,
       cpuUsPerDelivery: (run.serverCpuMs * 1000) / Math.max(1, deliveries),
       check,
+      loadgenUtil: run.loadgenUtil,
+      loadgenCoreBusy: run.loadgenCoreBusy,
     };
   } finally {
     if (socketIo) await ctx.publisher.rpc.call('close');

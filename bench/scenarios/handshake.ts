@@ -11,6 +11,8 @@ export interface HandshakeResult {
   cpuUsPerHandshake: number;
   /** 1 / CPU per handshake: what one fully busy core would sustain. */
   handshakesPerCoreSec: number;
+  loadgenUtil: number;
+  loadgenCoreBusy: number;
 }
 
 /** Scenario 2: CPU per authenticated handshake against an unauthenticated Socket.IO handshake. */
@@ -33,7 +35,14 @@ export async function runHandshakes(
     if (run.result.failed > 0) ctx.invalid.push(`handshake ${variant}: ${run.result.failed} failed`);
     const cpuUsPerHandshake = (run.serverCpuMs * 1000) / Math.max(1, run.result.done);
     ctx.log(`handshake ${variant}: ${cpuUsPerHandshake.toFixed(0)} us CPU each`);
-    return { variant, ...run.result, cpuUsPerHandshake, handshakesPerCoreSec: 1e6 / cpuUsPerHandshake };
+    return {
+      variant,
+      ...run.result,
+      cpuUsPerHandshake,
+      handshakesPerCoreSec: 1e6 / cpuUsPerHandshake,
+      loadgenUtil: run.loadgenUtil,
+      loadgenCoreBusy: run.loadgenCoreBusy,
+    };
   } finally {
     await sys.stop();
   }

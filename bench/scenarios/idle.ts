@@ -42,7 +42,9 @@ export async function runIdle(ctx: BenchContext, system: SystemName, round: numb
     const added = atHigh - atLow;
     let idleCpuPctPer10k: number | null = null;
     if (system === 'gamesocket') {
-      const idle = await measure(ctx, `idle cpu ${system}`, sys.procs, () => sleep(ctx.sizes.idlePingMs));
+      const idle = await measure(ctx, `idle cpu ${system}`, sys.procs, () => sleep(ctx.sizes.idlePingMs), {
+        loadgenBound: false,
+      });
       idleCpuPctPer10k = ((idle.serverCpuMs / idle.wallMs) * 100 * 10_000) / atHigh;
     }
     ctx.log(`idle ${system}: ${atHigh} connections`);

@@ -14,9 +14,13 @@ export interface RecoveryResult {
   moveP50: number;
   moveP99: number;
   events: number;
+  /** Reconnect attempts that failed (and were retried), with the first reasons. */
+  retries: number;
+  reasons: string[];
 }
 
-const DRAIN_WINDOW_MS = 1000;
+/** The service's default drain window: reconnects are spread over it in 10 batches. */
+const DRAIN_WINDOW_MS = 5000;
 
 /** Scenario 5: drain a pod under a steady publish; clients move, re-auth, re-join and replay. */
 export async function runRecovery(ctx: BenchContext, round: number): Promise<RecoveryResult> {
@@ -45,7 +49,7 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
     await sleep(1000);
     const firstSeq = Math.floor((nowMs() - t0) / periodMs) + 2;
     await podA.procs[0]!.stop(20_000);
-    const back = await ctx.loadgen.rpc.call<{ back: number }>('recoveryWait', { timeoutMs: 15_000 }, 30_000);
+    const back = await ctx.loadgen.rpc.call<{ back: number }>('recoveryWait', { timeoutMs: 30_000 }, 60_000);
     await sleep(500);
     await ctx.publisher.rpc.call('stop');
     const { sent } = await publishing;
@@ -56,6 +60,8 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       recovered: number;
       authenticated: number;
       moveMs: number[];
+      retries: number;
+      reasons: string[];
     }>('recoveryResult', { firstSeq, lastSeq: sent, timeoutMs: 5_000 }, 60_000);
     const result: RecoveryResult = {
       clients: r.clients,
@@ -67,9 +73,11 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       moveP50: percentile(r.moveMs, 50),
       moveP99: percentile(r.moveMs, 99),
       events: sent - firstSeq + 1,
+      retries: r.retries,
+      reasons: r.reasons,
     };
     ctx.log(
-      `recovery: ${result.back}/${result.clients} back, ${result.recovered} recovered, p99 ${result.moveP99.toFixed(0)} ms, lost ${result.lost}, dup ${result.duplicates}`,
+      `recovery: ${result.back}/${result.clients} back, ${result.recovered} recovered, p99 ${result.moveP99.toFixed(0)} ms, lost ${result.lost}, dup ${result.duplicates}, retries ${result.retries} ${result.reasons.join('; ')}`,
     );
     return result;
   } finally {

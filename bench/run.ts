@@ -1,8 +1,10 @@
 // `npm run bench` (full), `npm run bench -- --quick`, `--smoke` (the harness test), `--cpu-prof`
-// (V8 profiles of the gamesocket pods into <out>/profiles), `--out <dir>` (default bench/results).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// (V8 profiles of the gamesocket pods into <out>/profiles), `--out <dir>` (default bench/results),
+// `--only <scenarios>`, `--rounds N`, `--redraw [latest.json]` (the chart again from a report).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_ORIGIN } from './loadgen/origin.js';
 import { benchModule, canPin, forkProcess } from './lib/processes.js';
@@ -241,6 +243,33 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
   ];
 }
 
+/** What the chart needs from a report (a fresh one, or latest.json read back by `--redraw`). */
+interface ChartInput {
+  mode: string;
+  valid: boolean;
+  sizes: Pick<Sizes, 'rounds' | 'fanoutClients' | 'fanoutRatePerSec'>;
+  rounds: { fanout: Pick<FanoutResult, 'system' | 'clients' | 'lastClientMs'>[] }[];
+}
+
+/** The SVG chart of the fanout latency distribution, one CDF line per system, pooled over the rounds. */
+export function fanoutChart(report: ChartInput): string {
+  const { sizes } = report;
+  const labels: Record<SystemName, string> = {
+    gamesocket: 'gamesocket',
+    peer: 'plain peer (socket.io + redis)',
+    limit: 'limit (raw ws)',
+    floor: 'floor (net.Socket)',
+  };
+  const series = SYSTEMS.map((system) => ({
+    label: labels[system],
+    values: report.rounds.flatMap((r) =>
+      r.fanout.filter((f) => f.system === system && f.clients === sizes.fanoutClients).flatMap((f) => f.lastClientMs),
+    ),
+  }));
+  const title = `Fanout: 2 pods -> ${sizes.fanoutClients} clients at ${sizes.fanoutRatePerSec}/s (${report.mode}, ${sizes.rounds} rounds${report.valid ? '' : ', INVALID run'})`;
+  return cdfChart(title, series);
+}
+
 /** Runs the benchmark; returns the report object written to latest.json. */
 export async function runBench({
   mode,
@@ -324,21 +353,6 @@ export async function runBench({
   }
 
   const targets = evaluate(rounds, sizes);
-  const fanoutSeries = SYSTEMS.map((system) => ({
-    label: {
-      gamesocket: 'gamesocket',
-      peer: 'plain peer (socket.io + redis)',
-      limit: 'limit (raw ws)',
-      floor: 'floor (net.Socket)',
-    }[system],
-    values: rounds.flatMap((r) =>
-      r.fanout.filter((f) => f.system === system && f.clients === sizes.fanoutClients).flatMap((f) => f.lastClientMs),
-    ),
-  }));
-  const svg = cdfChart(
-    `Fanout: 2 pods -> ${sizes.fanoutClients} clients at ${sizes.fanoutRatePerSec}/s (${mode}, ${sizes.rounds} rounds)`,
-    fanoutSeries,
-  );
   const report = {
     version: 1,
     mode,
@@ -351,6 +365,7 @@ export async function runBench({
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryGiB: totalmem() / 2 ** 30,
       node: process.version,
+      commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || null,
       loadavgStart: load.start,
       loadavgEnd: loadavg(),
       pinned: canPin,
@@ -366,7 +381,7 @@ export async function runBench({
   };
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(jsonSafe(report), null, 2)}\n`);
-  writeFileSync(join(out, 'fanout-latency.svg'), svg);
+  writeFileSync(join(out, 'fanout-latency.svg'), fanoutChart(report));
   process.stdout.write(`\n${formatTable(targets)}\n\n`);
   process.stdout.write(
     report.valid ? 'run valid\n' : `RUN INVALID:\n${ctx.invalid.map((reason) => `  - ${reason}`).join('\n')}\n`,
@@ -375,4 +390,13 @@ export async function runBench({
   return report;
 }
 
-await runBench(parseArgs(process.argv.slice(2)));
+const argv = process.argv.slice(2);
+const redraw = argv.indexOf('--redraw');
+if (redraw >= 0) {
+  // Re-renders the chart of an existing report (chart changes without a new 10-minute run).
+  const file = resolve(argv[redraw + 1] ?? 'bench/results/latest.json');
+  const report = JSON.parse(readFileSync(file, 'utf8')) as ChartInput;
+  writeFileSync(join(dirname(file), 'fanout-latency.svg'), fanoutChart(report));
+} else {
+  await runBench(parseArgs(argv));
+}

@@ -5,9 +5,9 @@ export interface CdfSeries {
 }
 
 const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#7f7f7f', '#9467bd', '#ff7f0e'];
-const WIDTH = 720;
+const WIDTH = 860;
 const HEIGHT = 420;
-const MARGIN = { top: 40, right: 200, bottom: 50, left: 60 };
+const MARGIN = { top: 40, right: 270, bottom: 50, left: 60 };
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -46,7 +46,7 @@ export function cdfChart(title: string, series: CdfSeries[]): string {
       `<text x="${tx}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${Number(tick.toPrecision(6))}</text>`,
     );
   }
-  for (const share of [0, 0.25, 0.5, 0.75, 0.9, 0.99, 1]) {
+  for (const share of [0, 0.25, 0.5, 0.75, 0.9, 1]) {
     const ty = y(share).toFixed(1);
     parts.push(
       `<line x1="${MARGIN.left}" y1="${ty}" x2="${MARGIN.left + plotW}" y2="${ty}" stroke="#e0e0e0"/>`,

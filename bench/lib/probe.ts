@@ -1,5 +1,6 @@
 // Preloaded (`--import`) into every forked bench process, the service under test included: answers
 // the runner's samples of CPU time and memory (after a full GC when asked) over the IPC channel.
+import { writeHeapSnapshot } from 'node:v8';
 import { serveRpc } from './rpc.js';
 
 /** One reading of a process's counters. */
@@ -30,6 +31,8 @@ serveRpc(
         at: performance.timeOrigin + performance.now(),
       };
     },
+    /** Writes a V8 heap snapshot to `file` (for a by-hand look at what a connection holds). */
+    'probe:heapSnapshot': ({ file }: { file: string }): string => writeHeapSnapshot(file),
   },
   'probe:',
 );

@@ -37,6 +37,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     churnRatePerPod: 1000,
     churnMs: 3000,
     recoveryClients: 1000,
+    drainWindowMs: 5000,
     checkers: 5,
   },
   quick: {
@@ -53,6 +54,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     churnRatePerPod: 200,
     churnMs: 1500,
     recoveryClients: 150,
+    drainWindowMs: 2000,
     checkers: 3,
   },
   smoke: {
@@ -69,6 +71,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     churnRatePerPod: 20,
     churnMs: 500,
     recoveryClients: 10,
+    drainWindowMs: 500,
     checkers: 1,
   },
 };

@@ -23,6 +23,8 @@ export interface Sizes {
   churnRatePerPod: number;
   churnMs: number;
   recoveryClients: number;
+  /** DRAIN_WINDOW_MS of the drained pod (the service's default, 5 s, in the full run). */
+  drainWindowMs: number;
   /** Real socket.io-client connections checking correctness beside the raw clients. */
   checkers: number;
 }

@@ -19,13 +19,10 @@ export interface RecoveryResult {
   reasons: string[];
 }
 
-/** The service's default drain window: reconnects are spread over it in 10 batches. */
-const DRAIN_WINDOW_MS = 5000;
-
 /** Scenario 5: drain a pod under a steady publish; clients move, re-auth, re-join and replay. */
 export async function runRecovery(ctx: BenchContext, round: number): Promise<RecoveryResult> {
   const env = { ADAPTER: 'redis-streams' };
-  const podA = await startSystem(ctx, 'gamesocket', 1, { ...env, DRAIN_WINDOW_MS: String(DRAIN_WINDOW_MS) });
+  const podA = await startSystem(ctx, 'gamesocket', 1, { ...env, DRAIN_WINDOW_MS: String(ctx.sizes.drainWindowMs) });
   // Pod B joins pod A's cluster: no flush in between.
   const podB = await startSystem(ctx, 'gamesocket', 1, env, { flush: false });
   try {

@@ -47,7 +47,7 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
     SMOKE_MS,
     'the smoke run to finish',
   );
-  t.equal(code, 0, `the runner exits 0\n${output.slice(-2000)}`);
+  t.equal(code, 0, 'the runner exits 0', { output: output.slice(-2000) });
   t.match(output, /measured: median \(min-max\)/, 'prints the results table');
 
   const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Report;

@@ -18,8 +18,17 @@ export function fanoutPayload(
   return { matchId: 'bench', seq, state: { t: scheduledAt } };
 }
 
-/** The Socket.IO event name of the fanout broadcasts. */
+/** The Socket.IO event name of the fanout broadcasts (volatile in gamesocket: dropped for a client that lags). */
 export const FANOUT_EVENT = 'match:state_update';
+
+/**
+ * The numbered event of the recovery scenario: a non-volatile one (`match:ended` takes an open payload), since
+ * volatile events carry no recovery offset and are not promised to survive a reconnect.
+ */
+export const RECOVERY_EVENT = 'match:ended';
+
+/** A publishable event the bench sends. */
+export type BenchEvent = typeof FANOUT_EVENT | typeof RECOVERY_EVENT;
 
 /**
  * Calls `send(seq, scheduledAt)` at each due time (no drift: each timer aims at its absolute time)

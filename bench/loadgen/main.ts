@@ -8,7 +8,8 @@ import { mintCookies, pool, type UserSpec } from './tokens.js';
 import { recoveryHandlers } from './recovery.js';
 import { BENCH_ORIGIN } from './origin.js';
 
-const CONNECT_CONCURRENCY = 200;
+// Below the service's HANDSHAKE_CONCURRENCY default (64): more would be refused as a flood.
+const CONNECT_CONCURRENCY = 50;
 
 interface FanoutState {
   last: number;

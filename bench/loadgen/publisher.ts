@@ -4,9 +4,9 @@ import { createEmitter, type EmitterMode, type GameEmitter } from '@gamesocket/e
 import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
 import { serveRpc } from '../lib/rpc.js';
-import { FANOUT_EVENT, fanoutPayload, runSchedule, type Schedule } from '../lib/schedule.js';
+import { FANOUT_EVENT, fanoutPayload, runSchedule, type BenchEvent, type Schedule } from '../lib/schedule.js';
 
-type Publish = (seq: number, at: number) => Promise<unknown>;
+type Publish = (event: BenchEvent, seq: number, at: number) => Promise<unknown>;
 
 let publish: Publish | undefined;
 let close: () => Promise<unknown> = async () => undefined;
@@ -16,23 +16,26 @@ serveRpc({
   async init({ kind, redisUrl, mode }: { kind: 'gamesocket' | 'stock'; redisUrl: string; mode: EmitterMode }) {
     if (kind === 'gamesocket') {
       const emitter: GameEmitter = await createEmitter({ redis: redisUrl, mode });
-      publish = (seq, at) => emitter.toLobby().emit(FANOUT_EVENT, fanoutPayload(seq, at));
+      publish = (event, seq, at) =>
+        event === FANOUT_EVENT
+          ? emitter.toLobby().emit(event, fanoutPayload(seq, at))
+          : emitter.toLobby().emit(event, fanoutPayload(seq, at));
       close = () => emitter.close();
     } else {
       const redis = new Redis(redisUrl);
       const emitter = new Emitter(redis);
-      publish = async (seq, at) => emitter.to('lobby').emit(FANOUT_EVENT, fanoutPayload(seq, at));
+      publish = async (event, seq, at) => emitter.to('lobby').emit(event, fanoutPayload(seq, at));
       close = () => redis.quit();
     }
     return { ok: true };
   },
   /** Publishes on `schedule`; resolves with the number sent and failed (stopped early by `stop`). */
-  async run(schedule: Schedule) {
+  async run({ event = FANOUT_EVENT, ...schedule }: Schedule & { event?: BenchEvent }) {
     if (publish === undefined) throw new Error('init first');
     const send = publish;
     let failed = 0;
     const pending: Promise<unknown>[] = [];
-    const run = runSchedule(schedule, (seq, at) => pending.push(send(seq, at).catch(() => failed++)));
+    const run = runSchedule(schedule, (seq, at) => pending.push(send(event, seq, at).catch(() => failed++)));
     running = run;
     const sent = await run.done;
     await Promise.all(pending);

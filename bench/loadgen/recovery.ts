@@ -1,4 +1,4 @@
-import { FANOUT_EVENT, nowMs } from '../lib/schedule.js';
+import { RECOVERY_EVENT, nowMs } from '../lib/schedule.js';
 import { RawClient } from './raw-client.js';
 import { mintCookies, pool, type UserSpec } from './tokens.js';
 
@@ -34,7 +34,7 @@ function open(client: RecoveringClient, url: string, origin: string, resume: boo
       // With connection state recovery, each broadcast carries its offset as the last argument.
       const last = args[args.length - 1];
       if (args.length > 1 && typeof last === 'string') client.offset = last;
-      if (name === FANOUT_EVENT) client.seqs.push((args[0] as { seq: number }).seq);
+      if (name === RECOVERY_EVENT) client.seqs.push((args[0] as { seq: number }).seq);
       else if (name === 'system:connected' && resume) {
         const payload = args[0] as { recovered: boolean; auth: string };
         client.back = { at: nowMs(), recovered: payload.recovered, auth: payload.auth };
@@ -54,7 +54,8 @@ export function recoveryHandlers() {
       origin = args.origin;
       const cookies = await mintCookies(args.users, 0, args.count);
       let failed = 0;
-      await pool(args.count, 100, async (i) => {
+      // Below the service's HANDSHAKE_CONCURRENCY default (64), like the other connects.
+      await pool(args.count, 50, async (i) => {
         const client: RecoveringClient = {
           cookie: cookies[i]!,
           current: undefined as unknown as RawClient,
@@ -118,12 +119,17 @@ export function recoveryHandlers() {
       let recovered = 0;
       let authenticated = 0;
       const moveMs: number[] = [];
+      // Up to three clients with a gap or a repeat, with what they saw (to tell a harness bug from a service one).
+      const examples: { seqs: number[]; recovered: boolean | undefined }[] = [];
       for (const client of clients) {
         client.finished = true;
         const seen = client.seqs.filter((s) => s >= firstSeq && s <= lastSeq);
         const unique = new Set(seen);
         duplicates += seen.length - unique.size;
         lost += lastSeq - firstSeq + 1 - unique.size;
+        if (examples.length < 3 && (seen.length !== unique.size || unique.size !== lastSeq - firstSeq + 1)) {
+          examples.push({ seqs: seen, recovered: client.back?.recovered });
+        }
         if (client.back?.recovered === true) recovered++;
         if (client.back?.auth === 'ok') authenticated++;
         if (client.back !== undefined && client.droppedAt !== undefined) moveMs.push(client.back.at - client.droppedAt);
@@ -134,7 +140,7 @@ export function recoveryHandlers() {
       const failures = { retries, reasons: [...retryReasons] };
       retries = 0;
       retryReasons.clear();
-      return { clients: total, lost, duplicates, recovered, authenticated, moveMs, ...failures };
+      return { clients: total, lost, duplicates, recovered, authenticated, moveMs, examples, ...failures };
     },
   };
 }

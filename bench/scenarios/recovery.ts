@@ -1,4 +1,4 @@
-import { nowMs } from '../lib/schedule.js';
+import { RECOVERY_EVENT, nowMs } from '../lib/schedule.js';
 import { percentile } from '../lib/stats.js';
 import { sleep, startSystem, type BenchContext } from './context.js';
 
@@ -17,6 +17,9 @@ export interface RecoveryResult {
   /** Reconnect attempts that failed (and were retried), with the first reasons. */
   retries: number;
   reasons: string[];
+  /** Up to three clients with a gap or a repeat: the seqs they saw from `firstSeq` on. */
+  examples: { seqs: number[]; recovered: boolean | undefined }[];
+  firstSeq: number;
 }
 
 /** Scenario 5: drain a pod under a steady publish; clients move, re-auth, re-join and replay. */
@@ -41,7 +44,11 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
     if (connected.failed > 0) ctx.invalid.push(`recovery: ${connected.failed} connects failed`);
     const periodMs = 1000 / ctx.sizes.fanoutRatePerSec;
     const t0 = nowMs() + 100;
-    const publishing = ctx.publisher.rpc.call<{ sent: number }>('run', { t0, periodMs, count: 1_000_000 }, 300_000);
+    const publishing = ctx.publisher.rpc.call<{ sent: number }>(
+      'run',
+      { t0, periodMs, count: 1_000_000, event: RECOVERY_EVENT },
+      300_000,
+    );
     // Let the stream readers settle; every event after this one must arrive exactly once.
     await sleep(1000);
     const firstSeq = Math.floor((nowMs() - t0) / periodMs) + 2;
@@ -59,6 +66,7 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       moveMs: number[];
       retries: number;
       reasons: string[];
+      examples: { seqs: number[]; recovered: boolean | undefined }[];
     }>('recoveryResult', { firstSeq, lastSeq: sent, timeoutMs: 5_000 }, 60_000);
     const result: RecoveryResult = {
       clients: r.clients,
@@ -72,6 +80,8 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       events: sent - firstSeq + 1,
       retries: r.retries,
       reasons: r.reasons,
+      examples: r.examples,
+      firstSeq,
     };
     ctx.log(
       `recovery: ${result.back}/${result.clients} back, ${result.recovered} recovered, p99 ${result.moveP99.toFixed(0)} ms, lost ${result.lost}, dup ${result.duplicates}, retries ${result.retries} ${result.reasons.join('; ')}`,

@@ -1,3 +1,4 @@
+import type { ProtocolRefusal } from '../socket/packet-guard.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The service's Prometheus metrics, on a registry of its own (one per app instance). */
@@ -176,5 +177,7 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
   ] as const) {
     metrics.handshakesRefused.inc({ code, limit }, 0);
   }
+  const refusals = ['malformed', 'ack_id', 'nesting', 'connect_repeat', 'namespace'] satisfies ProtocolRefusal[];
+  for (const kind of refusals) metrics.protocolRefusals.inc({ kind }, 0);
   return metrics;
 }

@@ -16,6 +16,7 @@ import {
   waitForCluster,
   withTimeout,
   type RunningService,
+  type SwitchProxy,
   type TapTest,
 } from '../../../test/helpers/index.js';
 
@@ -196,6 +197,16 @@ async function streamsPair(t: TapTest, env: Record<string, string> = {}) {
   return { pods, emitter, store, proxy };
 }
 
+/** Drops the client's transport and keeps it away (no reconnect) until the test calls `connect()`; then it goes to `port`. */
+async function dropAndHold(client: ReturnType<typeof reconnectingClient>, proxy: SwitchProxy, port: number) {
+  client.socket.io.reconnection(false);
+  const gone = waitFor(client.socket, 'disconnect');
+  proxy.switchTo(port);
+  proxy.dropAll();
+  await gone;
+  client.socket.io.reconnection(true);
+}
+
 /** Publishes lobby events until the client has one: the streams reader may start after the first XADD. */
 async function firstLobbyEvent(emitter: GameEmitter, client: ReturnType<typeof reconnectingClient>): Promise<void> {
   await eventually(
@@ -217,16 +228,11 @@ t.test(
     t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
     await firstLobbyEvent(emitter, client);
 
-    client.socket.io.reconnection(false);
-    const gone = waitFor(client.socket, 'disconnect');
-    proxy.switchTo(pods[1].port);
-    proxy.dropAll();
-    await gone;
+    await dropAndHold(client, proxy, pods[1].port);
     const missedFrom = client.seen.length;
     await emitter.toLobby().emit('lobby:stats', stats(42));
     // The window has passed once Redis has expired the session the old pod stored.
     await eventually(async () => (await store.keys('sio:session:*')).length === 0, 10_000, 'the session to expire');
-    client.socket.io.reconnection(true);
     client.socket.connect();
     await eventually(() => client.connects.length === 2, 10_000, 'the late reconnect');
     t.match(client.connects[1], { recovered: false, nodeId: 'pod-1', auth: 'ok' }, 'told to resync');
@@ -246,17 +252,12 @@ t.test('redis-streams: recovery re-runs auth — an expired cookie comes back an
   t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
   await firstLobbyEvent(emitter, client);
 
-  client.socket.io.reconnection(false);
-  const gone = waitFor(client.socket, 'disconnect');
-  proxy.switchTo(pods[1].port);
-  proxy.dropAll();
-  await gone;
+  await dropAndHold(client, proxy, pods[1].port);
   const missedFrom = client.seen.length;
   await emitter.toUser('erin').emit('lobby:stats', stats(99));
   await emitter.toLobby().emit('lobby:stats', stats(98));
   // The cookie the browser still sends has expired by the time it reconnects.
   await eventually(() => Date.now() / 1000 > exp + 0.5, 5000, 'the token to expire');
-  client.socket.io.reconnection(true);
   client.socket.connect();
   await eventually(() => client.connects.length === 2, 10_000, 'the reconnect');
   t.match(client.connects[1], { recovered: false, auth: 'expired', user: null, nodeId: 'pod-1' });

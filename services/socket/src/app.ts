@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createHandshakeGate } from './auth/handshake-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
+import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
 import {
   MemoryDenyList,
   MemoryPresence,
@@ -99,12 +100,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       : config.jwtSecret !== undefined
         ? { kind: 'secret', secret: config.jwtSecret }
         : { kind: 'jwks', url: config.jwksUrl as URL };
-  const verifier = createTokenVerifier({
-    key,
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    clockToleranceSec: config.jwtClockToleranceSec,
-  });
+  const verifier = cacheVerifiedTokens(
+    createTokenVerifier({
+      key,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      clockToleranceSec: config.jwtClockToleranceSec,
+    }),
+    {
+      maxEntries: config.tokenCacheSize,
+      maxAgeMs: config.tokenCacheMaxAgeSec * 1000,
+      clockToleranceSec: config.jwtClockToleranceSec,
+    },
+  );
 
   const presenceStore: Presence = cluster.redis === undefined ? new MemoryPresence() : new RedisPresence(cluster.redis);
   const denyList: DenyList = cluster.redis === undefined ? new MemoryDenyList() : new RedisDenyList(cluster.redis);

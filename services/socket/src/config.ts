@@ -89,6 +89,10 @@ export interface Config {
    * are in flight or waiting, new handshakes carrying the auth cookie are refused with UNAVAILABLE.
    */
   handshakeConcurrency: number;
+  /** Verified access tokens remembered per pod (LRU); 0 = every handshake verifies the signature. */
+  tokenCacheSize: number;
+  /** Longest a verified token is remembered, seconds (a removed JWKS key is honoured within this). */
+  tokenCacheMaxAgeSec: number;
   /**
    * Load balancers / proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client; empty = the
    * header is ignored and the TCP peer is the client.
@@ -243,6 +247,16 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'HANDSHAKE_CONCURRENCY',
     doc: 'access tokens verified at once per pod; while saturated, handshakes with the auth cookie are refused (`UNAVAILABLE`)',
     default: '64',
+  },
+  {
+    name: 'TOKEN_CACHE_SIZE',
+    doc: 'verified access tokens remembered per pod, so a reconnect skips the signature check (`exp` and the deny-list are still checked); 0 = off',
+    default: '1000',
+  },
+  {
+    name: 'TOKEN_CACHE_MAX_AGE_SEC',
+    doc: 'longest a verified token is remembered before its signature is checked again, seconds',
+    default: '60',
   },
   {
     name: 'TRUSTED_PROXIES',
@@ -481,6 +495,8 @@ export function loadConfig(env: Env = process.env): Config {
     handshakeRatePerIp: integer(env, 'HANDSHAKE_RATE_PER_IP', 10, 1, 100_000),
     handshakeBurstPerIp: integer(env, 'HANDSHAKE_BURST_PER_IP', 20, 1, 100_000),
     handshakeConcurrency: integer(env, 'HANDSHAKE_CONCURRENCY', 64, 1, 100_000),
+    tokenCacheSize: integer(env, 'TOKEN_CACHE_SIZE', 1000, 0, 1_000_000),
+    tokenCacheMaxAgeSec: integer(env, 'TOKEN_CACHE_MAX_AGE_SEC', 60, 1, 3600),
     trustedProxies: proxies(env, 'TRUSTED_PROXIES'),
     requestBodyTimeoutMs: integer(env, 'REQUEST_BODY_TIMEOUT_MS', 10_000, 100, 600_000),
     pingIntervalMs: integer(env, 'PING_INTERVAL_MS', 25_000, 100, 600_000),

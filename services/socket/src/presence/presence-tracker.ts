@@ -35,6 +35,14 @@ export class PresenceTracker {
   /** Sockets that closed while presence was unreachable: their users may be offline after the resync. */
   private readonly missedRemovals = new Map<string, SocketEntry>();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Engine.IO connection -> the id of its socket tracked here (for a close before `connection`). */
+  private readonly tracked = new WeakMap<object, string>();
+  // One listener for every connection (called with the connection as `this`), not a closure per socket.
+  private readonly onConnClose = ((tracker: PresenceTracker) =>
+    function (this: object): void {
+      const socketId = tracker.tracked.get(this);
+      if (socketId !== undefined) tracker.release(socketId);
+    })(this);
   private dirty = true;
   /** Bumped on every local add/remove: a sync that overlapped one must run again. */
   private generation = 0;
@@ -110,15 +118,23 @@ export class PresenceTracker {
   private track(socket: GameSocket, entry: SocketEntry): void {
     this.local.set(socket.id, entry);
     this.generation++;
-    const release = (): void => this.release(socket.id);
     // The transport may have closed during the awaits before: then Socket.IO drops the socket and
     // neither `close` (already fired) nor `disconnect` (never connected) would release it.
     if (socket.conn.readyState !== 'open') {
-      release();
+      this.release(socket.id);
       return;
     }
-    socket.conn.once('close', release);
-    socket.once('disconnect', release);
+    this.tracked.set(socket.conn, socket.id);
+    socket.conn.on('close', this.onConnClose);
+  }
+
+  /** Call on the socket's `disconnect`: releases it (the transport's `close` does otherwise). */
+  disconnected(socket: GameSocket): void {
+    if (this.tracked.get(socket.conn) === socket.id) {
+      this.tracked.delete(socket.conn);
+      socket.conn.off('close', this.onConnClose);
+    }
+    this.release(socket.id);
   }
 
   private release(socketId: string): void {

@@ -47,13 +47,16 @@ interface EngineConn {
 
 /** Socket.IO's per-connection `Client`: `writeToEngine` is where every packet to the connection goes. */
 interface EngineWriter {
-  writeToEngine(packets: unknown, opts: { volatile?: boolean }): void;
+  conn: EngineConn;
+  writeToEngine(this: EngineWriter, packets: unknown, opts: { volatile?: boolean }): void;
 }
 
 interface ConnState {
   /** Bytes of the packets in the session's write buffer (not yet handed to the transport). */
   queued: number;
   slow: boolean;
+  /** The id of the connection's (first) socket, for the slow-consumer report. */
+  socketId: string;
 }
 
 // Encoded EVENT packets of the default namespace start with `2["<name>"`.
@@ -83,61 +86,70 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
   const { maxBufferedBytes } = options;
   const volatileLimit = Math.min(VOLATILE_BACKLOG_BYTES, Math.floor(maxBufferedBytes / 2));
   const states = new WeakMap<object, ConnState>();
-  const guarded = new WeakSet<object>();
 
+  // Listeners and the write wrapper are shared by every connection (called with it as `this`): the
+  // per-connection cost is the state object alone.
+  function onPacketCreate(this: EngineConn, packet: EnginePacket): void {
+    const state = states.get(this);
+    if (state !== undefined) state.queued += sizeOf(packet.data);
+  }
+  // The write buffer was handed to the transport (where bufferedAmount sees it) or to a poll response.
+  function onFlush(this: EngineConn): void {
+    const state = states.get(this);
+    if (state !== undefined) state.queued = 0;
+  }
   io.engine.on('connection', (conn: EngineConn) => {
-    const state: ConnState = { queued: 0, slow: false };
-    states.set(conn, state);
-    conn.on('packetCreate', (packet) => {
-      state.queued += sizeOf(packet.data);
-    });
-    // The write buffer was handed to the transport (where bufferedAmount sees it) or to a poll response.
-    conn.on('flush', () => {
-      state.queued = 0;
-    });
+    states.set(conn, { queued: 0, slow: false, socketId: '' });
+    conn.on('packetCreate', onPacketCreate);
+    conn.on('flush', onFlush);
   });
 
   const buffered = (conn: EngineConn): number =>
     (states.get(conn)?.queued ?? 0) + (conn.transport.socket?.bufferedAmount ?? 0);
 
-  const closeSlow = (socket: GameSocket, conn: EngineConn, state: ConnState, bytes: number): void => {
+  const closeSlow = (conn: EngineConn, state: ConnState, bytes: number): void => {
     state.slow = true;
-    options.onSlowConsumer({ socketId: socket.id, transport: conn.transport.name, bufferedBytes: bytes });
+    options.onSlowConsumer({ socketId: state.socketId, transport: conn.transport.name, bufferedBytes: bytes });
     // The client is not reading: free its send buffer now instead of a graceful close that waits for it.
     conn.transport.socket?.terminate?.();
     conn.close(true);
   };
 
-  io.use((socket, next) => {
-    const conn = socket.conn as unknown as EngineConn;
+  // Socket.IO's own writeToEngine (the Client prototype's), taken from the first client wrapped.
+  let write: EngineWriter['writeToEngine'] | undefined;
+  // Socket.IO's own volatile check drops whenever the transport is mid-write, which loses updates to
+  // healthy clients in every burst: decide on the backlog instead, then write as a normal packet.
+  function guardedWrite(this: EngineWriter, packets: unknown, opts: { volatile?: boolean }): void {
+    const conn = this.conn;
     const state = states.get(conn);
+    if (state === undefined || state.slow || conn.readyState !== 'open') {
+      write!.call(this, packets, opts);
+      return;
+    }
+    if (opts.volatile === true || isVolatilePacket(packets)) {
+      if (buffered(conn) >= volatileLimit) {
+        options.onVolatileDropped();
+        return;
+      }
+      write!.call(this, packets, { ...opts, volatile: false });
+    } else {
+      write!.call(this, packets, opts);
+    }
+    const bytes = buffered(conn);
+    if (bytes > maxBufferedBytes) closeSlow(conn, state, bytes);
+  }
+
+  io.use((socket, next) => {
+    const state = states.get(socket.conn);
     const client = socket.client as unknown as EngineWriter;
     // One wrapper per connection, even if it opens the namespace again.
-    if (state === undefined || guarded.has(client)) {
+    if (state === undefined || client.writeToEngine === guardedWrite) {
       next();
       return;
     }
-    guarded.add(client);
-    // Socket.IO's own volatile check drops whenever the transport is mid-write, which loses updates to
-    // healthy clients in every burst: decide on the backlog instead, then write as a normal packet.
-    const write = client.writeToEngine.bind(client);
-    client.writeToEngine = (packets, opts) => {
-      if (state.slow || conn.readyState !== 'open') {
-        write(packets, opts);
-        return;
-      }
-      if (opts.volatile === true || isVolatilePacket(packets)) {
-        if (buffered(conn) >= volatileLimit) {
-          options.onVolatileDropped();
-          return;
-        }
-        write(packets, { ...opts, volatile: false });
-      } else {
-        write(packets, opts);
-      }
-      const bytes = buffered(conn);
-      if (bytes > maxBufferedBytes) closeSlow(socket, conn, state, bytes);
-    };
+    state.socketId = socket.id;
+    write ??= client.writeToEngine;
+    client.writeToEngine = guardedWrite;
     next();
   });
 

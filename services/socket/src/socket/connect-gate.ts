@@ -14,8 +14,8 @@ export interface ConnectGate {
   enter: Middleware;
   /** Wraps each later middleware: a refusal reopens the gate (the client may send CONNECT again). */
   guard(middleware: Middleware): Middleware;
-  /** Call on `connection`: the gate reopens when this socket disconnects (e.g. a client `41`). */
-  connected(socket: GameSocket): void;
+  /** Call on the socket's `disconnect` (e.g. a client `41`): the gate reopens. */
+  disconnected(socket: GameSocket): void;
 }
 
 /**
@@ -52,8 +52,8 @@ export function createConnectGate(onRefused: () => void): ConnectGate {
           next(err);
         });
     },
-    connected(socket) {
-      socket.once('disconnect', () => occupied.delete(socket.client));
+    disconnected(socket) {
+      occupied.delete(socket.client);
     },
   };
 }

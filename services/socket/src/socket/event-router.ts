@@ -60,16 +60,23 @@ const validators = new Map<string, TypeCheck<TSchema>>(
   Object.entries(CLIENT_EVENT_SCHEMAS).map(([event, schema]) => [event, TypeCompiler.Compile(schema)]),
 );
 
+/** What every socket's handler context shares (the context adds the socket). */
+export type SharedContext = Omit<HandlerContext, 'socket'>;
+
 /**
  * Routes every inbound event of a socket through one error boundary: unknown events, extra
  * arguments, auth and schema are checked before a handler runs; a throwing handler answers
  * `INTERNAL` to that client only and is logged. Errors go to the ack when there is one, else
  * out as `system:error`.
  */
-export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metrics; rateLimit: RateLimitOptions }) {
-  const { metrics, rateLimit } = deps;
+export function createEventRouter(
+  handlers: EventHandlers,
+  deps: { metrics: Metrics; rateLimit: RateLimitOptions; shared: SharedContext },
+): (socket: GameSocket) => void {
+  const { metrics, rateLimit, shared } = deps;
   const floodLimit = rateLimit.burst * 5;
-
+  // Made on a socket's first event: an idle socket holds neither its context nor its bucket.
+  const routed = new WeakMap<GameSocket, { ctx: HandlerContext; limiter: RateLimiter }>();
   const reject = (ctx: HandlerContext, event: string, ack: Ack | undefined, error: ErrorBody): void => {
     metrics.eventsRejected.inc({ code: error.code });
     if (ack !== undefined) ack(ackError(error.code, error.message));
@@ -139,11 +146,19 @@ export function createEventRouter(handlers: EventHandlers, deps: { metrics: Metr
     }
   };
 
+  // One listener for every socket (Socket.IO calls it with the socket as `this`), not a closure per socket.
+  function route(this: GameSocket, event: unknown, ...args: unknown[]): void {
+    let state = routed.get(this);
+    if (state === undefined) {
+      state = { ctx: { ...shared, socket: this }, limiter: createRateLimiter(rateLimit.perSec, rateLimit.burst) };
+      routed.set(this, state);
+    }
+    const { ctx, limiter } = state;
+    dispatch(ctx, limiter, event, args).catch((err: unknown) => ctx.log.error({ err }, 'event dispatch failed'));
+  }
+
   /** Attaches the router to one socket. */
-  return (ctx: HandlerContext): void => {
-    const limiter = createRateLimiter(rateLimit.perSec, rateLimit.burst);
-    ctx.socket.onAny((event: unknown, ...args: unknown[]) => {
-      dispatch(ctx, limiter, event, args).catch((err: unknown) => ctx.log.error({ err }, 'event dispatch failed'));
-    });
+  return (socket: GameSocket): void => {
+    socket.onAny(route);
   };
 }

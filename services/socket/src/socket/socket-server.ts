@@ -12,7 +12,7 @@ import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import { createEventRouter, type HandlerContext } from './event-router.js';
+import { createEventRouter } from './event-router.js';
 import { handlers } from './handlers/index.js';
 import { originCheck } from './origin-check.js';
 import { createProtocolGuard, ProtocolViolation } from './packet-guard.js';
@@ -21,9 +21,9 @@ import { PresenceTracker } from '../presence/presence-tracker.js';
 import type { DenyList, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from '../auth/room-tickets.js';
 import type { IntentWriter } from '../intents/intent-stream.js';
-import { enforceTokenLifetime } from './token-lifetime.js';
+import { createTokenLifetimes } from './token-lifetime.js';
 import { notify } from './notify.js';
-import type { GameServer } from './types.js';
+import type { GameServer, GameSocket } from './types.js';
 
 /** What the socket server is built from. */
 export interface SocketServerDeps {
@@ -202,10 +202,30 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   const attachRouter = createEventRouter(handlers, {
     metrics,
     rateLimit: { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
+    shared: { io, log, nodeId: config.nodeId, presence, tickets: deps.tickets, intents: deps.intents },
+  });
+  const tokenLifetimes = createTokenLifetimes({
+    warningSec: config.tokenExpiryWarningSec,
+    clockToleranceSec: config.jwtClockToleranceSec,
   });
 
+  // Shared by every socket (Socket.IO calls them with the socket as `this`): no closures per socket.
+  function onSocketError(this: GameSocket, err: unknown): void {
+    // Socket.IO emits the packet guard's refusal here, then closes the connection (flushing this first).
+    // A client's own `emit('error', ...)` lands here too: the router already answered it.
+    if (!(err instanceof Error)) return;
+    const message = err instanceof ProtocolViolation ? err.message : 'malformed packet';
+    notify(this, 'system:error', { code: 'INVALID_PAYLOAD', message: `${message}: connection closed` });
+  }
+  function onSocketDisconnect(this: GameSocket, reason: string): void {
+    connectGate.disconnected(this);
+    presence.disconnected(this);
+    tokenLifetimes.forget(this);
+    metrics.connections.dec({ auth: this.data.auth });
+    metrics.disconnects.inc({ reason: backpressure.closedAsSlow(this) ? 'slow consumer' : reason });
+  }
+
   io.on('connection', (socket) => {
-    connectGate.connected(socket);
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
     socket.onAnyOutgoing(countSent);
@@ -219,31 +239,10 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));
-    const ctx: HandlerContext = {
-      io,
-      socket,
-      log,
-      nodeId: config.nodeId,
-      presence,
-      tickets: deps.tickets,
-      intents: deps.intents,
-    };
-    enforceTokenLifetime(socket, {
-      warningSec: config.tokenExpiryWarningSec,
-      clockToleranceSec: config.jwtClockToleranceSec,
-    });
-    attachRouter(ctx);
-    socket.on('error', (err: unknown) => {
-      // Socket.IO emits the packet guard's refusal here, then closes the connection (flushing this first).
-      // A client's own `emit('error', ...)` lands here too: the router already answered it.
-      if (!(err instanceof Error)) return;
-      const message = err instanceof ProtocolViolation ? err.message : 'malformed packet';
-      notify(socket, 'system:error', { code: 'INVALID_PAYLOAD', message: `${message}: connection closed` });
-    });
-    socket.on('disconnect', (reason) => {
-      metrics.connections.dec({ auth });
-      metrics.disconnects.inc({ reason: backpressure.closedAsSlow(socket) ? 'slow consumer' : reason });
-    });
+    tokenLifetimes.watch(socket);
+    attachRouter(socket);
+    socket.on('error', onSocketError);
+    socket.on('disconnect', onSocketDisconnect);
   });
 
   io.engine.on('connection_error', (err: { code: number; message: string }) => {

@@ -392,6 +392,52 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
     },
   );
 
+  t.test('token lifetime: one pod timer serves sockets with different deadlines, in deadline order', async (t) => {
+    // Deadlines are added out of order (a later one first), and a socket sharing a deadline leaves before it.
+    const mint = (sub: string, expiresIn: number): Promise<string> => mintToken({ sub, username: sub }, { expiresIn });
+    const [lateToken, earlyToken, leaverToken] = await Promise.all([
+      mint('late', 1),
+      mint('early', -3),
+      mint('leaver', -3),
+    ]);
+    const late = await connectClient(t, podA.url, { token: lateToken });
+    const early = await connectClient(t, podA.url, { token: earlyToken });
+    const leaver = await connectClient(t, podA.url, { token: leaverToken });
+    t.same(
+      [late, early, leaver].map((c) => c.connected.auth),
+      ['ok', 'ok', 'ok'],
+    );
+    const left = nextEvent(leaver.socket, 'disconnect');
+    leaver.socket.disconnect();
+    await left;
+    const at: Record<string, number> = {};
+    const expiredOf = (name: string, client: ConnectedClient): Promise<SystemErrorPayload> =>
+      nextEvent<SystemErrorPayload>(client.socket, 'system:error', 15_000).then((payload) => {
+        at[name] = Date.now();
+        return payload;
+      });
+    const closedOf = (client: ConnectedClient): Promise<string> =>
+      nextEvent<string>(client.socket, 'disconnect', 15_000);
+    const [earlyError, lateError, earlyClosed, lateClosed] = await Promise.all([
+      expiredOf('early', early),
+      expiredOf('late', late),
+      closedOf(early),
+      closedOf(late),
+    ]);
+    t.match(earlyError, { code: 'AUTH_EXPIRED' });
+    t.match(lateError, { code: 'AUTH_EXPIRED' });
+    t.equal(earlyClosed, 'transport close');
+    t.equal(lateClosed, 'transport close');
+    t.ok(at.early! < at.late!, 'the earlier deadline, armed second, is served first');
+    for (const [name, tk] of [
+      ['early', earlyToken],
+      ['late', lateToken],
+    ] as const) {
+      const exp = decodeJwt(tk).exp as number;
+      t.ok(at[name]! >= (exp + TOLERANCE_SEC) * 1000 - 50, `${name}: not before exp + tolerance`);
+    }
+  });
+
   t.test('revocation', async (t) => {
     const until = Date.now() + 60_000;
 

@@ -35,7 +35,7 @@ export interface AdmissionOptions {
 interface EngineSession {
   request: IncomingMessage;
   readyState: string;
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: (this: EngineSession) => void): unknown;
 }
 
 /** The minimal Engine.IO server surface admission listens to. */
@@ -80,6 +80,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const open = new Map<string, number>();
   // Admitted handshakes not yet bound to a session, by request.
   const pending = new WeakMap<IncomingMessage, { key: string; released: boolean }>();
+  // Upgrade requests' network sockets -> their request, while not yet bound to a session.
+  const upgrading = new WeakMap<object, IncomingMessage>();
+  // Sessions -> their address key, released when the session closes.
+  const sessions = new WeakMap<object, string>();
 
   const release = (key: string): void => {
     const left = (open.get(key) ?? 1) - 1;
@@ -93,6 +97,20 @@ export function createAdmission(options: AdmissionOptions): Admission {
     pending.delete(req);
     release(slot.key);
   };
+
+  // Shared close listeners (called with the closing socket or session as `this`): no closure per connection.
+  function onUpgradeSocketClose(this: object): void {
+    const req = upgrading.get(this);
+    if (req === undefined) return;
+    upgrading.delete(this);
+    releasePending(req);
+  }
+  function onSessionClose(this: EngineSession): void {
+    const key = sessions.get(this);
+    if (key === undefined) return;
+    sessions.delete(this);
+    release(key);
+  }
 
   const forgetRefilled = (at: number): void => {
     for (const [key, bucket] of buckets) {
@@ -151,7 +169,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
       open.set(key, (open.get(key) ?? 0) + 1);
       pending.set(req, { key, released: false });
       // An upgrade ws rejects on its own (bad headers) creates no session and no error event: its socket closes.
-      if (req.headers.upgrade !== undefined) req.socket.once('close', () => releasePending(req));
+      if (req.headers.upgrade !== undefined) {
+        upgrading.set(req.socket, req);
+        req.socket.on('close', onUpgradeSocketClose);
+      }
       return undefined;
     },
     attach(engine) {
@@ -160,8 +181,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
         if (slot === undefined || slot.released) return;
         slot.released = true;
         pending.delete(conn.request);
+        // Bound to a session now: its close releases the slot, not the upgrade socket's.
+        const socket = conn.request.socket as IncomingMessage['socket'] | null;
+        if (socket !== null && upgrading.delete(socket)) socket.off('close', onUpgradeSocketClose);
         if (conn.readyState === 'closed') release(slot.key);
-        else conn.once('close', () => release(slot.key));
+        else {
+          sessions.set(conn, slot.key);
+          conn.on('close', onSessionClose);
+        }
       });
       engine.on('connection_error', (err) => {
         if (err.req !== undefined) releasePending(err.req);

@@ -29,7 +29,8 @@ function open(client: RecoveringClient, url: string, origin: string, resume: boo
     cookie: client.cookie,
     origin,
     connectPayload:
-      resume && client.current.pid !== undefined ? { pid: client.current.pid, offset: client.offset } : undefined,
+      // The session's pid, not the last attempt's: a refused attempt has none and must not end the recovery.
+      resume && client.pid !== undefined ? { pid: client.pid, offset: client.offset } : undefined,
     onEvent: (name, args) => {
       // With connection state recovery, each broadcast carries its offset as the last argument.
       const last = args[args.length - 1];

@@ -68,9 +68,11 @@ const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.lengt
 export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffsets: boolean }): void {
   const adapter = nsp.adapter as unknown as AdapterInternals;
   const preConnect = (nsp as unknown as { _preConnectSockets: Map<string, Socket> })._preConnectSockets;
-  // Per recovered socket: the stream ids it was replayed, until broadcasts pass the last of them.
-  const replayed = new Map<string, { ids: Set<unknown>; last: string }>();
+  // Per recovered socket: the replayed stream ids this pod has not delivered yet (its reader still
+  // will), each skipped once when it comes.
+  const replayed = new Map<string, Set<unknown>>();
   const dispatched: Dispatched[] = [];
+  const dispatchedIds = new Set<string>();
   // Socket.IO encodes a broadcast's packet and then applies it, synchronously: the packet (and the
   // stream offset the cluster adapter appended to it) is carried from one to the other here.
   let pending: { id: string; data: unknown[] } | undefined;
@@ -118,17 +120,23 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
         streamIdAfter(lastOf(a) as string, lastOf(b) as string) ? 1 : -1,
       );
     }
-    for (const entry of late) ids.add(entry.id);
-    const last = lastOf(session.missedPackets.at(-1));
-    if (typeof last === 'string') replayed.set(session.sid, { ids, last });
+    // What this pod delivered already will not come again; older than what it keeps, neither.
+    const oldest = dispatched[0]?.id;
+    const undelivered = new Set<unknown>();
+    for (const id of ids) {
+      if (typeof id !== 'string' || dispatchedIds.has(id)) continue;
+      if (oldest === undefined || streamIdAfter(id, oldest)) undelivered.add(id);
+    }
+    if (undelivered.size > 0) replayed.set(session.sid, undelivered);
   }
 
   function remember(entry: Dispatched): void {
     dispatched.push(entry);
+    dispatchedIds.add(entry.id);
     const horizon = entry.at - DISPATCHED_MS;
     let drop = Math.max(0, dispatched.length - DISPATCHED_MAX);
     while (drop < dispatched.length && dispatched[drop]!.at < horizon) drop++;
-    if (drop > 0) dispatched.splice(0, drop);
+    if (drop > 0) for (const old of dispatched.splice(0, drop)) dispatchedIds.delete(old.id);
   }
 
   adapter.apply = (opts, callback) => {
@@ -144,9 +152,11 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
       const socket = nsp.sockets.get(id) ?? preConnect.get(id);
       if (socket === undefined) return;
       const replay = offset === undefined ? undefined : replayed.get(id);
-      if (replay !== undefined) {
-        if (replay.ids.has(offset)) return; // already replayed to this socket
-        if (streamIdAfter(offset!, replay.last)) replayed.delete(id);
+      // Already replayed to this socket. (Not "up to the last replayed id": broadcasts this pod
+      // publishes itself are delivered when Redis answers, ahead of its reader.)
+      if (replay?.delete(offset) === true) {
+        if (replay.size === 0) replayed.delete(id);
+        return;
       }
       callback(socket);
     };

@@ -64,6 +64,8 @@ const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.lengt
  *   the socket existed, but after the replay's read, was lost: the broadcasts this pod delivered
  *   recently are kept and merged into the replay. And an entry the replay read before the reader got
  *   to it came twice: each recovered socket skips the entries it was replayed.
+ * - Volatile events (`VOLATILE_EVENTS`) are left out of every replay: they carry no offset, so the
+ *   client's offset does not cover the ones it already got.
  */
 export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffsets: boolean }): void {
   const adapter = nsp.adapter as unknown as AdapterInternals;

@@ -62,9 +62,16 @@ interface ConnState {
 // Encoded EVENT packets of the default namespace start with `2["<name>"`.
 const volatilePrefixes = VOLATILE_EVENTS.map((name) => `2${JSON.stringify([name]).slice(0, -1)}`);
 
+// A broadcast hands the same encoded packets to every socket it reaches: decide once per broadcast.
+let lastPackets: unknown;
+let lastVolatile = false;
+
 function isVolatilePacket(packets: unknown): boolean {
+  if (packets === lastPackets) return lastVolatile;
   const first: unknown = Array.isArray(packets) ? packets[0] : packets;
-  return typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+  lastPackets = packets;
+  lastVolatile = typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+  return lastVolatile;
 }
 
 function sizeOf(data: unknown): number {

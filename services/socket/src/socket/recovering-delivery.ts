@@ -73,7 +73,9 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
   // Per recovered socket: the replayed stream ids this pod has not delivered yet (its reader still
   // will), each skipped once when it comes.
   const replayed = new Map<string, Set<unknown>>();
+  // dispatched[head..] is what this pod delivered recently (the head moves instead of shifting the array).
   const dispatched: Dispatched[] = [];
+  let head = 0;
   const dispatchedIds = new Set<string>();
   // Socket.IO encodes a broadcast's packet and then applies it, synchronously: the packet (and the
   // stream offset the cluster adapter appended to it) is carried from one to the other here.
@@ -109,21 +111,26 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
   function mergeDispatched(session: Session, offset: string): void {
     const ids = new Set(session.missedPackets.map(lastOf));
     const rooms = session.rooms;
-    const late = dispatched.filter(
-      (entry) =>
+    const late: Dispatched[] = [];
+    for (let i = head; i < dispatched.length; i++) {
+      const entry = dispatched[i]!;
+      if (
         streamIdAfter(entry.id, offset) &&
         !ids.has(entry.id) &&
         !isVolatileEvent(entry.data[0]) &&
         (entry.rooms.size === 0 || rooms.some((room) => entry.rooms.has(room))) &&
-        !rooms.some((room) => entry.except?.has(room)),
-    );
+        !rooms.some((room) => entry.except?.has(room))
+      ) {
+        late.push(entry);
+      }
+    }
     if (late.length > 0) {
       session.missedPackets = [...session.missedPackets, ...late.map((entry) => entry.data)].sort((a, b) =>
         streamIdAfter(lastOf(a) as string, lastOf(b) as string) ? 1 : -1,
       );
     }
     // What this pod delivered already will not come again; older than what it keeps, neither.
-    const oldest = dispatched[0]?.id;
+    const oldest = dispatched[head]?.id;
     const undelivered = new Set<unknown>();
     for (const id of ids) {
       if (typeof id !== 'string' || dispatchedIds.has(id)) continue;
@@ -136,9 +143,14 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
     dispatched.push(entry);
     dispatchedIds.add(entry.id);
     const horizon = entry.at - DISPATCHED_MS;
-    let drop = Math.max(0, dispatched.length - DISPATCHED_MAX);
-    while (drop < dispatched.length && dispatched[drop]!.at < horizon) drop++;
-    if (drop > 0) for (const old of dispatched.splice(0, drop)) dispatchedIds.delete(old.id);
+    while (dispatched.length - head > DISPATCHED_MAX || dispatched[head]!.at < horizon) {
+      dispatchedIds.delete(dispatched[head]!.id);
+      head++;
+    }
+    if (head > 1024 && head * 2 > dispatched.length) {
+      dispatched.splice(0, head);
+      head = 0;
+    }
   }
 
   adapter.apply = (opts, callback) => {

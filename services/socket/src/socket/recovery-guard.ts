@@ -16,7 +16,12 @@ export function memorySessionOwners(now: () => number = Date.now): SessionOwners
   return {
     async set(pid, owner, ttlMs) {
       const at = now();
-      for (const [key, entry] of owners) if (entry.until <= at) owners.delete(key);
+      // Entries are kept in insertion order and share one TTL: the expired ones are at the front.
+      for (const [key, entry] of owners) {
+        if (entry.until > at) break;
+        owners.delete(key);
+      }
+      owners.delete(pid);
       owners.set(pid, { owner, until: at + ttlMs });
     },
     async get(pid) {

@@ -69,7 +69,7 @@ t.test('ready, typed requests, ping and the helpers against a real service', asy
   t.equal(game.recovered, false);
 
   const rtt = await game.ping();
-  t.ok(Number.isFinite(rtt) && rtt >= 0 && rtt < RECONNECT_MS, `ping answers a round trip in ms (${rtt})`);
+  t.ok(Number.isFinite(rtt) && rtt >= 0, `ping answers a round trip in ms (${rtt})`);
 
   t.same(await game.joinLobby(), { ok: true }, 'lobby:join');
   const stats = await game.lobbyStats();

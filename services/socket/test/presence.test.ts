@@ -12,6 +12,8 @@ import {
   startRedis,
   waitFor,
   waitForCluster,
+  withTimeout,
+  WAIT_MS,
   type ConnectedClient,
   type RunningService,
 } from '../../../test/helpers/index.js';
@@ -230,14 +232,18 @@ t.test('a handshake aborted by the client leaves no ghost in presence', async (t
       headers: { cookie, origin: 'http://localhost:5173' },
     });
     // Send the Socket.IO CONNECT and hang up at once, before the handshake completes.
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => {
-        ws.send('40');
-        ws.terminate();
-        resolve();
-      });
-      ws.once('error', reject);
-    });
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        ws.once('open', () => {
+          ws.send('40');
+          ws.terminate();
+          resolve();
+        });
+        ws.once('error', reject);
+      }),
+      WAIT_MS,
+      'the raw websocket to open',
+    );
   }
   const emitter = await createEmitter({ redis: redis.url, mode: 'redis' });
   t.teardown(() => emitter.close());

@@ -84,7 +84,7 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       firstSeq,
     };
     ctx.log(
-      `recovery: ${result.back}/${result.clients} back, ${result.recovered} recovered, p99 ${result.moveP99.toFixed(0)} ms, lost ${result.lost}, dup ${result.duplicates}, retries ${result.retries} ${result.reasons.join('; ')}`,
+      `recovery: ${result.back}/${result.clients} back, ${result.recovered} recovered, move p50/p90/p95/p99/max ${[50, 90, 95, 99, 100].map((p) => percentile(r.moveMs, p).toFixed(0)).join('/')} ms, lost ${result.lost}, dup ${result.duplicates}, retries ${result.retries} ${result.reasons.join('; ')}`,
     );
     return result;
   } finally {

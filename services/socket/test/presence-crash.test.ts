@@ -351,33 +351,62 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   t.same(lines([podA, podB], '"unhandled rejection"'), [], 'no unhandled rejection was logged');
 });
 
-t.test('SIGTERM: a drained pod announces its users offline, unless they are connected elsewhere', async (t) => {
-  const redis = await startRedis(t);
-  const emitter = await openEmitter(t, redis);
-  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
-  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
-  const observer = await observe(t, podA, emitter);
-  await observer.barrier();
-  await connectUser(t, podB, 'u10');
-  await connectUser(t, podB, 'u11');
-  await connectUser(t, podA, 'u11');
-  await eventually(
-    () => observer.count('online', 'u10') === 1 && observer.count('online', 'u11') === 1,
-    5000,
-    'player:online for u10 and u11',
-  );
+t.test(
+  'SIGTERM: a drained pod leaves its users to the reaper: who moved never flaps, who left goes offline',
+  async (t) => {
+    const redis = await startRedis(t);
+    const emitter = await openEmitter(t, redis);
+    const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
+    const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
+    const observer = await observe(t, podA, emitter);
+    await observer.barrier();
+    await connectUser(t, podB, 'u10');
+    await connectUser(t, podB, 'u11');
+    await connectUser(t, podA, 'u11');
+    const late = await connectUser(t, podB, 'u12');
+    await eventually(
+      () => ['u10', 'u11', 'u12'].every((user) => observer.count('online', user) === 1),
+      5000,
+      'player:online for u10, u11 and u12',
+    );
 
-  const stoppedAt = Date.now();
-  t.equal(await podB.stop('SIGTERM'), 0, 'pod B exits 0 on SIGTERM');
-  const offline = await observer.next('offline', 'u10', 5000);
-  t.equal(offline.username, nameOf('u10'), 'player:offline names the user as player:online did');
-  t.comment(`SIGTERM -> player:offline u10: ${offline.at - stoppedAt} ms`);
-  await observer.barrier();
-  t.equal(observer.count('offline', 'u10'), 1, 'exactly one player:offline for u10');
-  t.equal(observer.count('offline', 'u11'), 0, 'no player:offline for u11 (still on pod A)');
-  await statsBecome(t, observer.socket, { online: 1, connections: 1, nodes: 1 }, 5000, 'stats after the drain');
-  t.match(await presenceOf(podA, 'u10'), { online: false }, 'u10 is offline');
-  t.match(await presenceOf(podA, 'u11'), { online: true, connections: 1 }, 'u11 is online with one socket');
+    const stoppedAt = Date.now();
+    t.equal(await podB.stop('SIGTERM'), 0, 'pod B exits 0 on SIGTERM');
+    t.ok(
+      podB.lines.some((line) => line.includes('left to the reaper')),
+      'with pod A alive, pod B hands its sockets to the reaper instead of sweeping them',
+    );
+    // u12 comes back on pod A only after pod B is gone (a slow reconnect in a storm): before the
+    // hand-off, pod B's sweep announced such a user offline, then pod A online again.
+    late.socket.disconnect();
+    await connectUser(t, podA, 'u12');
+    const offline = await observer.next('offline', 'u10', DETECTION_BOUND_MS);
+    t.equal(offline.username, nameOf('u10'), 'player:offline names the user as player:online did');
+    t.comment(`SIGTERM -> player:offline u10: ${offline.at - stoppedAt} ms (PRESENCE_TTL_MS ${TTL_MS})`);
+    await observer.barrier();
+    t.equal(observer.count('offline', 'u10'), 1, 'exactly one player:offline for u10');
+    t.equal(observer.count('offline', 'u11'), 0, 'no player:offline for u11 (still on pod A)');
+    t.equal(observer.count('offline', 'u12'), 0, 'no player:offline for u12 (moved to pod A)');
+    t.equal(observer.count('online', 'u12'), 1, 'and no second player:online for u12');
+    await statsBecome(t, observer.socket, { online: 2, connections: 2, nodes: 1 }, 5000, 'stats after the drain');
+    t.match(await presenceOf(podA, 'u10'), { online: false }, 'u10 is offline');
+    t.match(await presenceOf(podA, 'u11'), { online: true, connections: 1 }, 'u11 is online with one socket');
+    t.match(await presenceOf(podA, 'u12'), { online: true, connections: 1 }, 'u12 is online with one socket');
+  },
+);
+
+t.test('SIGTERM of the last pod sweeps its users at once', async (t) => {
+  const redis = await startRedis(t);
+  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
+  await connectUser(t, podA, 'u13');
+  t.match(await presenceOf(podA, 'u13'), { online: true }, 'u13 is online');
+  t.equal(await podA.stop('SIGTERM'), 0, 'pod A exits 0 on SIGTERM');
+  t.notOk(
+    podA.lines.some((line) => line.includes('left to the reaper')),
+    'alone, pod A does not wait for a reaper',
+  );
+  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
+  t.match(await presenceOf(podB, 'u13'), { online: false, connections: 0 }, 'u13 is offline right away');
 });
 
 t.test('MAX_CONNECTIONS_PER_USER holds across pods', async (t) => {

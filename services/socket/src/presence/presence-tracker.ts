@@ -48,6 +48,8 @@ export class PresenceTracker {
   private generation = 0;
   private statsCache: { at: number; value: Promise<LobbyStats> } | undefined;
   private closing = false;
+  /** Set when `shutdown` left this pod's sockets to the cluster's reaper. */
+  private handedOff = false;
   private sawOutage = false;
   /** When the store came back after an outage (heartbeat view); cleared once settled. */
   private backSince: number | undefined;
@@ -242,7 +244,8 @@ export class PresenceTracker {
     this.backSince = undefined;
     try {
       const unknown = await this.presence.heartbeat(this.options.nodeId, this.options.ttlMs);
-      if (unknown || this.dirty) await this.sync();
+      // While draining, the store keeps the drained sockets on purpose (see `shutdown`): no sync.
+      if ((unknown || this.dirty) && !this.closing) await this.sync();
     } catch (err) {
       this.dirty = true;
       this.log.debug({ err }, 'presence heartbeat failed');
@@ -284,24 +287,43 @@ export class PresenceTracker {
     }
   }
 
-  /** Start of a graceful shutdown: stop timers; socket closes from now on are swept at the end. */
+  /**
+   * Start of a graceful shutdown: socket closes from now on leave the store as it is, so a user
+   * who moves to another pod never looks offline; heartbeats go on, so the drain may outlast the TTL.
+   */
   beginDrain(): void {
     this.closing = true;
-    for (const timer of this.timers) clearInterval(timer);
   }
 
-  /** Graceful shutdown: remove this pod's sockets, announce who went offline. */
+  /**
+   * End of the drain. With another pod alive, this pod's remaining sockets are handed to the
+   * cluster's reaper: the node expires one TTL from now, and whoever has not reconnected elsewhere
+   * by then goes offline. Sweeping at once would announce every user still on their way to another
+   * pod offline, then online again: two lobby broadcasts per user, in the middle of the reconnect
+   * storm. Alone, the pod sweeps itself.
+   */
   async shutdown(): Promise<void> {
     this.beginDrain();
+    for (const timer of this.timers) clearInterval(timer);
+    try {
+      if ((await this.presence.stats()).nodes > 1) {
+        await this.presence.heartbeat(this.options.nodeId, this.options.ttlMs);
+        this.handedOff = true;
+        this.log.info({ ttlMs: this.options.ttlMs }, 'drained; sockets not back elsewhere are left to the reaper');
+        return;
+      }
+    } catch (err) {
+      this.log.warn({ err }, 'presence unavailable at shutdown; sweeping');
+    }
     await this.sweep();
   }
 
   /**
    * After Socket.IO closed: removes what handshakes that were already past the drain check added
-   * meanwhile, then releases the store.
+   * meanwhile (unless the reaper has it), then releases the store.
    */
   async close(): Promise<void> {
-    await this.sweep();
+    if (!this.handedOff) await this.sweep();
     await this.presence.close();
   }
 

@@ -1,5 +1,6 @@
 import type { ProtocolRefusal } from '../socket/packet-guard.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SentSlot } from '../socket/sent-events.js';
 
 /** The service's Prometheus metrics, on a registry of its own (one per app instance). */
 export interface Metrics {
@@ -14,6 +15,11 @@ export interface Metrics {
   eventsRejected: Counter<'code'>;
   /** Events written to sockets (one per socket a broadcast reached), by catalogue domain. */
   eventsSent: Counter<'domain'>;
+  /**
+   * The count behind `eventsSent` for one domain, incremented as a plain number on the write path
+   * and added to the counter when scraped.
+   */
+  sentSlot(domain: string): SentSlot;
   /** Socket disconnects by Socket.IO reason. */
   disconnects: Counter<'reason'>;
   /** Packets refused at the protocol level, by kind (see `ProtocolRefusal`). */
@@ -96,6 +102,7 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     labelNames: ['mode'],
     registers,
   }).set({ mode: sources.adapterMode }, 1);
+  const sentSlots = new Map<string, SentSlot>();
   const metrics: Metrics = {
     registry,
     connections: new Gauge({
@@ -121,7 +128,18 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
       help: 'Events written to sockets by domain (a broadcast counts once per socket)',
       labelNames: ['domain'],
       registers,
+      collect() {
+        for (const [domain, slot] of sentSlots) {
+          this.inc({ domain }, slot.count);
+          slot.count = 0;
+        }
+      },
     }),
+    sentSlot(domain) {
+      let slot = sentSlots.get(domain);
+      if (slot === undefined) sentSlots.set(domain, (slot = { count: 0 }));
+      return slot;
+    },
     eventsRejected: new Counter({
       name: 'gamesocket_events_rejected_total',
       help: 'Client events refused by error code',

@@ -15,6 +15,8 @@ export interface BackpressureOptions {
   maxBufferedBytes: number;
   onSlowConsumer(slow: SlowConsumer): void;
   onVolatileDropped(): void;
+  /** Called with the encoded packets of every write that goes to a connection (not the dropped ones). */
+  onWrite?(packets: unknown): void;
 }
 
 /** The slow-consumer guard of a server. */
@@ -90,7 +92,7 @@ function sizeOf(data: unknown): number {
  * the connection's `writeToEngine`.
  */
 export function guardBackpressure(io: GameServer, options: BackpressureOptions): Backpressure {
-  const { maxBufferedBytes } = options;
+  const { maxBufferedBytes, onWrite } = options;
   const volatileLimit = Math.min(VOLATILE_BACKLOG_BYTES, Math.floor(maxBufferedBytes / 2));
   const states = new WeakMap<object, ConnState>();
 
@@ -130,6 +132,7 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
     const conn = this.conn;
     const state = states.get(conn);
     if (state === undefined || state.slow || conn.readyState !== 'open') {
+      if (conn.readyState === 'open') onWrite?.(packets);
       write!.call(this, packets, opts);
       return;
     }
@@ -138,8 +141,10 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
         options.onVolatileDropped();
         return;
       }
+      onWrite?.(packets);
       write!.call(this, packets, { ...opts, volatile: false });
     } else {
+      onWrite?.(packets);
       write!.call(this, packets, opts);
     }
     const bytes = buffered(conn);

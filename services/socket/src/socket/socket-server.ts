@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import { domainOf, isEventName, rooms } from '@gamesocket/protocol';
+import { rooms } from '@gamesocket/protocol';
 import { createAuthenticator, socketAuthMiddleware } from '../auth/socket-auth.js';
 import type { HandshakeGate } from '../auth/handshake-gate.js';
 import { createAdmission, type Admission } from './admission.js';
@@ -23,6 +23,7 @@ import type { RoomTicketVerifier } from '../auth/room-tickets.js';
 import type { IntentWriter } from '../intents/intent-stream.js';
 import { createTokenLifetimes } from './token-lifetime.js';
 import { notify } from './notify.js';
+import { createSentEventCounter } from './sent-events.js';
 import type { GameServer, GameSocket } from './types.js';
 
 /** What the socket server is built from. */
@@ -158,6 +159,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       );
     },
     onVolatileDropped: () => metrics.volatileDropped.inc(),
+    onWrite: createSentEventCounter(metrics.sentSlot),
   });
 
   const authenticate = createAuthenticator({
@@ -175,15 +177,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   const connectGate = createConnectGate(() => metrics.handshakes.inc({ result: 'connect_pending' }));
   io.use(connectGate.enter);
   io.use(connectGate.guard(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth }))));
-
-  const sentByDomain = new Map<string, { inc(): void }>();
-  const countSent = (event: unknown): void => {
-    const name = typeof event === 'string' ? event : '';
-    const domain = isEventName(name) ? domainOf(name) : 'unknown';
-    let child = sentByDomain.get(domain);
-    if (child === undefined) sentByDomain.set(domain, (child = metrics.eventsSent.labels({ domain })));
-    child.inc();
-  };
 
   const presence = new PresenceTracker(
     io,
@@ -228,7 +221,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   io.on('connection', (socket) => {
     const { user, auth } = socket.data;
     metrics.connections.inc({ auth });
-    socket.onAnyOutgoing(countSent);
     notify(socket, 'system:connected', {
       socketId: socket.id,
       nodeId: config.nodeId,

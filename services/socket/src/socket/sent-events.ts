@@ -1,0 +1,38 @@
+import { domainOf, isEventName } from '@gamesocket/protocol';
+
+/** A count the metrics add to `gamesocket_events_sent_total{domain}` (and zero) when scraped. */
+export interface SentSlot {
+  count: number;
+}
+
+// An encoded EVENT (2) or BINARY_EVENT (5) packet: `2["name",...`, with optional attachments
+// (`51-`), namespace (`/nsp,`) and ack id before the array.
+const EVENT_HEAD = /^[25](?:\d+-)?(?:\/[^,]*,)?\d*\["([^"\\]*)"/;
+
+/**
+ * Counts the events written to connections by catalogue domain (`unknown` outside it), from the
+ * encoded packets Socket.IO hands to each connection. A broadcast hands the same packets to every
+ * socket it reaches, so the name is read once per broadcast and each socket costs one increment
+ * (a per-socket `onAnyOutgoing` listener and a labelled `inc` per socket cost about as much as the
+ * write itself). Acks and CONNECT packets are not events and are not counted.
+ */
+export function createSentEventCounter(slotOf: (domain: string) => SentSlot): (packets: unknown) => void {
+  const slots = new Map<string, SentSlot>();
+  let lastPackets: unknown;
+  let lastSlot: SentSlot | undefined;
+  return (packets) => {
+    if (packets !== lastPackets) {
+      lastPackets = packets;
+      const head: unknown = Array.isArray(packets) ? packets[0] : packets;
+      const name = typeof head === 'string' ? EVENT_HEAD.exec(head)?.[1] : undefined;
+      if (name === undefined) {
+        lastSlot = undefined;
+      } else {
+        const domain = isEventName(name) ? domainOf(name) : 'unknown';
+        lastSlot = slots.get(domain);
+        if (lastSlot === undefined) slots.set(domain, (lastSlot = slotOf(domain)));
+      }
+    }
+    if (lastSlot !== undefined) lastSlot.count++;
+  };
+}

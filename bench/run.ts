@@ -242,6 +242,7 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       spread(perRound(rounds, (r) => idle(r, 'gamesocket')?.idleCpuPctPer10k)),
       '%',
       2,
+      spread(perRound(rounds, (r) => idle(r, 'peer')?.idleCpuPctPer10k)),
     ),
   ];
 }

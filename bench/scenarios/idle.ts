@@ -8,7 +8,7 @@ export interface IdleResult {
   /** Extra RSS and heap per connection between the two counts, after a full GC (bytes). */
   rssPerConn: number;
   heapPerConn: number;
-  /** gamesocket only: CPU over one heartbeat interval, as % of a core per 10 000 connections. */
+  /** Socket.IO systems only: CPU over one heartbeat interval, as % of a core per 10 000 connections. */
   idleCpuPctPer10k: number | null;
 }
 
@@ -41,7 +41,7 @@ export async function runIdle(ctx: BenchContext, system: SystemName, round: numb
     const m2 = await sys.procs[0]!.sample(true);
     const added = atHigh - atLow;
     let idleCpuPctPer10k: number | null = null;
-    if (system === 'gamesocket') {
+    if (socketIo) {
       const idle = await measure(ctx, `idle cpu ${system}`, sys.procs, () => sleep(ctx.sizes.idlePingMs), {
         loadgenBound: false,
       });

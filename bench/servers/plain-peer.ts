@@ -1,6 +1,6 @@
 // The plain peer: what a team builds from the Socket.IO docs — socket.io + @socket.io/redis-adapter,
 // naive cookie auth (jose verify per handshake, key encoded per call, no caching). A bench baseline,
-// not product code. Env: PORT, REDIS_URL, JWT_SECRET, ALLOWED_ORIGINS.
+// not product code. Env: PORT, REDIS_URL, JWT_SECRET, ALLOWED_ORIGINS, PING_INTERVAL_MS (as the service's).
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -14,6 +14,7 @@ const httpServer = createServer();
 const io = new Server(httpServer, {
   cors: { origin: (process.env.ALLOWED_ORIGINS ?? '').split(','), credentials: true },
   adapter: createAdapter(pub, sub),
+  pingInterval: Number(process.env.PING_INTERVAL_MS ?? 25_000),
 });
 
 io.use(async (socket, next) => {

@@ -63,18 +63,20 @@ export class MemoryPresence implements Presence {
     return node;
   }
 
-  async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
-    const { result, username } = this.remove(entry);
+  async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
+    const { result, username } = this.remove(entry, options.keepLast === true);
     return result.last ? { ...result, username } : result;
   }
 
-  private remove(entry: SocketEntry): { result: RemoveResult; username: string } {
+  private remove(entry: SocketEntry, keepLast = false): { result: RemoveResult; username: string } {
     const user = this.users.get(entry.userId);
-    this.nodes.get(entry.nodeId)?.delete(entry.socketId);
     // Only the node that holds the socket removes it (it may have been recovered elsewhere).
     if (user === undefined || user.sockets.get(entry.socketId) !== entry.nodeId) {
+      this.nodes.get(entry.nodeId)?.delete(entry.socketId);
       return { result: { last: false, connections: user?.sockets.size ?? 0 }, username: '' };
     }
+    if (keepLast && user.sockets.size === 1) return { result: { last: false, connections: 1 }, username: '' };
+    this.nodes.get(entry.nodeId)?.delete(entry.socketId);
     user.sockets.delete(entry.socketId);
     this.connections--;
     const last = user.sockets.size === 0;

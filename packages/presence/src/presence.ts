@@ -53,8 +53,12 @@ export interface SyncResult {
 export interface Presence {
   /** Registers a socket; refused when the user already holds `limit` sockets (0 = no limit). */
   addSocket(entry: SocketEntry, limit?: number): Promise<AddResult>;
-  /** Unregisters a socket; idempotent. */
-  removeSocket(entry: SocketEntry): Promise<RemoveResult>;
+  /**
+   * Unregisters a socket; idempotent. `keepLast`: leave it registered when it is its user's last
+   * socket anywhere (a draining pod: the user is on their way to another pod, and the reaper removes
+   * the socket if they never get there), so the user never looks offline in between.
+   */
+  removeSocket(entry: SocketEntry, options?: { keepLast?: boolean }): Promise<RemoveResult>;
   /** Sets an online user's status; false (and nothing stored) when the user is offline. */
   setStatus(userId: string, status: string): Promise<boolean>;
   get(userId: string): Promise<UserPresence>;

@@ -136,12 +136,13 @@ export class RedisPresence implements Presence {
     return { accepted: accepted === 1, first: first === 1, connections };
   }
 
-  async removeSocket(entry: SocketEntry): Promise<RemoveResult> {
+  async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
     const [last, connections, username] = (await this.run.gsPresenceRemove(
       ...this.entryKeys(entry),
       entry.socketId,
       member(entry),
       entry.nodeId,
+      options.keepLast === true ? '1' : '0',
     )) as [number, number, string?];
     return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
   }

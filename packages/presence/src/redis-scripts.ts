@@ -35,15 +35,19 @@ return {1, 0, count + 1}
 
 /**
  * KEYS: userSockets, userMeta, nodeSockets, conns, online
- * ARGV: socketId, member, nodeId
+ * ARGV: socketId, member, nodeId, keepLast ('1': leave the user's last socket in place)
  * Returns { last(0/1), connections, username (when last) }. Only the node that holds the socket
  * removes it (a recovered socket may have moved to another pod meanwhile).
  */
 export const REMOVE_SOCKET = `
-redis.call('SREM', KEYS[3], ARGV[2])
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then
+  redis.call('SREM', KEYS[3], ARGV[2])
   return {0, redis.call('HLEN', KEYS[1])}
 end
+if ARGV[4] == '1' and redis.call('HLEN', KEYS[1]) == 1 then
+  return {0, 1}
+end
+redis.call('SREM', KEYS[3], ARGV[2])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('DECR', KEYS[4])
 local count = redis.call('HLEN', KEYS[1])

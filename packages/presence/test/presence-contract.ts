@@ -43,6 +43,42 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     t.same(await presence.stats(), { online: 0, connections: 0, nodes: 0 });
   });
 
+  t.test("keepLast removes a socket unless it is its user's last; the reaper removes a kept one", async (t) => {
+    const presence = await makePresence(t);
+    await presence.heartbeat('draining', 60_000);
+    const [s1, s2] = [socket('u9', 's1', 'draining'), socket('u9', 's2', 'draining')];
+    await presence.addSocket(s1);
+    await presence.addSocket(s2);
+    t.same(
+      await presence.removeSocket(s1, { keepLast: true }),
+      { last: false, connections: 1 },
+      'not the last: removed',
+    );
+    t.same(await presence.removeSocket(s2, { keepLast: true }), { last: false, connections: 1 }, 'the last: kept');
+    t.same(
+      await presence.get('u9'),
+      { userId: 'u9', online: true, connections: 1, status: 'online' },
+      'u9 stays online',
+    );
+    t.same(await presence.stats(), { online: 1, connections: 1, nodes: 1 });
+    t.same(
+      await presence.removeNode('draining'),
+      [{ userId: 'u9', username: 'name-u9' }],
+      'reaping the node removes the kept socket and reports the user offline',
+    );
+    t.same(await presence.stats(), { online: 0, connections: 0, nodes: 0 });
+
+    // A kept socket that its user's reconnect moved to another node stays with that node.
+    await presence.addSocket(socket('u10', 's3', 'draining'));
+    t.same(await presence.removeSocket(socket('u10', 's3', 'draining'), { keepLast: true }), {
+      last: false,
+      connections: 1,
+    });
+    await presence.addSocket(socket('u10', 's3', 'other'));
+    t.same(await presence.removeNode('draining'), [], 'the drained node has nothing of u10 left');
+    t.same((await presence.get('u10')).connections, 1, 'u10 is on the other node');
+  });
+
   t.test('the per-user limit refuses one more socket, atomically', async (t) => {
     const presence = await makePresence(t);
     const results = await Promise.all(

@@ -395,6 +395,30 @@ t.test(
   },
 );
 
+t.test('SIGTERM: a many-tab user moving off a drained pod stays under the per-user cap and online', async (t) => {
+  const redis = await startRedis(t);
+  const emitter = await openEmitter(t, redis);
+  const cap = { MAX_CONNECTIONS_PER_USER: '3' };
+  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a', ...cap });
+  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b', ...cap });
+  const observer = await observe(t, podA, emitter);
+  const tabs = [await connectUser(t, podB, 'u14'), await connectUser(t, podB, 'u14')];
+  await observer.next('online', 'u14', 5000);
+  t.equal(await podB.stop('SIGTERM'), 0, 'pod B exits 0 on SIGTERM');
+  for (const tab of tabs) tab.socket.disconnect();
+  // Pod B removed one of the two drained sockets and kept the last: 1 + 2 new = 3, at the cap.
+  await connectUser(t, podA, 'u14');
+  await connectUser(t, podA, 'u14');
+  await eventually(
+    async () => (await presenceOf(podA, 'u14'))?.connections === 2,
+    DETECTION_BOUND_MS,
+    'the kept socket reaped',
+  );
+  await observer.barrier();
+  t.equal(observer.count('offline', 'u14'), 0, 'u14 never went offline');
+  t.equal(observer.count('online', 'u14'), 1, 'and was announced online once');
+});
+
 t.test('SIGTERM of the last pod sweeps its users at once', async (t) => {
   const redis = await startRedis(t);
   const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });

@@ -141,7 +141,13 @@ export class PresenceTracker {
 
   private release(socketId: string): void {
     const entry = this.local.get(socketId);
-    if (entry === undefined || !this.local.delete(socketId) || this.closing) return;
+    if (entry === undefined || !this.local.delete(socketId)) return;
+    if (this.closing) {
+      // Draining: the user is probably on their way to another pod. Their last socket stays for the
+      // reaper (see `shutdown`); the others go, so their reconnects are not refused by the per-user cap.
+      if (this.options.storeUp()) this.presence.removeSocket(entry, { keepLast: true }).catch(() => undefined);
+      return;
+    }
     this.generation++;
     const missed = (err?: unknown): void => {
       this.dirty = true;
@@ -288,8 +294,9 @@ export class PresenceTracker {
   }
 
   /**
-   * Start of a graceful shutdown: socket closes from now on leave the store as it is, so a user
-   * who moves to another pod never looks offline; heartbeats go on, so the drain may outlast the TTL.
+   * Start of a graceful shutdown: from now on a closing socket that is its user's last stays in the
+   * store, so a user who moves to another pod never looks offline; heartbeats go on, so the drain
+   * may outlast the TTL.
    */
   beginDrain(): void {
     this.closing = true;

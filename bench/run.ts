@@ -32,7 +32,7 @@ const SIZES: Record<BenchMode, Sizes> = {
     handshakeConcurrency: 20,
     fanoutClients: 1000,
     fanoutSmallClients: 100,
-    fanoutBroadcasts: 200,
+    fanoutBroadcasts: 160,
     fanoutRatePerSec: 20,
     churnRatePerPod: 1000,
     churnMs: 3000,

@@ -203,6 +203,8 @@ interface HandshakeArgs {
   kind: ClientKind;
   /** Signed-in users, cycled: a reconnecting user presents the same token again. */
   users?: UserSpec & { distinct: number };
+  /** Start at most this many per second (undefined: as fast as `concurrency` allows). */
+  ratePerSec?: number;
 }
 
 /** Opens and closes `count` connections (handshake complete = `40` reply) with `concurrency` in flight. */
@@ -211,6 +213,10 @@ async function handshakes(args: HandshakeArgs): Promise<{ done: number; failed: 
   let failed = 0;
   const started = nowMs();
   await pool(args.count, args.concurrency, async (i) => {
+    if (args.ratePerSec !== undefined) {
+      const wait = started + (i * 1000) / args.ratePerSec - nowMs();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     const client = new RawClient({
       url: args.url,
       kind: args.kind,

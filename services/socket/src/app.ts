@@ -179,8 +179,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // fastify.close() waits for open websockets: close Socket.IO first so clients reconnect elsewhere.
   fastify.addHook('preClose', async () => {
     closing = true;
-    // Readiness is 503 and handshakes are refused from here; presence ignores the drain's
-    // disconnects and sweeps this pod at the end, so users who moved to another pod stay online.
+    // Readiness is 503 and handshakes are refused from here; presence keeps each user's last socket
+    // through the drain and hands it to the other pods' reaper, so users who move never look offline.
     presence.beginDrain();
     const drained = await drainSockets(io, config.drainWindowMs);
     if (drained > 0) log.info({ sockets: drained, windowMs: config.drainWindowMs }, 'drained');

@@ -21,6 +21,8 @@ type HandshakeError = Error & { data?: { code: string; message: string } };
 const RESUBSCRIBE_SETTLE_MS = 2500;
 const BOOT_WAIT_MS = 5000;
 const STATS_CACHE_MS = 1000;
+/** At shutdown, how long drained sockets' removals may still take (a slow Redis must not hold the exit). */
+const DRAIN_REMOVALS_WAIT_MS = 2000;
 
 /**
  * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
@@ -48,6 +50,8 @@ export class PresenceTracker {
   private generation = 0;
   private statsCache: { at: number; value: Promise<LobbyStats> } | undefined;
   private closing = false;
+  /** Removals of drained sockets still running: awaited (bounded) before the store is released. */
+  private readonly drainRemovals = new Set<Promise<void>>();
   /** Set when `shutdown` left this pod's sockets to the cluster's reaper. */
   private handedOff = false;
   private sawOutage = false;
@@ -145,7 +149,14 @@ export class PresenceTracker {
     if (this.closing) {
       // Draining: the user is probably on their way to another pod. Their last socket stays for the
       // reaper (see `shutdown`); the others go, so their reconnects are not refused by the per-user cap.
-      if (this.options.storeUp()) this.presence.removeSocket(entry, { keepLast: true }).catch(() => undefined);
+      if (this.options.storeUp()) {
+        const removal = this.presence.removeSocket(entry, { keepLast: true }).then(
+          () => undefined,
+          () => undefined,
+        );
+        this.drainRemovals.add(removal);
+        void removal.finally(() => this.drainRemovals.delete(removal));
+      }
       return;
     }
     this.generation++;
@@ -312,6 +323,7 @@ export class PresenceTracker {
   async shutdown(): Promise<void> {
     this.beginDrain();
     for (const timer of this.timers) clearInterval(timer);
+    await this.settleDrainRemovals();
     try {
       if ((await this.presence.stats()).nodes > 1) {
         await this.presence.heartbeat(this.options.nodeId, this.options.ttlMs);
@@ -330,8 +342,19 @@ export class PresenceTracker {
    * meanwhile (unless the reaper has it), then releases the store.
    */
   async close(): Promise<void> {
+    await this.settleDrainRemovals();
     if (!this.handedOff) await this.sweep();
     await this.presence.close();
+  }
+
+  private async settleDrainRemovals(): Promise<void> {
+    if (this.drainRemovals.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.drainRemovals),
+      new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_REMOVALS_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   private async sweep(): Promise<void> {

@@ -132,7 +132,8 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
     const conn = this.conn;
     const state = states.get(conn);
     if (state === undefined || state.slow || conn.readyState !== 'open') {
-      if (conn.readyState === 'open') onWrite?.(packets);
+      // Counted only where the packet can still reach the client (not after a slow-consumer close).
+      if (state === undefined && conn.readyState === 'open' && opts.volatile !== true) onWrite?.(packets);
       write!.call(this, packets, opts);
       return;
     }

@@ -6,8 +6,8 @@ export interface SentSlot {
 }
 
 // An encoded EVENT (2) or BINARY_EVENT (5) packet: `2["name",...`, with optional attachments
-// (`51-`), namespace (`/nsp,`) and ack id before the array.
-const EVENT_HEAD = /^[25](?:\d+-)?(?:\/[^,]*,)?\d*\["([^"\\]*)"/;
+// (`51-`), namespace (`/nsp,`) and ack id before the array; a name with escapes is not read.
+const EVENT_HEAD = /^[25](?:\d+-)?(?:\/[^,]*,)?\d*\[(?:"([^"\\]*)")?/;
 
 /**
  * Counts the events written to connections by catalogue domain (`unknown` outside it), from the
@@ -24,11 +24,12 @@ export function createSentEventCounter(slotOf: (domain: string) => SentSlot): (p
     if (packets !== lastPackets) {
       lastPackets = packets;
       const head: unknown = Array.isArray(packets) ? packets[0] : packets;
-      const name = typeof head === 'string' ? EVENT_HEAD.exec(head)?.[1] : undefined;
-      if (name === undefined) {
+      const match = typeof head === 'string' ? EVENT_HEAD.exec(head) : null;
+      if (match === null) {
         lastSlot = undefined;
       } else {
-        const domain = isEventName(name) ? domainOf(name) : 'unknown';
+        const name = match[1];
+        const domain = name !== undefined && isEventName(name) ? domainOf(name) : 'unknown';
         lastSlot = slots.get(domain);
         if (lastSlot === undefined) slots.set(domain, (lastSlot = slotOf(domain)));
       }

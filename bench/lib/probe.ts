@@ -7,6 +7,8 @@ import { serveRpc } from './rpc.js';
 export interface ProbeSample {
   /** User + system CPU time of the whole process (every thread), microseconds. */
   cpuUs: number;
+  /** The system (kernel) part of `cpuUs`. */
+  systemUs: number;
   rss: number;
   heapUsed: number;
   /** Wall clock of the reading, epoch milliseconds. */
@@ -26,6 +28,7 @@ serveRpc(
       const memory = process.memoryUsage();
       return {
         cpuUs: cpu.user + cpu.system,
+        systemUs: cpu.system,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
         at: performance.timeOrigin + performance.now(),

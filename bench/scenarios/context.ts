@@ -126,6 +126,8 @@ export interface Measured<T> {
   wallMs: number;
   /** CPU time of all server processes together, milliseconds. */
   serverCpuMs: number;
+  /** The system (kernel) part of `serverCpuMs`. */
+  serverSystemMs: number;
   /** Fraction of one core the load generator process used. */
   loadgenUtil: number;
   /** Busy fraction of the load generator's core, whoever used it (NaN when unpinned). */
@@ -156,6 +158,7 @@ export async function measure<T>(
   const after = await Promise.all(procs.map((p) => p.sample()));
   const wallMs = lgAfter.at - lgBefore.at;
   const serverCpuMs = after.reduce((s, a, i) => s + (a.cpuUs - before[i]!.cpuUs) / 1000, 0);
+  const serverSystemMs = after.reduce((s, a, i) => s + (a.systemUs - before[i]!.systemUs) / 1000, 0);
   const loadgenUtil = (lgAfter.cpuUs - lgBefore.cpuUs) / 1000 / wallMs;
   const loadgenCoreBusy = busyFraction(coreBefore, coreAfter);
   const busiest = Math.max(loadgenUtil, Number.isFinite(loadgenCoreBusy) ? loadgenCoreBusy : 0);
@@ -164,7 +167,7 @@ export async function measure<T>(
       `${label}: load generator's core ${Math.round(busiest * 100)}% busy (load generator itself ${Math.round(loadgenUtil * 100)}%)`,
     );
   }
-  return { result, wallMs, serverCpuMs, loadgenUtil, loadgenCoreBusy };
+  return { result, wallMs, serverCpuMs, serverSystemMs, loadgenUtil, loadgenCoreBusy };
 }
 
 /** A pause that is not a test wait: a measurement window. */

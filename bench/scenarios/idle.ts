@@ -10,6 +10,8 @@ export interface IdleResult {
   heapPerConn: number;
   /** Socket.IO systems only: CPU over one heartbeat interval, as % of a core per 10 000 connections. */
   idleCpuPctPer10k: number | null;
+  /** The system (kernel) part of `idleCpuPctPer10k`. */
+  idleSystemPctPer10k: number | null;
 }
 
 /** Scenarios 1 and 6: memory slope of idle authenticated connections, and their idle CPU. */
@@ -41,19 +43,26 @@ export async function runIdle(ctx: BenchContext, system: SystemName, round: numb
     const m2 = await sys.procs[0]!.sample(true);
     const added = atHigh - atLow;
     let idleCpuPctPer10k: number | null = null;
+    let idleSystemPctPer10k: number | null = null;
     if (socketIo) {
       const idle = await measure(ctx, `idle cpu ${system}`, sys.procs, () => sleep(ctx.sizes.idlePingMs), {
         loadgenBound: false,
       });
       idleCpuPctPer10k = ((idle.serverCpuMs / idle.wallMs) * 100 * 10_000) / atHigh;
+      idleSystemPctPer10k = ((idle.serverSystemMs / idle.wallMs) * 100 * 10_000) / atHigh;
     }
-    ctx.log(`idle ${system}: ${atHigh} connections`);
+    const cpu =
+      idleCpuPctPer10k === null
+        ? ''
+        : `, idle CPU ${idleCpuPctPer10k.toFixed(2)} % of a core per 10k (system ${idleSystemPctPer10k!.toFixed(2)} %)`;
+    ctx.log(`idle ${system}: ${atHigh} connections${cpu}`);
     return {
       system,
       connected: atHigh,
       rssPerConn: (m2.rss - m1.rss) / added,
       heapPerConn: (m2.heapUsed - m1.heapUsed) / added,
       idleCpuPctPer10k,
+      idleSystemPctPer10k,
     };
   } finally {
     await ctx.loadgen.rpc.call('close', { group }, 120_000);

@@ -27,17 +27,7 @@ export function atMost(
   limit: number,
   peer?: Spread,
 ): TargetResult {
-  const pass = Number.isFinite(value.median) ? value.median <= limit : null;
-  return {
-    id,
-    scenario,
-    measure,
-    value,
-    unit,
-    target: `<= ${limit}${unit === 'x' ? 'x' : ` ${unit}`}`,
-    pass,
-    ...(peer && { peer }),
-  };
+  return target({ id, scenario, measure, value, unit, peer }, '<=', limit);
 }
 
 /** A target met when the median is at least `limit`. */
@@ -49,8 +39,23 @@ export function atLeast(
   unit: TargetResult['unit'],
   limit: number,
 ): TargetResult {
-  const pass = Number.isFinite(value.median) ? value.median >= limit : null;
-  return { id, scenario, measure, value, unit, target: `>= ${limit} ${unit}`, pass };
+  return target({ id, scenario, measure, value, unit }, '>=', limit);
+}
+
+function target(
+  figure: Pick<TargetResult, 'id' | 'scenario' | 'measure' | 'value' | 'unit' | 'peer'>,
+  op: '<=' | '>=',
+  limit: number,
+): TargetResult {
+  const { median } = figure.value;
+  const pass = Number.isFinite(median) ? (op === '<=' ? median <= limit : median >= limit) : null;
+  const { peer, ...rest } = figure;
+  return {
+    ...rest,
+    target: `${op} ${limit}${figure.unit === 'x' ? 'x' : ` ${figure.unit}`}`,
+    pass,
+    ...(peer && { peer }),
+  };
 }
 
 function show(s: Spread | undefined, unit: string): string {

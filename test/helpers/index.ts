@@ -9,3 +9,4 @@ export type * from './tap.js';
 export * from './process.js';
 export * from './proxy.js';
 export * from './raw-engine.js';
+export * from './metrics.js';

@@ -27,6 +27,8 @@ import {
   startService,
   waitFor,
   withTimeout,
+  metricValue,
+  scrapeMetrics,
 } from '../../../test/helpers/index.js';
 
 /** How one raw handshake attempt ended. */
@@ -120,17 +122,6 @@ function refusalCode(attempt: Attempt): string {
   return message.split(':')[0] ?? '';
 }
 
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(WAIT_MS) });
-  return res.text();
-}
-
-/** The value of one sample of the Prometheus text (0 when absent). */
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 /** Ends the sessions of accepted attempts (an open polling session would hold the service's close for 30 s). */
 async function closeAll(attempts: Attempt[]): Promise<void> {
   await Promise.all(attempts.map((attempt) => (attempt.accepted ? attempt.close() : undefined)));
@@ -217,9 +208,9 @@ t.test('2 000 handshake attempts in a burst from one address', async (t) => {
   );
   t.same([...codes.keys()].sort(), ['RATE_LIMITED'], 'each with the stable code RATE_LIMITED');
 
-  const text = await scrape(pod.url);
+  const text = await scrapeMetrics(pod.url);
   t.equal(
-    metric(text, 'gamesocket_handshakes_refused_total', 'code="RATE_LIMITED",limit="ip_handshake_rate"'),
+    metricValue(text, 'gamesocket_handshakes_refused_total', 'code="RATE_LIMITED",limit="ip_handshake_rate"'),
     refused.length,
     'every refusal is counted with its code and limit',
   );
@@ -391,7 +382,7 @@ t.test('token verifications in flight are capped; while saturated, handshakes wi
   const players = await Promise.all(['p1', 'p2', 'p3', 'p4'].map(async (sub) => rawSession(t, url, await token(sub))));
   const connected = Promise.all(players.map((player) => player.connect()));
   const verifications = async (state: string): Promise<number> =>
-    metric(await scrape(url), 'gamesocket_handshake_verifications', `state="${state}"`);
+    metricValue(await scrapeMetrics(url), 'gamesocket_handshake_verifications', `state="${state}"`);
   await eventually(
     async () => (await verifications('active')) === 2 && (await verifications('waiting')) === 2,
     WAIT_MS,
@@ -418,8 +409,8 @@ t.test('token verifications in flight are capped; while saturated, handshakes wi
   const later = await connectClient(t, url, { token: await token('p7') });
   t.equal(later.connected.auth, 'ok', 'and new handshakes are admitted again');
   t.equal(
-    metric(
-      await scrape(url),
+    metricValue(
+      await scrapeMetrics(url),
       'gamesocket_handshakes_refused_total',
       'code="UNAVAILABLE",limit="handshake_verification"',
     ),

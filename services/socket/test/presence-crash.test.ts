@@ -174,6 +174,17 @@ async function openEmitter(t: TapTest, redis: RedisServer): Promise<GameEmitter>
   return emitter;
 }
 
+/** Redis, pods `pod-a` and `pod-b` (with `env`), and an observer of the lobby on pod A that got a barrier through. */
+async function twoPods(t: TapTest, env: Record<string, string> = {}) {
+  const redis = await startRedis(t);
+  const emitter = await openEmitter(t, redis);
+  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a', ...env });
+  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b', ...env });
+  const observer = await observe(t, podA, emitter);
+  await observer.barrier();
+  return { redis, podA, podB, observer };
+}
+
 /** Opens a client that must be refused; resolves with the connect_error. */
 async function refused(t: TapTest, pod: ServiceProcess, token: string): Promise<Error & { data?: unknown }> {
   const socket = createClient(t, pod.url, { token });
@@ -276,12 +287,7 @@ t.test('a restart under the same NODE_ID clears the sockets of its previous life
 });
 
 t.test('Redis outage during presence changes: presence converges to the real sockets', async (t) => {
-  const redis = await startRedis(t);
-  const emitter = await openEmitter(t, redis);
-  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
-  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
-  const observer = await observe(t, podA, emitter);
-  await observer.barrier();
+  const { redis, podA, podB, observer } = await twoPods(t);
   const u6 = await connectUser(t, podA, 'u6');
   const u8 = await connectUser(t, podA, 'u8');
   await connectUser(t, podB, 'u9');
@@ -354,12 +360,7 @@ t.test('Redis outage during presence changes: presence converges to the real soc
 t.test(
   'SIGTERM: a drained pod leaves its users to the reaper: who moved never flaps, who left goes offline',
   async (t) => {
-    const redis = await startRedis(t);
-    const emitter = await openEmitter(t, redis);
-    const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
-    const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
-    const observer = await observe(t, podA, emitter);
-    await observer.barrier();
+    const { podA, podB, observer } = await twoPods(t);
     await connectUser(t, podB, 'u10');
     await connectUser(t, podB, 'u11');
     await connectUser(t, podA, 'u11');
@@ -396,12 +397,7 @@ t.test(
 );
 
 t.test('SIGTERM: a many-tab user moving off a drained pod stays under the per-user cap and online', async (t) => {
-  const redis = await startRedis(t);
-  const emitter = await openEmitter(t, redis);
-  const cap = { MAX_CONNECTIONS_PER_USER: '3' };
-  const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a', ...cap });
-  const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b', ...cap });
-  const observer = await observe(t, podA, emitter);
+  const { podA, podB, observer } = await twoPods(t, { MAX_CONNECTIONS_PER_USER: '3' });
   const tabs = [await connectUser(t, podB, 'u14'), await connectUser(t, podB, 'u14')];
   await observer.next('online', 'u14', 5000);
   t.equal(await podB.stop('SIGTERM'), 0, 'pod B exits 0 on SIGTERM');

@@ -23,6 +23,8 @@ import {
   startRedis,
   startService,
   withTimeout,
+  metricValue,
+  scrapeMetrics,
 } from '../../../test/helpers/index.js';
 
 const MiB = 1024 * 1024;
@@ -128,17 +130,6 @@ function progressOf(sockets: TestSocket[], event: string, check: (payload: unkno
   };
 }
 
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(WAIT_MS) });
-  return res.text();
-}
-
-/** The value of one sample of the Prometheus text (0 when absent). */
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
 async function joinRoom(emitter: GameEmitter, userIds: string[], room: string): Promise<void> {
   for (const userId of userIds) await emitter.joinRoom({ userId, rooms: [room] });
 }
@@ -191,7 +182,7 @@ t.test('a client that stops reading while its room gets 20 MiB', async (t) => {
   const maxRss = await sampler.stop();
   const growth = maxRss - baseline;
 
-  const text = await scrape(pod.url);
+  const text = await scrapeMetrics(pod.url);
   const flood = seq - warmup;
   t.comment(
     `slow consumer: ${flood} events (${((flood * EVENT_BYTES) / MiB).toFixed(1)} MiB) published while it did not read; ` +
@@ -199,12 +190,12 @@ t.test('a client that stops reading while its room gets 20 MiB', async (t) => {
       `(bound ${RSS_BOUND_BYTES / MiB} MiB)`,
   );
   t.equal(
-    metric(text, 'gamesocket_slow_consumer_disconnects_total', 'transport="websocket"'),
+    metricValue(text, 'gamesocket_slow_consumer_disconnects_total', 'transport="websocket"'),
     1,
     'the slow consumer was disconnected and counted',
   );
   t.equal(
-    metric(text, 'gamesocket_disconnects_total', 'reason="slow consumer"'),
+    metricValue(text, 'gamesocket_disconnects_total', 'reason="slow consumer"'),
     1,
     'its disconnect reason is "slow consumer"',
   );
@@ -249,7 +240,7 @@ t.test('match:state_update is dropped for a backed-up client, not queued, from e
   let seq = 0;
   slow.ws.pause();
   const sendVia = async (via: 'emitter' | 'stock', bytes: number): Promise<number> => {
-    const before = metric(await scrape(pod.url), 'gamesocket_volatile_dropped_total');
+    const before = metricValue(await scrapeMetrics(pod.url), 'gamesocket_volatile_dropped_total');
     for (let sent = 0; sent < bytes; sent += EVENT_BYTES) {
       const payload = { matchId: 'm1', seq: seq++, state };
       if (via === 'emitter') await emitter.toMatch('m1').emit('match:state_update', payload);
@@ -257,7 +248,7 @@ t.test('match:state_update is dropped for a backed-up client, not queued, from e
       // One at a time: a healthy client never has a backlog, so it must get every update.
       await progress.atLeast(seq);
     }
-    return metric(await scrape(pod.url), 'gamesocket_volatile_dropped_total') - before;
+    return metricValue(await scrapeMetrics(pod.url), 'gamesocket_volatile_dropped_total') - before;
   };
   const droppedEmitter = await sendVia('emitter', 8 * MiB);
   const droppedStock = await sendVia('stock', 8 * MiB);
@@ -268,8 +259,12 @@ t.test('match:state_update is dropped for a backed-up client, not queued, from e
   t.ok(droppedStock > 0, 'dropped for the paused client (stock @socket.io/redis-emitter, no volatile flag)');
   t.equal(progress.counts[0], seq, 'the healthy viewer received every state update');
   t.equal(outOfOrder, 0);
-  const text = await scrape(pod.url);
-  t.equal(metric(text, 'gamesocket_slow_consumer_disconnects_total'), 0, 'dropping, not queueing: no slow consumer');
+  const text = await scrapeMetrics(pod.url);
+  t.equal(
+    metricValue(text, 'gamesocket_slow_consumer_disconnects_total'),
+    0,
+    'dropping, not queueing: no slow consumer',
+  );
 
   // The paused client is still connected: once it reads again it gets what fit before the drops and
   // then a normal event published afterwards.
@@ -317,9 +312,9 @@ t.test('a long-polling client that stops polling is a slow consumer too', async 
     service.app.io.to('lobby').emit('room:update', { roomId: 'r', name: 'r', players: 1, maxPlayers: 2, seq, blob });
     await progress.atLeast(seq + 1);
   }
-  const text = await scrape(service.url);
+  const text = await scrapeMetrics(service.url);
   t.equal(
-    metric(text, 'gamesocket_slow_consumer_disconnects_total', 'transport="polling"'),
+    metricValue(text, 'gamesocket_slow_consumer_disconnects_total', 'transport="polling"'),
     1,
     'the session that stopped polling went over MAX_BUFFERED_BYTES (256 KiB) and was closed',
   );

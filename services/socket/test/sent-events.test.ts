@@ -5,8 +5,8 @@ import { createSentEventCounter, type SentSlot } from '../src/socket/sent-events
 function counter() {
   const slots = new Map<string, SentSlot>();
   const count = createSentEventCounter((domain) => {
-    const slot = { count: 0 };
-    slots.set(domain, slot);
+    let slot = slots.get(domain);
+    if (slot === undefined) slots.set(domain, (slot = { count: 0 }));
     return slot;
   });
   const counts = (): Record<string, number> =>

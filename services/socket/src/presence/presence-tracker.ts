@@ -2,7 +2,7 @@ import { LOBBY_ROOM, rooms, type LobbyStats, type UserPresence } from '@gamesock
 import type { Presence, SocketEntry, UserRef } from '@gamesocket/presence';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../logger.js';
-import { EventError } from '../socket/event-error.js';
+import { EventError, handshakeError } from '../socket/event-error.js';
 import type { GameServer, GameSocket } from '../socket/types.js';
 
 /** Options of the tracker. */
@@ -15,8 +15,6 @@ export interface PresenceTrackerOptions {
   /** False while the presence store is known to be unreachable: handshakes skip it instead of waiting. */
   storeUp(): boolean;
 }
-
-type HandshakeError = Error & { data?: { code: string; message: string } };
 
 const RESUBSCRIBE_SETTLE_MS = 2500;
 const BOOT_WAIT_MS = 5000;
@@ -102,12 +100,13 @@ export class PresenceTracker {
       const result = await this.presence.addSocket(entry, this.options.maxConnectionsPerUser);
       if (!result.accepted) {
         this.metrics.handshakes.inc({ result: 'connection_limit' });
-        const err: HandshakeError = new Error('connection limit reached');
-        err.data = {
-          code: 'CONNECTION_LIMIT',
-          message: `at most ${this.options.maxConnectionsPerUser} connections per user`,
-        };
-        next(err);
+        next(
+          handshakeError(
+            'CONNECTION_LIMIT',
+            `at most ${this.options.maxConnectionsPerUser} connections per user`,
+            'connection limit reached',
+          ),
+        );
         return;
       }
       if (result.first) this.announceOnline({ userId: user.userId, username: user.username });

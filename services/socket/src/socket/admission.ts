@@ -50,8 +50,6 @@ export interface Admission {
   check(req: IncomingMessage): Refusal | undefined;
   /** Ties reservations to the sessions Engine.IO creates (released when they close). */
   attach(engine: EngineEvents): void;
-  /** Sessions (and admitted handshakes not yet sessions) counted for an address key. */
-  connectionsOf(key: string): number;
 }
 
 interface Bucket {
@@ -194,6 +192,5 @@ export function createAdmission(options: AdmissionOptions): Admission {
         if (err.req !== undefined) releasePending(err.req);
       });
     },
-    connectionsOf: (key) => open.get(key) ?? 0,
   };
 }

@@ -21,8 +21,6 @@ export interface BackpressureOptions {
 
 /** The slow-consumer guard of a server. */
 export interface Backpressure {
-  /** Bytes waiting to be written to `socket`'s connection (queued packets + the websocket's send buffer). */
-  bufferedBytes(socket: GameSocket): number;
   /** True when `socket` was closed for going over `maxBufferedBytes`. */
   closedAsSlow(socket: GameSocket): boolean;
 }
@@ -64,16 +62,17 @@ interface ConnState {
 // Encoded EVENT packets of the default namespace start with `2["<name>"`.
 const volatilePrefixes = VOLATILE_EVENTS.map((name) => `2${JSON.stringify([name]).slice(0, -1)}`);
 
-// A broadcast hands the same encoded packets to every socket it reaches: decide once per broadcast.
-let lastPackets: unknown;
-let lastVolatile = false;
-
-function isVolatilePacket(packets: unknown): boolean {
-  if (packets === lastPackets) return lastVolatile;
-  const first: unknown = Array.isArray(packets) ? packets[0] : packets;
-  lastPackets = packets;
-  lastVolatile = typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
-  return lastVolatile;
+/** A volatile-packet test that decides once per broadcast (it hands the same packets to every socket). */
+function volatilePacketTest(): (packets: unknown) => boolean {
+  let lastPackets: unknown;
+  let lastVolatile = false;
+  return (packets) => {
+    if (packets === lastPackets) return lastVolatile;
+    const first: unknown = Array.isArray(packets) ? packets[0] : packets;
+    lastPackets = packets;
+    lastVolatile = typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+    return lastVolatile;
+  };
 }
 
 function sizeOf(data: unknown): number {
@@ -95,6 +94,7 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
   const { maxBufferedBytes, onWrite } = options;
   const volatileLimit = Math.min(VOLATILE_BACKLOG_BYTES, Math.floor(maxBufferedBytes / 2));
   const states = new WeakMap<object, ConnState>();
+  const isVolatilePacket = volatilePacketTest();
 
   // Listeners and the write wrapper are shared by every connection (called with it as `this`): the
   // per-connection cost is the state object alone.
@@ -131,9 +131,8 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
   function guardedWrite(this: EngineWriter, packets: unknown, opts: { volatile?: boolean }): void {
     const conn = this.conn;
     const state = states.get(conn);
+    // (The wrapper is installed only on connections with a state: `undefined` is for the types.)
     if (state === undefined || state.slow || conn.readyState !== 'open') {
-      // Counted only where the packet can still reach the client (not after a slow-consumer close).
-      if (state === undefined && conn.readyState === 'open' && opts.volatile !== true) onWrite?.(packets);
       write!.call(this, packets, opts);
       return;
     }
@@ -167,7 +166,6 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
   });
 
   return {
-    bufferedBytes: (socket) => buffered(socket.conn as unknown as EngineConn),
     closedAsSlow: (socket) => states.get(socket.conn)?.slow === true,
   };
 }

@@ -1,12 +1,10 @@
 import { ERROR_CODES } from '@gamesocket/protocol';
+import { handshakeError } from './event-error.js';
 import type { GameSocket } from './types.js';
 
 type Next = (err?: Error) => void;
 /** A Socket.IO namespace middleware. */
 export type Middleware = (socket: GameSocket, next: Next) => unknown;
-
-// What a refused handshake carries to the client's `connect_error` (`err.data`).
-type HandshakeError = Error & { data?: { code: string; message: string } };
 
 /** The gate of `createConnectGate`. */
 export interface ConnectGate {
@@ -34,12 +32,13 @@ export function createConnectGate(onRefused: () => void): ConnectGate {
       const connection = socket.client;
       if (occupied.has(connection)) {
         onRefused();
-        const err: HandshakeError = new Error('one socket per connection');
-        err.data = {
-          code: ERROR_CODES.INVALID_PAYLOAD,
-          message: 'this connection already has a socket, connected or connecting',
-        };
-        next(err);
+        next(
+          handshakeError(
+            ERROR_CODES.INVALID_PAYLOAD,
+            'this connection already has a socket, connected or connecting',
+            'one socket per connection',
+          ),
+        );
         return;
       }
       occupied.add(connection);

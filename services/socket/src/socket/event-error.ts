@@ -19,3 +19,8 @@ export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof EventError) return { code: err.code, message: err.message };
   return { code: ERROR_CODES.INTERNAL, message: 'internal error' };
 }
+
+/** A middleware refusal: Socket.IO sends `err.data` to the client's `connect_error`. */
+export function handshakeError(code: ErrorCode, message: string, reason: string): Error & { data: ErrorBody } {
+  return Object.assign(new Error(reason), { data: { code, message } });
+}

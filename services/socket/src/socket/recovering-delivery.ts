@@ -98,7 +98,11 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
     const encode = adapter._encode.bind(adapter);
     adapter._encode = (packet, packetOpts) => {
       const last = lastOf(packet.data);
-      pending = typeof last === 'string' && STREAM_ID.test(last) ? { id: last, data: packet.data! } : undefined;
+      // Volatile events are never replayed: not kept either, so a stream of them cannot push the rest out.
+      pending =
+        typeof last === 'string' && STREAM_ID.test(last) && !isVolatileEvent(packet.data![0])
+          ? { id: last, data: packet.data! }
+          : undefined;
       return encode(packet, packetOpts);
     };
     const delAll = adapter.delAll.bind(adapter);
@@ -117,7 +121,6 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
       if (
         streamIdAfter(entry.id, offset) &&
         !ids.has(entry.id) &&
-        !isVolatileEvent(entry.data[0]) &&
         (entry.rooms.size === 0 || rooms.some((room) => entry.rooms.has(room))) &&
         !rooms.some((room) => entry.except?.has(room))
       ) {

@@ -16,8 +16,8 @@ const EVENT_HEAD = /^[25](?:\d+-)?(?:\/[^,]*,)?\d*\[(?:"([^"\\]*)")?/;
  * (a per-socket `onAnyOutgoing` listener and a labelled `inc` per socket cost about as much as the
  * write itself). Acks and CONNECT packets are not events and are not counted.
  */
+/** `slotOf` is called once per broadcast and must return the same slot for the same domain. */
 export function createSentEventCounter(slotOf: (domain: string) => SentSlot): (packets: unknown) => void {
-  const slots = new Map<string, SentSlot>();
   let lastPackets: unknown;
   let lastSlot: SentSlot | undefined;
   return (packets) => {
@@ -29,9 +29,7 @@ export function createSentEventCounter(slotOf: (domain: string) => SentSlot): (p
         lastSlot = undefined;
       } else {
         const name = match[1];
-        const domain = name !== undefined && isEventName(name) ? domainOf(name) : 'unknown';
-        lastSlot = slots.get(domain);
-        if (lastSlot === undefined) slots.set(domain, (lastSlot = slotOf(domain)));
+        lastSlot = slotOf(name !== undefined && isEventName(name) ? domainOf(name) : 'unknown');
       }
     }
     if (lastSlot !== undefined) lastSlot.count++;

@@ -411,5 +411,4 @@ t.test('fuzzing raw Engine.IO v4 frames: the pod stays up, bounded and serving',
   t.equal(servedAfter, batchesRun, 'a normal client was served after every batch');
   t.ok(maxGrowth <= RSS_BOUND_MB, `RSS growth ${maxGrowth.toFixed(1)} MiB within ${RSS_BOUND_MB} MiB`);
   t.equal(details.failed, false, details.failed ? failures.join('; ') : 'every batch passed');
-  t.ok(casesSent >= CASES || details.failed, `${casesSent} cases sent`);
 });

@@ -1,6 +1,54 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The socket service's layers, lowest first: a module may import its own folder and the folders
+ * before its own, never one after it (the files at `src/` itself — app, main, socket-server — are
+ * the top and import anything). docs/architecture.md draws the same order.
+ */
+const SOCKET_LAYERS = [
+  'core',
+  'config',
+  'cluster',
+  'auth',
+  'intents',
+  'delivery',
+  'presence',
+  'lifetime',
+  'events',
+  'handshake',
+  'http',
+];
+const ROOT_MODULES = ['app', 'main', 'socket-server'];
+
+/** No package reaches into another's files: only its name (its `exports`) is public. */
+const noReachingIn = {
+  regex: '^(@gamesocket/[^/]+/.+|(\\.\\./){2,}(packages|services|test|bench)/.*)$',
+  message: 'import another package by its name (its index), not its files',
+};
+
+const layerRules = SOCKET_LAYERS.map((layer, i) => ({
+  files: [`services/socket/src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          noReachingIn,
+          {
+            regex: `^(\\.\\./)+(${[...SOCKET_LAYERS.slice(i + 1)].join('|') || '$^'})/`,
+            message: `${layer}/ may import only the folders below it (${SOCKET_LAYERS.join(' < ')})`,
+          },
+          {
+            regex: `^(\\.\\./)+(${ROOT_MODULES.join('|')})\\.js$`,
+            message: `${layer}/ must not import the composition root`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.tap/**', 'services/socket/public/**'] },
   js.configs.recommended,
@@ -12,4 +60,9 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  {
+    files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noReachingIn] }] },
+  },
+  ...layerRules,
 );

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Env } from '../../services/socket/src/config.js';
+import type { Env } from '../../services/socket/src/config/config.js';
 import type { Teardown } from './service.js';
 import { TEST_ORIGIN, UNLIMITED_PER_ADDRESS } from './service.js';
 import { TEST_SECRET } from './tokens.js';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp, type App } from '../../services/socket/src/app.js';
-import { loadConfig, type Env } from '../../services/socket/src/config.js';
+import { loadConfig, type Env } from '../../services/socket/src/config/config.js';
 import { TEST_SECRET } from './tokens.js';
 
 /** A started socket service for a test. */

@@ -1,7 +1,7 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { createHandshakeGate } from './auth/handshake-gate.js';
+import { createVerificationGate } from './auth/verification-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
 import {
@@ -15,18 +15,18 @@ import {
 import { createRoomTicketVerifier } from './auth/room-tickets.js';
 import { createIntentWriter } from './intents/intent-stream.js';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
-import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './core/metrics.js';
+import { createLogger, type Logger } from './core/logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
-import { drainSockets } from './socket/drain.js';
-import { initializeSocket, type SocketServerDeps } from './socket/socket-server.js';
-import { memorySessionOwners, redisSessionOwners } from './socket/recovery-guard.js';
-import type { GameServer } from './socket/types.js';
+import { drainSockets } from './lifetime/drain.js';
+import { initializeSocket, type SocketServerDeps } from './socket-server.js';
+import { memorySessionOwners, redisSessionOwners } from './handshake/session-recovery.js';
+import type { GameServer } from './core/socket-types.js';
 
 /** A built, not yet listening, socket service. */
 export interface App {
@@ -83,7 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     online: 0,
     connections: 0,
   });
-  const gate = createHandshakeGate(config.handshakeConcurrency);
+  const gate = createVerificationGate(config.handshakeConcurrency);
   const metrics = createMetrics(config.nodeId, {
     adapterMode: cluster.mode,
     redisUp: cluster.isUp,

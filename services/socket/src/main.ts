@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
 
 // Beyond the drain window: closing Socket.IO and Redis, removing presence.
 const SHUTDOWN_MARGIN_MS = 10_000;

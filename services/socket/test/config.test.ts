@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { jwtVerify } from 'jose';
-import { ConfigError, loadConfig, type Env } from '../src/config.js';
+import { ConfigError, loadConfig, type Env } from '../src/config/config.js';
 import {
   TEST_ORIGIN,
   TEST_SECRET,

@@ -13,7 +13,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { ERROR_CODES } from '@gamesocket/protocol';
 import { startLobbyExample } from '../../lobby-example/src/app.js';
 import { loadOptions } from '../../lobby-example/src/config.js';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config, type Env } from '../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config, type Env } from '../src/config/config.js';
 import {
   MAIN_JS,
   TEST_ORIGIN,

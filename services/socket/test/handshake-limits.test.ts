@@ -10,9 +10,9 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { io as ioClient } from 'socket.io-client';
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { createHandshakeGate } from '../src/auth/handshake-gate.js';
-import { CONFIG_VARIABLES } from '../src/config.js';
-import { addressKey, clientAddress, trustedProxies } from '../src/socket/client-address.js';
+import { createVerificationGate } from '../src/auth/verification-gate.js';
+import { CONFIG_VARIABLES } from '../src/config/config.js';
+import { addressKey, clientAddress, trustedProxies } from '../src/handshake/client-address.js';
 import {
   TEST_ORIGIN,
   type Teardown,
@@ -420,7 +420,7 @@ t.test('token verifications in flight are capped; while saturated, handshakes wi
 });
 
 t.test('the handshake gate runs at most its limit at once, in arrival order', async (t) => {
-  const gate = createHandshakeGate(2);
+  const gate = createVerificationGate(2);
   const order: number[] = [];
   const releases: (() => void)[] = [];
   const runs = [0, 1, 2, 3].map((i) =>

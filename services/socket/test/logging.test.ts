@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { REDACTED_PATHS, createLogger } from '../src/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { REDACTED_PATHS, createLogger } from '../src/core/logger.js';
 import {
   TEST_ORIGIN,
   TEST_SECRET,

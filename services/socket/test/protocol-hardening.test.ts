@@ -1,11 +1,7 @@
 import t from 'tap';
 import { io as ioClient } from 'socket.io-client';
-import {
-  MAX_ATTACHMENTS,
-  MAX_CONNECTS_PER_CONNECTION,
-  MAX_NESTING,
-} from '../../../services/socket/src/socket/packet-guard.js';
-import { MAX_POLLING_CHUNKS } from '../../../services/socket/src/socket/socket-server.js';
+import { MAX_ATTACHMENTS, MAX_CONNECTS_PER_CONNECTION, MAX_NESTING } from '../src/events/packet-guard.js';
+import { MAX_POLLING_CHUNKS } from '../src/socket-server.js';
 import {
   RECORD_SEPARATOR,
   type RawSocket,

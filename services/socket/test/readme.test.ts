@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 

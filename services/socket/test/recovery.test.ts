@@ -1,7 +1,7 @@
 import t from 'tap';
 import { io, type Socket } from 'socket.io-client';
 import { Redis } from 'ioredis';
-import { streamIdAfter } from '../src/socket/recovering-delivery.js';
+import { streamIdAfter } from '../src/delivery/recovering-delivery.js';
 import { createEmitter, type GameEmitter } from '@gamesocket/emitter';
 import type { ConnectedPayload } from '@gamesocket/protocol';
 import {

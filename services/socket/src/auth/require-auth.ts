@@ -1,6 +1,6 @@
 import type { User } from '@gamesocket/protocol';
-import { EventError } from '../socket/event-error.js';
-import type { GameSocket } from '../socket/types.js';
+import { ServiceError } from '../core/errors.js';
+import type { GameSocket } from '../core/socket-types.js';
 
 /**
  * Guards a protected event: returns the socket's user, or throws `AUTH_REQUIRED` (which the
@@ -9,7 +9,7 @@ import type { GameSocket } from '../socket/types.js';
 export function requireAuth(socket: GameSocket): User {
   const user = socket.data.user;
   if (user === null || user === undefined) {
-    throw new EventError('AUTH_REQUIRED', 'this event needs a signed-in user');
+    throw new ServiceError('AUTH_REQUIRED', 'this event needs a signed-in user');
   }
   return user;
 }

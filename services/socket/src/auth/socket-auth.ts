@@ -2,9 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookie } from 'cookie';
 import type { AuthState, User } from '@gamesocket/protocol';
 import type { DenyList } from '@gamesocket/presence';
-import type { Logger } from '../logger.js';
-import type { GameSocket } from '../socket/types.js';
-import type { HandshakeGate } from './handshake-gate.js';
+import type { Logger } from '../core/logger.js';
+import type { GameSocket } from '../core/socket-types.js';
+import type { VerificationGate } from './verification-gate.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** Who a handshake request is: a user with their token's `exp`, or anonymous and why. */
@@ -23,8 +23,8 @@ export interface AuthenticatorOptions {
   denyList: DenyList;
   /** False while the deny-list's store is known to be down: the check is skipped, not awaited. */
   denyListUp?: () => boolean;
-  /** Caps the verifications in flight (see `createHandshakeGate`); default: no cap. */
-  gate?: HandshakeGate;
+  /** Caps the verifications in flight (see `createVerificationGate`); default: no cap. */
+  gate?: VerificationGate;
 }
 
 /** Authenticates a handshake request; the result is computed once per request and cached. */

@@ -1,8 +1,8 @@
 import { createAdapter as createClassicAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import type { ServerOptions } from 'socket.io';
-import type { AdapterMode, Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { AdapterMode, Config } from '../config/config.js';
+import type { Logger } from '../core/logger.js';
 import { closeClient, createRedisClient, guardClient, type RedisClient } from './redis-clients.js';
 
 /** Channel prefix of every Redis adapter; the stock @socket.io/redis-emitter's default key. */

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** A standalone or cluster ioredis client. */
 export type RedisClient = Redis | Cluster;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LobbyStats } from '@gamesocket/protocol';
-import type { GameServer } from '../socket/types.js';
+import type { GameServer } from '../core/socket-types.js';
 
 /** What the admin view shows about this pod. */
 export interface AdminDeps {

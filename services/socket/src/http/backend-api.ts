@@ -14,8 +14,9 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DenyList } from '@gamesocket/presence';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
-import { EventError } from '../socket/event-error.js';
-import type { GameServer } from '../socket/types.js';
+import { ServiceError } from '../core/errors.js';
+import { httpStatusOf } from './error-status.js';
+import type { GameServer } from '../core/socket-types.js';
 
 /** Largest body the backend API accepts (413 above). */
 export const API_BODY_LIMIT = 64 * 1024;
@@ -97,7 +98,7 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
     async (api) => {
       api.setErrorHandler(
         async (err: { statusCode?: number; message: string; validation?: unknown }, _request, reply) => {
-          if (err instanceof EventError) return fail(reply, 503, err.code, err.message);
+          if (err instanceof ServiceError) return fail(reply, httpStatusOf(err.code), err.code, err.message);
           const status = err.statusCode ?? 500;
           if (status === 413) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `body over ${API_BODY_LIMIT} bytes`);
           if (status >= 400 && status < 500) return fail(reply, status, 'INVALID_PAYLOAD', err.message);

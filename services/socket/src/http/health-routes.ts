@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../core/metrics.js';
 
 /** Readiness as the probes see it. */
 export interface Readiness {

@@ -6,7 +6,7 @@ import {
   type IntentSender,
 } from '@gamesocket/protocol';
 import type { RedisClient } from '../cluster/redis-clients.js';
-import { EventError } from '../socket/event-error.js';
+import { ServiceError } from '../core/errors.js';
 
 /** Appends accepted intents to the capped Redis Stream of their domain. */
 export interface IntentWriter {
@@ -23,8 +23,8 @@ export function createIntentWriter(
   return {
     async append(event, payload, sender) {
       if (redis === undefined)
-        throw new EventError('UNAVAILABLE', 'intents need Redis (no REDIS_URL on this deployment)');
-      if (redis.status !== 'ready') throw new EventError('UNAVAILABLE', 'intents are unavailable: Redis is down');
+        throw new ServiceError('UNAVAILABLE', 'intents need Redis (no REDIS_URL on this deployment)');
+      if (redis.status !== 'ready') throw new ServiceError('UNAVAILABLE', 'intents are unavailable: Redis is down');
       const domain = event.slice(0, event.indexOf(':')) as IntentDomain;
       try {
         const id = await redis.xadd(
@@ -52,7 +52,7 @@ export function createIntentWriter(
         return id;
       } catch (err) {
         onFailure();
-        throw new EventError('UNAVAILABLE', `intent not stored: ${(err as Error).message}`);
+        throw new ServiceError('UNAVAILABLE', `intent not stored: ${(err as Error).message}`);
       }
     },
   };

@@ -1,9 +1,9 @@
 import { LOBBY_ROOM, rooms, type LobbyStats, type UserPresence } from '@gamesocket/protocol';
 import type { Presence, SocketEntry, UserRef } from '@gamesocket/presence';
-import type { Metrics } from '../http/metrics.js';
-import type { Logger } from '../logger.js';
-import { EventError, handshakeError } from '../socket/event-error.js';
-import type { GameServer, GameSocket } from '../socket/types.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Logger } from '../core/logger.js';
+import { ServiceError } from '../core/errors.js';
+import type { GameServer, GameSocket } from '../core/socket-types.js';
 
 /** Options of the tracker. */
 export interface PresenceTrackerOptions {
@@ -101,7 +101,7 @@ export class PresenceTracker {
       if (!result.accepted) {
         this.metrics.handshakes.inc({ result: 'connection_limit' });
         next(
-          handshakeError(
+          new ServiceError(
             'CONNECTION_LIMIT',
             `at most ${this.options.maxConnectionsPerUser} connections per user`,
             'connection limit reached',
@@ -225,7 +225,7 @@ export class PresenceTracker {
       return await run();
     } catch (err) {
       this.log.warn({ err }, 'presence unavailable');
-      throw new EventError('UNAVAILABLE', 'presence is unavailable, try again');
+      throw new ServiceError('UNAVAILABLE', 'presence is unavailable, try again');
     }
   }
 

@@ -4,7 +4,7 @@
  * queue thousands of verifications on the event loop and the crypto thread pool; `saturated()` lets
  * the handshake admission refuse new ones cheaply while the gate is full.
  */
-export interface HandshakeGate {
+export interface VerificationGate {
   /** Runs `verify` once a slot is free. */
   run<T>(verify: () => Promise<T>): Promise<T>;
   /** True while `limit` verifications run or wait: new handshakes with a token should be refused. */
@@ -16,7 +16,7 @@ export interface HandshakeGate {
 }
 
 /** Creates a gate that runs at most `limit` verifications at once. */
-export function createHandshakeGate(limit: number): HandshakeGate {
+export function createVerificationGate(limit: number): VerificationGate {
   let active = 0;
   const queue: (() => void)[] = [];
   const release = (): void => {

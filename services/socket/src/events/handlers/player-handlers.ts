@@ -1,8 +1,8 @@
 import { MAX_WATCHED_USERS, rooms } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
-import { EventError } from '../event-error.js';
-import type { EventHandlers } from '../event-router.js';
-import type { GameSocket } from '../types.js';
+import { ServiceError } from '../../core/errors.js';
+import type { EventHandlers } from '../router.js';
+import type { GameSocket } from '../../core/socket-types.js';
 
 const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);
 const watchedCount = (socket: GameSocket): number =>
@@ -23,7 +23,7 @@ export const playerHandlers: EventHandlers = {
       const watchRooms = userIds.map((userId) => rooms.watchers(userId));
       const added = watchRooms.filter((room) => !socket.rooms.has(room)).length;
       if (watchedCount(socket) + added > MAX_WATCHED_USERS) {
-        throw new EventError('INVALID_PAYLOAD', `a socket watches at most ${MAX_WATCHED_USERS} users`);
+        throw new ServiceError('INVALID_PAYLOAD', `a socket watches at most ${MAX_WATCHED_USERS} users`);
       }
       // Join first, then read: a change between the two still reaches the watcher as an event.
       await socket.join(watchRooms);

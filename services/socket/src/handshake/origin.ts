@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { RequestStage } from './pipeline.js';
 
 /** Options of `originCheck`. */
 export interface OriginCheckOptions {
@@ -8,21 +8,18 @@ export interface OriginCheckOptions {
 }
 
 /**
- * Engine.IO `allowRequest`: refuses a foreign Origin before any handshake, for websocket and
+ * The handshake's Origin stage: refuses a foreign Origin before any handshake, for websocket and
  * polling alike (CORS does not protect websockets). A request without Origin is not from a
  * cross-site page (browsers always send it cross-origin), so it passes.
  */
-export function originCheck(allowedOrigins: readonly string[], options: OriginCheckOptions = {}) {
+export function originCheck(allowedOrigins: readonly string[], options: OriginCheckOptions = {}): RequestStage {
   const allowed = new Set(allowedOrigins);
   const { allowSameOrigin = false, onRefused } = options;
-  return (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void => {
+  return (req) => {
     const origin = req.headers.origin;
     const sameOrigin = allowSameOrigin && origin === `http://${req.headers.host ?? ''}`;
-    if (origin === undefined || allowed.has(origin) || sameOrigin) {
-      callback(null, true);
-      return;
-    }
+    if (origin === undefined || allowed.has(origin) || sameOrigin) return undefined;
     onRefused?.(origin);
-    callback('origin not allowed', false);
+    return 'origin not allowed';
   };
 }

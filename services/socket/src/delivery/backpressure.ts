@@ -1,5 +1,7 @@
 import { VOLATILE_EVENTS } from '@gamesocket/protocol';
-import type { GameServer, GameSocket } from './types.js';
+import type { GameServer, GameSocket } from '../core/socket-types.js';
+
+type Middleware = (socket: GameSocket, next: (err?: Error) => void) => void;
 
 /** What is known about a connection closed as a slow consumer. */
 export interface SlowConsumer {
@@ -21,6 +23,8 @@ export interface BackpressureOptions {
 
 /** The slow-consumer guard of a server. */
 export interface Backpressure {
+  /** The handshake stage that wraps each new connection's writer (install it before the others). */
+  middleware: Middleware;
   /** True when `socket` was closed for going over `maxBufferedBytes`. */
   closedAsSlow(socket: GameSocket): boolean;
 }
@@ -151,7 +155,7 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
     if (bytes > maxBufferedBytes) closeSlow(conn, state, bytes);
   }
 
-  io.use((socket, next) => {
+  const middleware: Middleware = (socket, next) => {
     const state = states.get(socket.conn);
     const client = socket.client as unknown as EngineWriter;
     // One wrapper per connection, even if it opens the namespace again.
@@ -163,9 +167,10 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
     write ??= client.writeToEngine;
     client.writeToEngine = guardedWrite;
     next();
-  });
+  };
 
   return {
+    middleware,
     closedAsSlow: (socket) => states.get(socket.conn)?.slow === true,
   };
 }

@@ -1,9 +1,6 @@
 import { domainOf, isEventName } from '@gamesocket/protocol';
 
-/** A count the metrics add to `gamesocket_events_sent_total{domain}` (and zero) when scraped. */
-export interface SentSlot {
-  count: number;
-}
+import type { SentSlot } from '../core/metrics.js';
 
 // An encoded EVENT (2) or BINARY_EVENT (5) packet: `2["name",...`, with optional attachments
 // (`51-`), namespace (`/nsp,`) and ack id before the array; a name with escapes is not read.

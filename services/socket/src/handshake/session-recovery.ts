@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../auth/socket-auth.js';
 import type { RedisClient } from '../cluster/redis-clients.js';
-import type { Logger } from '../logger.js';
-import type { GameServer, GameSocket } from './types.js';
+import type { Logger } from '../core/logger.js';
+import type { GameServer, GameSocket } from '../core/socket-types.js';
 
 /** Who owned each recoverable session (by its private id `pid`): a user id, or '' for anonymous. */
 export interface SessionOwners {

@@ -1,30 +1,32 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { rooms } from '@gamesocket/protocol';
-import { createAuthenticator, socketAuthMiddleware } from '../auth/socket-auth.js';
-import type { HandshakeGate } from '../auth/handshake-gate.js';
-import { createAdmission, type Admission } from './admission.js';
-import { guardBackpressure } from './backpressure.js';
-import { trustedProxies } from './client-address.js';
-import { guardRecovery, type SessionOwners } from './recovery-guard.js';
-import { deliverToRecoveringSockets } from './recovering-delivery.js';
-import type { TokenVerifier } from '../auth/token-verifier.js';
-import type { Config } from '../config.js';
-import type { Metrics } from '../http/metrics.js';
-import type { Logger } from '../logger.js';
-import { createEventRouter } from './event-router.js';
-import { handlers } from './handlers/index.js';
-import { originCheck } from './origin-check.js';
-import { createProtocolGuard, ProtocolViolation } from './packet-guard.js';
-import { createConnectGate } from './connect-gate.js';
-import { PresenceTracker } from '../presence/presence-tracker.js';
+import { createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
+import type { VerificationGate } from './auth/verification-gate.js';
+import { createAdmission } from './handshake/admission.js';
+import { guardBackpressure } from './delivery/backpressure.js';
+import { trustedProxies } from './handshake/client-address.js';
+import { guardRecovery, type SessionOwners } from './handshake/session-recovery.js';
+import { deliverToRecoveringSockets } from './delivery/recovering-delivery.js';
+import type { TokenVerifier } from './auth/token-verifier.js';
+import type { Config } from './config/config.js';
+import type { Metrics } from './core/metrics.js';
+import type { Logger } from './core/logger.js';
+import { createEventRouter } from './events/router.js';
+import { handlers } from './events/handlers/index.js';
+import { originCheck } from './handshake/origin.js';
+import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js';
+import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js';
+import { allowRequest, installConnectStages } from './handshake/pipeline.js';
+import { refuseWhileDraining } from './handshake/draining.js';
+import { PresenceTracker } from './presence/presence-tracker.js';
 import type { DenyList, Presence } from '@gamesocket/presence';
-import type { RoomTicketVerifier } from '../auth/room-tickets.js';
-import type { IntentWriter } from '../intents/intent-stream.js';
-import { createTokenLifetimes } from './token-lifetime.js';
-import { notify } from './notify.js';
-import { createSentEventCounter } from './sent-events.js';
-import type { GameServer, GameSocket } from './types.js';
+import type { RoomTicketVerifier } from './auth/room-tickets.js';
+import type { IntentWriter } from './intents/intent-stream.js';
+import { createTokenLifetimes } from './lifetime/token-deadlines.js';
+import { notify } from './delivery/notify.js';
+import { createSentEventCounter } from './delivery/sent-events.js';
+import type { GameServer, GameSocket } from './core/socket-types.js';
 
 /** What the socket server is built from. */
 export interface SocketServerDeps {
@@ -40,7 +42,7 @@ export interface SocketServerDeps {
   /** True once the pod is shutting down: new handshakes are refused. */
   isDraining(): boolean;
   /** The cap on access-token verifications in flight (HANDSHAKE_CONCURRENCY). */
-  gate: HandshakeGate;
+  gate: VerificationGate;
   /**
    * Connection state recovery (memory and redis-streams modes); undefined = off. `streamOffsets`:
    * packet offsets are Redis stream ids (redis-streams mode).
@@ -57,37 +59,8 @@ export interface SocketLayer {
   presence: PresenceTracker;
 }
 
-type AllowRequest = NonNullable<ServerOptions['allowRequest']>;
-
 /** Most network chunks one long-polling POST may arrive in (Engine.IO's default is 10 000). */
 export const MAX_POLLING_CHUNKS = 256;
-
-// A draining pod takes no new session: the client's retry lands on another pod.
-function refuseWhileDraining(isDraining: () => boolean, next: AllowRequest): AllowRequest {
-  return (req, callback) => (isDraining() ? callback('server is shutting down', false) : next(req, callback));
-}
-
-// Per-address limits and the verification cap, after the cheaper checks let the request through.
-function admitAfter(
-  next: AllowRequest,
-  admission: Admission,
-  onRefused: (refusal: { code: string; limit: string; message: string }) => void,
-): AllowRequest {
-  return (req, callback) =>
-    next(req, (err, success) => {
-      if (!success) {
-        callback(err, false);
-        return;
-      }
-      const refusal = admission.check(req);
-      if (refusal === undefined) {
-        callback(null, true);
-        return;
-      }
-      onRefused(refusal);
-      callback(refusal.message, false);
-    });
-}
 
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
@@ -95,7 +68,7 @@ function admitAfter(
  * event router.
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
-  const { config, verifier, metrics, log } = deps;
+  const { config, verifier, metrics, log, recovery } = deps;
   const admission = createAdmission({
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     handshakeRatePerIp: config.handshakeRatePerIp,
@@ -110,6 +83,34 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
           'or every client counts as the balancer for the per-address limits',
       ),
   });
+  const authenticate = createAuthenticator({
+    gate: deps.gate,
+    verifier,
+    cookieName: config.authCookie,
+    log,
+    denyList: deps.denyList,
+    denyListUp: deps.presenceStoreUp,
+  });
+  const requestStages = allowRequest({
+    draining: refuseWhileDraining(deps.isDraining),
+    origin: originCheck(config.allowedOrigins, {
+      // The dev demo page is served by this process, on whatever PORT it got.
+      allowSameOrigin: config.devLogin,
+      onRefused: (origin) => {
+        metrics.handshakes.inc({ result: 'origin_refused' });
+        log.info({ origin }, 'handshake refused: origin not allowed');
+      },
+    }),
+    admission: (req) => {
+      const refusal = admission.check(req);
+      if (refusal === undefined) return undefined;
+      metrics.handshakesRefused.inc({ code: refusal.code, limit: refusal.limit });
+      // Debug only: a flood would otherwise flood the logs too (the counter is the signal).
+      log.debug({ code: refusal.code, limit: refusal.limit }, 'handshake refused');
+      return refusal.message;
+    },
+  });
+
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     pingInterval: config.pingIntervalMs,
@@ -120,29 +121,11 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     maxBufferedChunks: MAX_POLLING_CHUNKS,
     parser: createProtocolGuard((kind) => metrics.protocolRefusals.inc({ kind })),
     cors: { origin: config.allowedOrigins, credentials: true },
-    allowRequest: refuseWhileDraining(
-      deps.isDraining,
-      admitAfter(
-        originCheck(config.allowedOrigins, {
-          // The dev demo page is served by this process, on whatever PORT it got.
-          allowSameOrigin: config.devLogin,
-          onRefused: (origin) => {
-            metrics.handshakes.inc({ result: 'origin_refused' });
-            log.info({ origin }, 'handshake refused: origin not allowed');
-          },
-        }),
-        admission,
-        ({ code, limit }) => {
-          metrics.handshakesRefused.inc({ code, limit });
-          // Debug only: a flood would otherwise flood the logs too (the counter is the signal).
-          log.debug({ code, limit }, 'handshake refused');
-        },
-      ),
-    ),
+    allowRequest: requestStages,
     serveClient: config.devAuth,
     cookie: false,
     ...(deps.recovery !== undefined && {
-      // Middlewares always run: a recovered socket is authenticated again (see recovery-guard.ts).
+      // Middlewares always run: a recovered socket is authenticated again (see session-recovery.ts).
       connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: false },
     }),
     ...(deps.adapter !== undefined && { adapter: deps.adapter }),
@@ -161,23 +144,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     onVolatileDropped: () => metrics.volatileDropped.inc(),
     onWrite: createSentEventCounter(metrics.sentSlot),
   });
-
-  const authenticate = createAuthenticator({
-    gate: deps.gate,
-    verifier,
-    cookieName: config.authCookie,
-    log,
-    denyList: deps.denyList,
-    denyListUp: deps.presenceStoreUp,
-  });
-  if (deps.recovery !== undefined) {
-    guardRecovery(io, { authenticate, owners: deps.recovery.owners, windowMs: config.recoveryWindowMs, log });
-    deliverToRecoveringSockets(io.of('/'), { streamOffsets: deps.recovery.streamOffsets });
-  }
-  const connectGate = createConnectGate(() => metrics.handshakes.inc({ result: 'connect_pending' }));
-  io.use(connectGate.enter);
-  io.use(connectGate.guard(socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth }))));
-
   const presence = new PresenceTracker(
     io,
     deps.presence,
@@ -190,7 +156,21 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     log,
     metrics,
   );
-  io.use(connectGate.guard(presence.middleware));
+  const oneSocket = oneSocketPerConnection(() => metrics.handshakes.inc({ result: 'connect_pending' }));
+  installConnectStages(io, {
+    recovery:
+      recovery === undefined
+        ? undefined
+        : (server) =>
+            guardRecovery(server, { authenticate, owners: recovery.owners, windowMs: config.recoveryWindowMs, log }),
+    backpressure: backpressure.middleware,
+    oneSocket,
+    authenticate: socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })),
+    presence: presence.middleware,
+  });
+  if (recovery !== undefined) {
+    deliverToRecoveringSockets(io.of('/'), { streamOffsets: recovery.streamOffsets });
+  }
 
   const attachRouter = createEventRouter(handlers, {
     metrics,
@@ -211,7 +191,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     notify(this, 'system:error', { code: 'INVALID_PAYLOAD', message: `${message}: connection closed` });
   }
   function onSocketDisconnect(this: GameSocket, reason: string): void {
-    connectGate.disconnected(this);
+    oneSocket.disconnected(this);
     presence.disconnected(this);
     tokenLifetimes.forget(this);
     metrics.connections.dec({ auth: this.data.auth });

@@ -1,13 +1,10 @@
 import { ERROR_CODES } from '@gamesocket/protocol';
-import { handshakeError } from './event-error.js';
-import type { GameSocket } from './types.js';
+import { ServiceError } from '../core/errors.js';
+import type { GameSocket } from '../core/socket-types.js';
+import type { Middleware } from './pipeline.js';
 
-type Next = (err?: Error) => void;
-/** A Socket.IO namespace middleware. */
-export type Middleware = (socket: GameSocket, next: Next) => unknown;
-
-/** The gate of `createConnectGate`. */
-export interface ConnectGate {
+/** The handshake stage of `oneSocketPerConnection`. */
+export interface OneSocketPerConnection {
   /** The first middleware: refuses a CONNECT while the connection has a socket pending or connected. */
   enter: Middleware;
   /** Wraps each later middleware: a refusal reopens the gate (the client may send CONNECT again). */
@@ -23,7 +20,7 @@ export interface ConnectGate {
  * of `40` packets made thousands of sockets. The extra ones are refused with `INVALID_PAYLOAD`;
  * `onRefused` counts them.
  */
-export function createConnectGate(onRefused: () => void): ConnectGate {
+export function oneSocketPerConnection(onRefused: () => void): OneSocketPerConnection {
   // Connections with a socket in the middlewares or connected, keyed by Socket.IO's per-connection
   // Client object (entries go with it).
   const occupied = new WeakSet<object>();
@@ -33,7 +30,7 @@ export function createConnectGate(onRefused: () => void): ConnectGate {
       if (occupied.has(connection)) {
         onRefused();
         next(
-          handshakeError(
+          new ServiceError(
             ERROR_CODES.INVALID_PAYLOAD,
             'this connection already has a socket, connected or connecting',
             'one socket per connection',

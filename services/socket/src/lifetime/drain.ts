@@ -1,5 +1,5 @@
-import { notify } from './notify.js';
-import type { GameServer } from './types.js';
+import { notify } from '../delivery/notify.js';
+import type { GameServer } from '../core/socket-types.js';
 
 /**
  * Closes every socket's transport in batches spread over `windowMs` with jitter, so the clients'

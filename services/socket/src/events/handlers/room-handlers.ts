@@ -1,12 +1,12 @@
 import { rooms, type RoomName } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
-import { EventError } from '../event-error.js';
-import type { EventHandlers, HandlerContext } from '../event-router.js';
+import { ServiceError } from '../../core/errors.js';
+import type { EventHandlers, HandlerContext } from '../router.js';
 
 async function joinWithTicket({ socket, tickets }: HandlerContext, room: RoomName, ticket: string): Promise<void> {
   const { userId } = requireAuth(socket);
   if (!(await tickets.verify(ticket, userId, room))) {
-    throw new EventError('FORBIDDEN', `no valid ticket for ${room}`);
+    throw new ServiceError('FORBIDDEN', `no valid ticket for ${room}`);
   }
   await socket.join(room);
 }

@@ -1,5 +1,5 @@
 import type { ServerEventName, ServerPayload } from '@gamesocket/protocol';
-import type { GameSocket } from './types.js';
+import type { GameSocket } from '../core/socket-types.js';
 
 /**
  * Sends a server notice (`system:*`) to one socket, from this pod only and at once. With

@@ -1,5 +1,5 @@
-import { notify } from './notify.js';
-import type { GameSocket } from './types.js';
+import { notify } from '../delivery/notify.js';
+import type { GameSocket } from '../core/socket-types.js';
 
 // setTimeout takes at most 2^31-1 ms (~24.8 days): a later deadline is reached in steps.
 const MAX_TIMER_MS = 2_147_483_647;

@@ -1,6 +1,22 @@
-import type { ProtocolRefusal } from '../socket/packet-guard.js';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SentSlot } from '../socket/sent-events.js';
+
+/** A count the metrics add to `gamesocket_events_sent_total{domain}` (and zero) when scraped. */
+export interface SentSlot {
+  count: number;
+}
+
+/** Why a packet was refused at the protocol level (a metric label: keep the set small). */
+export type ProtocolRefusal =
+  /** Not a Socket.IO packet: bad type, broken JSON, reserved event name, bad attachments... */
+  | 'malformed'
+  /** An ack id that is not a safe non-negative integer. */
+  | 'ack_id'
+  /** Nested deeper than `MAX_NESTING`. */
+  | 'nesting'
+  /** More CONNECT packets than `MAX_CONNECTS_PER_CONNECTION`. */
+  | 'connect_repeat'
+  /** A CONNECT to a namespace this server does not serve (answered, not closed). */
+  | 'namespace';
 
 /** The service's Prometheus metrics, on a registry of its own (one per app instance). */
 export interface Metrics {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@gamesocket/protocol';
-import type { HandshakeGate } from '../auth/handshake-gate.js';
+import type { VerificationGate } from '../auth/verification-gate.js';
 import { addressKey, clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
 
 /** Which limit refused a handshake (the `limit` label of `gamesocket_handshakes_refused_total`). */
@@ -21,7 +21,7 @@ export interface AdmissionOptions {
   handshakeBurstPerIp: number;
   trusted: TrustedProxies;
   /** The token verification cap; handshakes that carry `authCookie` are refused while it is saturated. */
-  gate: HandshakeGate;
+  gate: VerificationGate;
   authCookie: string;
   /**
    * Called once, the first time an X-Forwarded-For header arrives from a peer that is not a trusted

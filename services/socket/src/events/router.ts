@@ -11,15 +11,16 @@ import {
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { requireAuth } from '../auth/require-auth.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../http/metrics.js';
+import type { Logger } from '../core/logger.js';
+import type { Metrics } from '../core/metrics.js';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import type { RoomTicketVerifier } from '../auth/room-tickets.js';
 import type { IntentWriter } from '../intents/intent-stream.js';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { EventError, toErrorBody } from './event-error.js';
-import { notify } from './notify.js';
-import type { GameServer, GameSocket } from './types.js';
+import { ServiceError } from '../core/errors.js';
+import { toErrorBody } from './error-body.js';
+import { notify } from '../delivery/notify.js';
+import type { GameServer, GameSocket } from '../core/socket-types.js';
 
 /** What a handler gets besides its payload. */
 export interface HandlerContext {
@@ -42,7 +43,7 @@ export interface RateLimitOptions {
 export interface EventHandler<E extends ClientEventName> {
   /** True when the event needs a signed-in user (`AUTH_REQUIRED` otherwise). */
   auth: boolean;
-  /** Does the work; the returned value is the ack's `data`. Throw `EventError` to refuse. */
+  /** Does the work; the returned value is the ack's `data`. Throw `ServiceError` to refuse. */
   handle(ctx: HandlerContext, payload: ClientPayload<E>): unknown;
   /** Ack with the raw result instead of the `{ ok, data }` envelope (only `system:ping`). */
   rawAck?: boolean;
@@ -134,13 +135,13 @@ export function createEventRouter(
       if (!validator.Check(payload)) {
         const first = validator.Errors(payload).First();
         const where = first?.path ? `${first.path}: ` : '';
-        throw new EventError('INVALID_PAYLOAD', `${where}${first?.message ?? 'invalid payload'}`);
+        throw new ServiceError('INVALID_PAYLOAD', `${where}${first?.message ?? 'invalid payload'}`);
       }
       const result = await handler.handle(ctx, payload as ClientPayload<ClientEventName>);
       if (ack === undefined) handler.withoutAck?.(ctx, result);
       else ack(handler.rawAck ? result : ackOk(result));
     } catch (err) {
-      if (!(err instanceof EventError))
+      if (!(err instanceof ServiceError))
         ctx.log.error({ err, event: name, socketId: ctx.socket.id }, 'event handler failed');
       reject(ctx, name, ack, toErrorBody(err));
     }

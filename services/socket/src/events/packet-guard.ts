@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { ERROR_CODES } from '@gamesocket/protocol';
 import * as parser from 'socket.io-parser';
+import type { ProtocolRefusal } from '../core/metrics.js';
+
+export type { ProtocolRefusal };
 
 /** Most binary attachments one packet may declare; no client event carries binary at all. */
 export const MAX_ATTACHMENTS = 4;
@@ -8,19 +11,6 @@ export const MAX_ATTACHMENTS = 4;
 export const MAX_NESTING = 32;
 /** CONNECT packets one connection may send in its life (socket.io-client sends one per namespace join). */
 export const MAX_CONNECTS_PER_CONNECTION = 4;
-
-/** Why a packet was refused at the protocol level (a metric label: keep the set small). */
-export type ProtocolRefusal =
-  /** Not a Socket.IO packet: bad type, broken JSON, reserved event name, bad attachments... */
-  | 'malformed'
-  /** An ack id that is not a safe non-negative integer. */
-  | 'ack_id'
-  /** Nested deeper than `MAX_NESTING`. */
-  | 'nesting'
-  /** More CONNECT packets than `MAX_CONNECTS_PER_CONNECTION`. */
-  | 'connect_repeat'
-  /** A CONNECT to a namespace this server does not serve (answered, not closed). */
-  | 'namespace';
 
 /** A packet the guard refuses; Socket.IO closes the connection on it (see `ProtocolGuard`). */
 export class ProtocolViolation extends Error {

@@ -1,7 +1,7 @@
 import { INTENTS, intentRoom, type ClientPayload, type IntentEvent } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
-import { EventError } from '../event-error.js';
-import type { EventHandler, EventHandlers } from '../event-router.js';
+import { ServiceError } from '../../core/errors.js';
+import type { EventHandler, EventHandlers } from '../router.js';
 
 function intentHandler<E extends IntentEvent>(event: E): EventHandler<E> {
   return {
@@ -10,7 +10,7 @@ function intentHandler<E extends IntentEvent>(event: E): EventHandler<E> {
       const user = requireAuth(socket);
       const room = intentRoom(event, payload);
       if (room !== undefined && !socket.rooms.has(room)) {
-        throw new EventError('FORBIDDEN', `not a member of ${room}`);
+        throw new ServiceError('FORBIDDEN', `not a member of ${room}`);
       }
       const id = await intents.append(event, payload, {
         userId: user.userId,

@@ -12,7 +12,7 @@ import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './core/metrics.js';
 import type { Logger } from './core/logger.js';
-import { createEventRouter } from './events/router.js';
+import { createEventPipeline } from './events/pipeline.js';
 import { handlers } from './events/handlers/index.js';
 import { originCheck } from './handshake/origin.js';
 import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js';
@@ -172,7 +172,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     deliverToRecoveringSockets(io.of('/'), { streamOffsets: recovery.streamOffsets });
   }
 
-  const attachRouter = createEventRouter(handlers, {
+  const attachRouter = createEventPipeline(handlers, {
     metrics,
     rateLimit: { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
     shared: { io, log, nodeId: config.nodeId, presence, tickets: deps.tickets, intents: deps.intents },

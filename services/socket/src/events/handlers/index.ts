@@ -1,4 +1,4 @@
-import type { EventHandlers } from '../router.js';
+import type { EventHandlers } from '../handler.js';
 import { intentHandlers } from './intent-handlers.js';
 import { lobbyHandlers } from './lobby-handlers.js';
 import { playerHandlers } from './player-handlers.js';

@@ -1,7 +1,7 @@
 import { INTENTS, intentRoom, type ClientPayload, type IntentEvent } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
 import { ServiceError } from '../../core/errors.js';
-import type { EventHandler, EventHandlers } from '../router.js';
+import type { EventHandler, EventHandlers } from '../handler.js';
 
 function intentHandler<E extends IntentEvent>(event: E): EventHandler<E> {
   return {

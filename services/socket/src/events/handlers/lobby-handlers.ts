@@ -1,5 +1,5 @@
 import { LOBBY_ROOM } from '@gamesocket/protocol';
-import type { EventHandlers } from '../router.js';
+import type { EventHandlers } from '../handler.js';
 
 /** `lobby:*` client events; the lobby is public, anonymous sockets included. */
 export const lobbyHandlers: EventHandlers = {

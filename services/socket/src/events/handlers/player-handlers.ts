@@ -1,7 +1,7 @@
 import { MAX_WATCHED_USERS, rooms } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
 import { ServiceError } from '../../core/errors.js';
-import type { EventHandlers } from '../router.js';
+import type { EventHandlers } from '../handler.js';
 import type { GameSocket } from '../../core/socket-types.js';
 
 const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);

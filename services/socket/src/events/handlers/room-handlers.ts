@@ -1,7 +1,7 @@
 import { rooms, type RoomName } from '@gamesocket/protocol';
 import { requireAuth } from '../../auth/require-auth.js';
 import { ServiceError } from '../../core/errors.js';
-import type { EventHandlers, HandlerContext } from '../router.js';
+import type { EventHandlers, HandlerContext } from '../handler.js';
 
 async function joinWithTicket({ socket, tickets }: HandlerContext, room: RoomName, ticket: string): Promise<void> {
   const { userId } = requireAuth(socket);

@@ -1,6 +1,6 @@
 import type { PingResponse } from '@gamesocket/protocol';
 import { notify } from '../../delivery/notify.js';
-import type { EventHandlers } from '../router.js';
+import type { EventHandlers } from '../handler.js';
 
 /** `system:*` client events. */
 export const systemHandlers: EventHandlers = {

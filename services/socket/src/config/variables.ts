@@ -29,7 +29,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 // Fail closed: `prod`, `staging`, `production ` all count as production.
 const production: Kind<boolean> = {
   parse: (value) => !['development', 'test'].includes(value.toLowerCase()),
-  values: 'any text',
+  values: '`development`, `test` (any case); anything else is production',
   format: (isProduction) => (isProduction ? 'production' : 'development'),
 };
 
@@ -42,7 +42,7 @@ export const VARIABLES = {
   production: variable({
     name: 'NODE_ENV',
     kind: production,
-    doc: 'anything but unset, `development` or `test` counts as production: dev auth off, JWT config and `ALLOWED_ORIGINS` required',
+    doc: 'production (dev auth off, JWT config and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
   }),
   port: variable({ name: 'PORT', kind: integer(0, 65535), default: 3000, doc: 'listen port; 0 picks a free one' }),
   host: variable({

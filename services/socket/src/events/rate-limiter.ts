@@ -1,4 +1,6 @@
-/** A token bucket: `burst` events at once, refilled at `perSec`. */
+import { TokenBucket } from '../core/token-bucket.js';
+
+/** A socket's event budget: a token bucket that also counts refusals in a row. */
 export interface RateLimiter {
   /** Takes one token; false when the bucket is empty (the event is refused). */
   take(): boolean;
@@ -6,18 +8,13 @@ export interface RateLimiter {
   readonly refusedInARow: number;
 }
 
-/** Creates one socket's bucket. */
+/** Creates one socket's limiter: `burst` events at once, refilled at `perSec`. */
 export function createRateLimiter(perSec: number, burst: number, now: () => number = Date.now): RateLimiter {
-  let tokens = burst;
-  let last = now();
+  const bucket = new TokenBucket({ perSec, burst, now });
   let refused = 0;
   return {
     take() {
-      const at = now();
-      tokens = Math.min(burst, tokens + ((at - last) / 1000) * perSec);
-      last = at;
-      if (tokens >= 1) {
-        tokens -= 1;
+      if (bucket.take()) {
         refused = 0;
         return true;
       }

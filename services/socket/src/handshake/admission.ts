@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '@gamesocket/protocol';
 import type { VerificationGate } from '../auth/verification-gate.js';
+import { TokenBucket, type TokenBucketRate } from '../core/token-bucket.js';
 import { addressKey, clientAddress, normalizeAddress, type TrustedProxies } from './client-address.js';
 
 /** Which limit refused a handshake (the `limit` label of `gamesocket_handshakes_refused_total`). */
@@ -52,11 +53,6 @@ export interface Admission {
   attach(engine: EngineEvents): void;
 }
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 // Buckets of addresses seen; past this, refilled ones are forgotten (they would allow a full burst anyway).
 const MAX_TRACKED_ADDRESSES = 100_000;
 
@@ -74,7 +70,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const { maxConnectionsPerIp, handshakeRatePerIp, handshakeBurstPerIp, trusted, gate } = options;
   const now = options.now ?? Date.now;
   const cookiePrefix = `${options.authCookie}=`;
-  const buckets = new Map<string, Bucket>();
+  const rate: TokenBucketRate = { perSec: handshakeRatePerIp, burst: handshakeBurstPerIp, now };
+  const buckets = new Map<string, TokenBucket>();
   const open = new Map<string, number>();
   // Admitted handshakes not yet bound to a session, by request.
   const pending = new WeakMap<IncomingMessage, { key: string; released: boolean }>();
@@ -110,9 +107,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
     release(key);
   }
 
-  const forgetRefilled = (at: number): void => {
+  const forgetRefilled = (): void => {
+    const at = now();
     for (const [key, bucket] of buckets) {
-      if (bucket.tokens + ((at - bucket.at) / 1000) * handshakeRatePerIp >= handshakeBurstPerIp) buckets.delete(key);
+      if (bucket.isFull(at)) buckets.delete(key);
     }
     // Still too many (a flood from very many addresses): drop the oldest, which only forgives them.
     for (const key of buckets.keys()) {
@@ -122,19 +120,13 @@ export function createAdmission(options: AdmissionOptions): Admission {
   };
 
   const takeToken = (key: string): boolean => {
-    const at = now();
     let bucket = buckets.get(key);
     if (bucket === undefined) {
-      if (buckets.size >= MAX_TRACKED_ADDRESSES) forgetRefilled(at);
-      bucket = { tokens: handshakeBurstPerIp, at };
+      if (buckets.size >= MAX_TRACKED_ADDRESSES) forgetRefilled();
+      bucket = new TokenBucket(rate);
       buckets.set(key, bucket);
-    } else {
-      bucket.tokens = Math.min(handshakeBurstPerIp, bucket.tokens + ((at - bucket.at) / 1000) * handshakeRatePerIp);
-      bucket.at = at;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take();
   };
 
   const carriesToken = (req: IncomingMessage): boolean => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
+import { parseCidr } from '../config/cidr.js';
 
 /** Which peers are trusted proxies (built once from `TRUSTED_PROXIES`). */
 export interface TrustedProxies {
@@ -11,15 +12,18 @@ export function normalizeAddress(address: string): string {
   return /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? address.slice(7) : address;
 }
 
-/** Builds the trusted-proxy set from IPs and CIDRs (validated by the config); empty = trust nobody. */
+/**
+ * Builds the trusted-proxy set from IPs and CIDRs (see `parseCidr`); empty = trust nobody.
+ * @throws Error on an entry that is neither (the config refuses those at boot).
+ */
 export function trustedProxies(entries: readonly string[]): TrustedProxies {
   if (entries.length === 0) return { has: () => false };
   const list = new BlockList();
   for (const entry of entries) {
-    const [address = '', bits] = entry.split('/');
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(bits), type);
+    const cidr = parseCidr(entry);
+    if (cidr === undefined) throw new Error(`not an IP or CIDR: ${JSON.stringify(entry)}`);
+    if (cidr.prefix === undefined) list.addAddress(cidr.address, cidr.type);
+    else list.addSubnet(cidr.address, cidr.prefix, cidr.type);
   }
   return {
     has(address) {

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LobbyStats } from '@gamesocket/protocol';
+import { secretMatcher } from '../core/secret-compare.js';
 import type { GameServer } from '../core/socket-types.js';
 
 /** What the admin view shows about this pod. */
@@ -15,8 +15,6 @@ export interface AdminDeps {
   password: string;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
@@ -24,11 +22,11 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#
  * basic-auth credentials. Registered only when ADMIN_USER and ADMIN_PASSWORD are both set.
  */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  const expected = digest(`${deps.user}:${deps.password}`);
+  const matches = secretMatcher(`${deps.user}:${deps.password}`);
   const authorize = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const match = /^basic +(\S+)$/i.exec(request.headers.authorization ?? '');
     const given = match?.[1] === undefined ? '' : Buffer.from(match[1], 'base64').toString('utf8');
-    if (match === null || !timingSafeEqual(digest(given), expected)) {
+    if (match === null || !matches(given)) {
       return reply.code(401).header('www-authenticate', 'Basic realm="gamesocket admin"').send({ ok: false });
     }
     return undefined;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   EVENT_NAME_PATTERN,
@@ -15,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DenyList } from '@gamesocket/presence';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import { ServiceError } from '../core/errors.js';
+import { secretMatcher } from '../core/secret-compare.js';
 import { httpStatusOf } from './error-status.js';
 import type { GameServer } from '../core/socket-types.js';
 
@@ -61,7 +61,6 @@ export const RevokeBody = Type.Object(
 export const DisconnectBody = Type.Object({ user: UserIdSchema }, { additionalProperties: false });
 
 const toArray = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Dependencies of the backend API. */
 export interface BackendApiDeps {
@@ -92,7 +91,7 @@ function badRooms(names: string[], allowUserRooms: boolean): string | undefined 
  * token, 403 with a wrong one), JSON-schema validated (400), 64 KiB bodies (413).
  */
 export async function registerBackendApi(app: FastifyInstance, deps: BackendApiDeps): Promise<void> {
-  const expected = digest(deps.token);
+  const matches = secretMatcher(deps.token);
 
   await app.register(
     async (api) => {
@@ -112,8 +111,7 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
           reply.header('www-authenticate', 'Bearer');
           return fail(reply, 401, 'AUTH_REQUIRED', 'missing bearer token');
         }
-        // Compare digests so the comparison time says nothing about the token.
-        if (!timingSafeEqual(digest(bearer[1] ?? ''), expected)) {
+        if (!matches(bearer[1] ?? '')) {
           return fail(reply, 403, 'FORBIDDEN', 'wrong bearer token');
         }
         return undefined;

@@ -95,3 +95,23 @@ for (const mode of ['standalone', '3-master cluster'] as const) {
     t.same(await presence.removeNode('n1'), [], 'nothing is left of n1');
   });
 }
+
+t.test('redis presence reloads its scripts when Redis lost them (restart, failover)', async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => client.quit());
+  const presence = new RedisPresence(client);
+  await presence.addSocket({ socketId: 's1', userId: 'u1', nodeId: 'n', username: 'U1' });
+  await client.script('FLUSH');
+  t.same(await presence.addSocket({ socketId: 's2', userId: 'u1', nodeId: 'n', username: 'U1' }), {
+    accepted: true,
+    first: false,
+    connections: 2,
+  });
+  t.same(await presence.removeNode('n'), [{ userId: 'u1', username: 'U1' }]);
+  t.same(
+    await new RedisPresence(client).stats(),
+    { online: 0, connections: 0, nodes: 0 },
+    'a second instance shares them',
+  );
+});

@@ -80,9 +80,14 @@ export class RedisPresence implements Presence {
     return this.shardPrefix(hash(userId) % this.shards);
   }
 
+  /** A user's socket hash and meta hash in the shard of `shardPrefix`. */
+  private userKeys(shardPrefix: string, userId: string): [string, string] {
+    return [`${shardPrefix}u:${userId}`, `${shardPrefix}m:${userId}`];
+  }
+
   private entryKeys(entry: SocketEntry): [string, string, string, string, string] {
     const p = this.userPrefix(entry.userId);
-    return [`${p}u:${entry.userId}`, `${p}m:${entry.userId}`, `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
+    return [...this.userKeys(p, entry.userId), `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
   }
 
   private get nodesKey(): string {
@@ -185,10 +190,8 @@ export class RedisPresence implements Presence {
       for (;;) {
         const members = await this.redis.srandmember(nodeSockets, this.reapBatch);
         if (members.length === 0) break;
-        const userKeys = members.flatMap((value) => {
-          const [sockets, meta] = this.entryKeys({ socketId: '', nodeId, userId: userOfMember(value) });
-          return [sockets, meta];
-        });
+        // In the set's shard, like the set itself: every key of the call is in one hash slot.
+        const userKeys = members.flatMap((value) => this.userKeys(p, userOfMember(value)));
         const keys = [nodeSockets, `${p}conns`, `${p}online`, ...userKeys];
         const flat = (await this.run.gsPresenceReap(keys.length, ...keys, nodeId, ...members)) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });

@@ -38,6 +38,8 @@ COPY services/lobby-example/package.json services/lobby-example/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/packages/presence/dist packages/presence/dist
+# The presence Lua scripts, read by packages/presence/dist/redis-scripts.js at load.
+COPY --from=build /app/packages/presence/lua packages/presence/lua
 COPY --from=build /app/packages/emitter/dist packages/emitter/dist
 COPY --from=build /app/packages/client/dist packages/client/dist
 COPY --from=build /app/services/socket/dist services/socket/dist

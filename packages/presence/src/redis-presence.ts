@@ -10,16 +10,7 @@ import type {
   UserPresence,
   UserRef,
 } from './presence.js';
-import {
-  ADD_SOCKET,
-  NODE_HEARTBEAT,
-  NODES_ALIVE,
-  NODES_DEAD,
-  REAP_NODE_SHARD,
-  RELEASE_LOCK,
-  REMOVE_SOCKET,
-  SET_STATUS,
-} from './redis-scripts.js';
+import { defineScripts, type ScriptName, type ScriptRunner } from './redis-scripts.js';
 
 /** A standalone or cluster ioredis client. */
 export type RedisClient = Redis | Cluster;
@@ -38,18 +29,8 @@ export interface RedisPresenceOptions {
   reapBatch?: number;
 }
 
-type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
-
-const SCRIPTS = {
-  gsPresenceAdd: [ADD_SOCKET, 5],
-  gsPresenceRemove: [REMOVE_SOCKET, 5],
-  gsPresenceStatus: [SET_STATUS, 2],
-  gsPresenceReap: [REAP_NODE_SHARD, 3],
-  gsPresenceUnlock: [RELEASE_LOCK, 1],
-  gsNodeHeartbeat: [NODE_HEARTBEAT, 1],
-  gsNodesAlive: [NODES_ALIVE, 1],
-  gsNodesDead: [NODES_DEAD, 1],
-} as const;
+/** A socket moving between nodes faster than this many tries is a bug, not a race to ride out. */
+const MAX_MOVE_TRIES = 3;
 
 /** FNV-1a: a stable shard for a user id, identical in every process. */
 function hash(text: string): number {
@@ -62,6 +43,8 @@ function hash(text: string): number {
 }
 
 const member = (entry: SocketEntry): string => `${entry.socketId} ${entry.userId}`;
+/** The user id of a `member`. */
+const userOfMember = (value: string): string => value.slice(value.indexOf(' ') + 1);
 
 /**
  * Presence in Redis, for every cluster mode and Redis Cluster. Key layout (prefix `gamesocket`,
@@ -77,7 +60,7 @@ export class RedisPresence implements Presence {
   private readonly prefix: string;
   private readonly shards: number;
   private readonly reapBatch: number;
-  private readonly run: Record<keyof typeof SCRIPTS, ScriptRunner>;
+  private readonly run: Record<ScriptName, ScriptRunner>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -86,24 +69,7 @@ export class RedisPresence implements Presence {
     this.prefix = options.prefix ?? 'gamesocket';
     this.shards = options.shards ?? 16;
     this.reapBatch = options.reapBatch ?? 500;
-    const commands = redis as unknown as Record<string, ScriptRunner | undefined>;
-    for (const [name, [lua, numberOfKeys]] of Object.entries(SCRIPTS)) {
-      if (typeof commands[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys });
-    }
-    const bound = (name: keyof typeof SCRIPTS): ScriptRunner => {
-      const fn = commands[name] as ScriptRunner;
-      return (...args) => fn.apply(redis, args);
-    };
-    this.run = {
-      gsPresenceAdd: bound('gsPresenceAdd'),
-      gsPresenceRemove: bound('gsPresenceRemove'),
-      gsPresenceStatus: bound('gsPresenceStatus'),
-      gsPresenceReap: bound('gsPresenceReap'),
-      gsPresenceUnlock: bound('gsPresenceUnlock'),
-      gsNodeHeartbeat: bound('gsNodeHeartbeat'),
-      gsNodesAlive: bound('gsNodesAlive'),
-      gsNodesDead: bound('gsNodesDead'),
-    };
+    this.run = defineScripts(redis);
   }
 
   private shardPrefix(shard: number): string {
@@ -114,9 +80,14 @@ export class RedisPresence implements Presence {
     return this.shardPrefix(hash(userId) % this.shards);
   }
 
-  private entryKeys(entry: SocketEntry): string[] {
+  /** A user's socket hash and meta hash in the shard of `shardPrefix`. */
+  private userKeys(shardPrefix: string, userId: string): [string, string] {
+    return [`${shardPrefix}u:${userId}`, `${shardPrefix}m:${userId}`];
+  }
+
+  private entryKeys(entry: SocketEntry): [string, string, string, string, string] {
     const p = this.userPrefix(entry.userId);
-    return [`${p}u:${entry.userId}`, `${p}m:${entry.userId}`, `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
+    return [...this.userKeys(p, entry.userId), `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
   }
 
   private get nodesKey(): string {
@@ -124,16 +95,29 @@ export class RedisPresence implements Presence {
   }
 
   async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
-    const [accepted, first, connections] = (await this.run.gsPresenceAdd(
-      ...this.entryKeys(entry),
-      entry.socketId,
-      entry.nodeId,
-      member(entry),
-      entry.username ?? entry.userId,
-      limit,
-      this.userPrefix(entry.userId),
-    )) as [number, number, number];
-    return { accepted: accepted === 1, first: first === 1, connections };
+    const keys = this.entryKeys(entry);
+    // A socket stored under another node moves here, out of that node's set. Which node that is
+    // only Redis knows: the script names it, and the call is made again with that node's set as a key.
+    let previous = { nodeId: entry.nodeId, sockets: keys[2] };
+    for (let tries = 1; ; tries++) {
+      const reply = (await this.run.gsPresenceAdd(
+        ...keys,
+        previous.sockets,
+        entry.socketId,
+        entry.nodeId,
+        member(entry),
+        entry.username ?? entry.userId,
+        limit,
+        previous.nodeId,
+      )) as [0 | 1, 0 | 1, number] | [-1, string];
+      if (reply[0] !== -1) {
+        const [accepted, first, connections] = reply;
+        return { accepted: accepted === 1, first: first === 1, connections };
+      }
+      if (tries === MAX_MOVE_TRIES) throw new Error(`socket ${entry.socketId} keeps moving between nodes`);
+      const nodeId = reply[1];
+      previous = { nodeId, sockets: this.entryKeys({ ...entry, nodeId })[2] };
+    }
   }
 
   async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
@@ -201,19 +185,17 @@ export class RedisPresence implements Presence {
     const gone: UserRef[] = [];
     for (let shard = 0; shard < this.shards; shard++) {
       const p = this.shardPrefix(shard);
-      let more = true;
-      while (more) {
-        const flat = (await this.run.gsPresenceReap(
-          `${p}n:${nodeId}`,
-          `${p}conns`,
-          `${p}online`,
-          p,
-          this.reapBatch,
-          nodeId,
-        )) as string[];
-        more = flat[flat.length - 1] === '#more';
-        if (more) flat.pop();
+      const nodeSockets = `${p}n:${nodeId}`;
+      // The users' keys are named by the node's set: read a batch, then remove it naming them all.
+      for (;;) {
+        const members = await this.redis.srandmember(nodeSockets, this.reapBatch);
+        if (members.length === 0) break;
+        // In the set's shard, like the set itself: every key of the call is in one hash slot.
+        const userKeys = members.flatMap((value) => this.userKeys(p, userOfMember(value)));
+        const keys = [nodeSockets, `${p}conns`, `${p}online`, ...userKeys];
+        const flat = (await this.run.gsPresenceReap(keys.length, ...keys, nodeId, ...members)) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });
+        if (members.length < this.reapBatch) break;
       }
     }
     await this.redis.zrem(this.nodesKey, nodeId);

@@ -52,3 +52,66 @@ t.test('redis presence judges node liveness on Redis time, not on a skewed pod c
   const expiry = Number(await client.zscore('gamesocket:nodes', 'slow-clock'));
   t.ok(Math.abs(expiry - (Number(seconds) * 1000 + 10_000)) < 5_000, 'expiry = Redis time + ttl');
 });
+
+t.test("redis presence: a socket that moves to another node leaves the old node's set", async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => client.quit());
+  const presence = new RedisPresence(client);
+  const entry = { socketId: 's1', userId: 'mover', username: 'Mover' };
+  await presence.addSocket({ ...entry, nodeId: 'old' });
+  const [oldSet] = await client.keys('gamesocket:*:n:old');
+  t.ok(oldSet, 'the old node has a set');
+  t.same(await client.smembers(oldSet ?? ''), ['s1 mover']);
+  t.same(await presence.addSocket({ ...entry, nodeId: 'new' }), { accepted: true, first: false, connections: 1 });
+  t.same(await client.smembers(oldSet ?? ''), [], 'the old node no longer lists it');
+  t.same(await client.smembers((oldSet ?? '').replace(/old$/, 'new')), ['s1 mover'], 'the new node does');
+});
+
+for (const mode of ['standalone', '3-master cluster'] as const) {
+  t.test(`redis presence (${mode}) removes a node in batches smaller than its sockets`, async (t) => {
+    let client: Redis | Cluster;
+    if (mode === 'standalone') {
+      const redis = await startRedis(t);
+      client = new Redis(redis.port, '127.0.0.1');
+    } else {
+      const cluster = await startRedisCluster(t);
+      client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
+    }
+    t.teardown(() => client.quit());
+    // Two shards and batches of 3: each shard holds several batches of the node's sockets.
+    const presence = new RedisPresence(client, { shards: 2, reapBatch: 3 });
+    for (let i = 0; i < 20; i++) {
+      await presence.addSocket({ socketId: `s${i}`, userId: `user${i % 8}`, nodeId: 'n1', username: `U${i % 8}` });
+    }
+    await presence.addSocket({ socketId: 'other', userId: 'user0', nodeId: 'n2', username: 'U0' });
+    const gone = await presence.removeNode('n1');
+    t.same(
+      gone.map((user) => user.userId).sort(),
+      ['user1', 'user2', 'user3', 'user4', 'user5', 'user6', 'user7'],
+      'every user but user0 (still on n2) went offline, each once',
+    );
+    t.same(await presence.stats(), { online: 1, connections: 1, nodes: 0 });
+    t.same(await presence.removeNode('n1'), [], 'nothing is left of n1');
+  });
+}
+
+t.test('redis presence reloads its scripts when Redis lost them (restart, failover)', async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => client.quit());
+  const presence = new RedisPresence(client);
+  await presence.addSocket({ socketId: 's1', userId: 'u1', nodeId: 'n', username: 'U1' });
+  await client.script('FLUSH');
+  t.same(await presence.addSocket({ socketId: 's2', userId: 'u1', nodeId: 'n', username: 'U1' }), {
+    accepted: true,
+    first: false,
+    connections: 2,
+  });
+  t.same(await presence.removeNode('n'), [{ userId: 'u1', username: 'U1' }]);
+  t.same(
+    await new RedisPresence(client).stats(),
+    { online: 0, connections: 0, nodes: 0 },
+    'a second instance shares them',
+  );
+});

@@ -39,7 +39,7 @@ export interface ConnectStages {
   oneSocket: OneSocketPerConnection;
   /** 7. Access token → `socket.data.user`, anonymous when missing or bad (`auth/socket-auth.ts`). */
   authenticate: Middleware;
-  /** 8. Presence registration and the per-user cap (`presence/presence-tracker.ts`). */
+  /** 8. Presence registration and the per-user cap (`presence/handshake-cap.ts`). */
   presence: Middleware;
 }
 

@@ -1,0 +1,51 @@
+import type { Presence, SocketEntry, UserRef } from '@gamesocket/presence';
+import type { Logger } from '../core/logger.js';
+import type { Announcements } from './announcements.js';
+import type { PodSockets } from './pod-sockets.js';
+
+/** What a resync needs. */
+export interface OutageResyncDeps {
+  presence: Presence;
+  nodeId: string;
+  sockets: PodSockets;
+  announce: Announcements;
+  log: Logger;
+}
+
+/**
+ * The missed removals whose users the resync must still check: one entry per user (the last one
+ * recorded), leaving out users the resync already announced offline.
+ */
+export function usersToRecheck(missed: readonly SocketEntry[], announcedOffline: readonly UserRef[]): SocketEntry[] {
+  const announced = new Set(announcedOffline.map((user) => user.userId));
+  return [...new Map(missed.map((entry) => [entry.userId, entry])).values()].filter(
+    (entry) => !announced.has(entry.userId),
+  );
+}
+
+/**
+ * Makes the store's sockets of this pod equal its real ones (after an outage, or when Redis came
+ * back empty, or this pod was reaped while alive) and announces the difference; then announces
+ * `player:offline` for users whose sockets closed while the store was unreachable and who have
+ * none left. Leaves the pod dirty when a socket came or went meanwhile. Rejects when the store does.
+ */
+export async function resyncPod(deps: OutageResyncDeps): Promise<void> {
+  const { presence, sockets, announce } = deps;
+  const { entries, version } = sockets.snapshot();
+  const result = await presence.syncNode(deps.nodeId, entries);
+  // A socket that came or went meanwhile may be stored wrongly: sync again on the next beat.
+  sockets.synced(version);
+  for (const user of result.online) announce.online(user);
+  announce.offline(result.offline);
+  // A socket that closed during the outage may have been its user's last one (even if Redis lost it).
+  const candidates = usersToRecheck(sockets.takeMissedRemovals(), result.offline);
+  const now = await presence.getMany(candidates.map((entry) => entry.userId));
+  announce.offline(
+    candidates
+      .filter((_, i) => now[i]?.online === false)
+      .map((entry) => ({ userId: entry.userId, username: entry.username ?? entry.userId })),
+  );
+  if (result.online.length + result.offline.length > 0) {
+    deps.log.info({ online: result.online.length, offline: result.offline.length }, 'presence resynced');
+  }
+}

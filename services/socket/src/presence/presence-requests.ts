@@ -1,0 +1,49 @@
+import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
+import type { Presence } from '@gamesocket/presence';
+import { ServiceError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Announcements } from './announcements.js';
+import { cachedPromise } from './cached-promise.js';
+
+const STATS_CACHE_MS = 1000;
+
+/**
+ * What sockets and backends ask of presence: set a status, read users, lobby stats. A store
+ * failure is logged and rejects with `ServiceError('UNAVAILABLE')`.
+ */
+export class PresenceRequests {
+  /** `{ online, connections, nodes }` from counters, cached for a second per pod (any socket may ask). */
+  readonly stats: () => Promise<LobbyStats>;
+
+  constructor(
+    private readonly presence: Presence,
+    private readonly announce: Announcements,
+    private readonly log: Logger,
+  ) {
+    this.stats = cachedPromise(() => this.guard(() => presence.stats()), STATS_CACHE_MS);
+  }
+
+  /**
+   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
+   * (and broadcasts nothing) when the user is offline.
+   */
+  async setStatus(userId: string, status: string): Promise<boolean> {
+    const stored = await this.guard(() => this.presence.setStatus(userId, status));
+    if (stored) this.announce.statusChanged(userId, status);
+    return stored;
+  }
+
+  /** Current presence of these users. */
+  getMany(userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.guard(() => this.presence.getMany(userIds));
+  }
+
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      this.log.warn({ err }, 'presence unavailable');
+      throw new ServiceError('UNAVAILABLE', 'presence is unavailable, try again');
+    }
+  }
+}

@@ -140,16 +140,19 @@ function defaultOf(name: string): number {
 }
 
 t.test('2 000 handshake attempts in a burst from one address', async (t) => {
-  // The production defaults (the test helpers lift per-address limits for every other test).
+  // The production defaults of the handshake rate (the test helpers lift per-address limits for every
+  // other test).
   const burst = defaultOf('HANDSHAKE_BURST_PER_IP');
   const rate = defaultOf('HANDSHAKE_RATE_PER_IP');
+  const ATTEMPTS = 2000;
   const pod = await spawnService(t, {
     NODE_ID: 'flood-pod',
     HANDSHAKE_BURST_PER_IP: String(burst),
     HANDSHAKE_RATE_PER_IP: String(rate),
-    MAX_CONNECTIONS_PER_IP: String(defaultOf('MAX_CONNECTIONS_PER_IP')),
+    // Admitted sessions stay open until the end: on a slow machine a long flood would refill past the
+    // per-address connection cap, a different limit (tested on its own below). Only the rate is under test.
+    MAX_CONNECTIONS_PER_IP: String(ATTEMPTS),
   });
-  const ATTEMPTS = 2000;
   // The flooder keeps this many attempts in flight (half polling, half websocket) until all 2 000 are sent.
   const IN_FLIGHT = 200;
   const attempts: Attempt[] = [];

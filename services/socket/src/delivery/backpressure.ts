@@ -1,5 +1,6 @@
-import { VOLATILE_EVENTS } from '@gamesocket/protocol';
+import { isVolatileEvent } from '@gamesocket/protocol';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
+import { isEventHead, readWriteHead } from './packet-head.js';
 
 type Middleware = (socket: GameSocket, next: (err?: Error) => void) => void;
 
@@ -63,18 +64,15 @@ interface ConnState {
   socketId: string;
 }
 
-// Encoded EVENT packets of the default namespace start with `2["<name>"`.
-const volatilePrefixes = VOLATILE_EVENTS.map((name) => `2${JSON.stringify([name]).slice(0, -1)}`);
-
 /** A volatile-packet test that decides once per broadcast (it hands the same packets to every socket). */
 function volatilePacketTest(): (packets: unknown) => boolean {
   let lastPackets: unknown;
   let lastVolatile = false;
   return (packets) => {
     if (packets === lastPackets) return lastVolatile;
-    const first: unknown = Array.isArray(packets) ? packets[0] : packets;
+    const head = readWriteHead(packets);
     lastPackets = packets;
-    lastVolatile = typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+    lastVolatile = isEventHead(head) && isVolatileEvent(head.event);
     return lastVolatile;
   };
 }

@@ -1,11 +1,12 @@
 /**
  * The Socket.IO packages are pinned exactly: the internals seam (core/internals.ts) was written for
  * these versions, and a silent upgrade could change delivery. Fails when a pin is a range, when the
- * lockfile holds another version of a pinned package anywhere.
+ * lockfile holds another version of a pinned package anywhere, or when the seam names other versions.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { WRITTEN_FOR } from '../src/core/internals.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const readJson = (path: string): unknown => JSON.parse(readFileSync(fileURLToPath(new URL(path, ROOT)), 'utf8'));
@@ -73,4 +74,11 @@ t.test('the lockfile holds only the pinned version of each pinned package', asyn
     t.equal(entry.version, pinned, `${path} is ${pinned}`);
   }
   for (const name of declared.keys()) t.ok(seen.has(name), `${name} is in the lockfile`);
+});
+
+t.test('the internals seam was written for the pinned versions', async (t) => {
+  const declared = pins();
+  for (const [name, version] of Object.entries(WRITTEN_FOR)) {
+    t.equal(declared.get(name), version, `${name}: pinned ${declared.get(name)}, seam written for ${version}`);
+  }
 });

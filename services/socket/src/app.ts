@@ -20,6 +20,7 @@ import { registerAdminRoutes } from './http/admin-routes.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { checkInternals } from './core/internals.js';
 import { createMetrics, type Metrics } from './core/metrics.js';
 import { createLogger, type Logger } from './core/logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
@@ -56,8 +57,13 @@ function recoveryOf(config: Config, cluster: ClusterLayer): SocketServerDeps['re
   return undefined;
 }
 
-/** Builds the socket service from a validated config: fastify, routes and Socket.IO. */
+/**
+ * Builds the socket service from a validated config: fastify, routes and Socket.IO. Throws
+ * `InternalsMismatch` first when the installed Socket.IO packages are not the ones the internals
+ * seam was written for (core/internals.ts).
+ */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  checkInternals();
   const log = options.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   // Widen pino's Logger to fastify's logger type so routes and plugins type as the defaults.
   const loggerInstance: FastifyBaseLogger = log;

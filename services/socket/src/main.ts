@@ -1,5 +1,6 @@
-import { buildApp } from './app.js';
+import { buildApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { InternalsMismatch } from './core/internals.js';
 
 // Beyond the drain window: closing Socket.IO and Redis, removing presence.
 const SHUTDOWN_MARGIN_MS = 10_000;
@@ -16,8 +17,20 @@ function readConfig(): Config {
   }
 }
 
+async function build(): Promise<App> {
+  try {
+    return await buildApp(config);
+  } catch (err) {
+    if (err instanceof InternalsMismatch) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 const config = readConfig();
-const app = await buildApp(config);
+const app = await build();
 const { log } = app;
 
 process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

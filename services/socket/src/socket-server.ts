@@ -7,7 +7,7 @@ import { createAdmission } from './handshake/admission.js';
 import { guardBackpressure } from './delivery/backpressure.js';
 import { trustedProxies } from './handshake/client-address.js';
 import { guardRecovery, type SessionOwners } from './handshake/session-recovery.js';
-import { deliverToRecoveringSockets } from './delivery/recovering-delivery.js';
+import { recoveringAdapter } from './delivery/recovering-delivery.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './core/metrics.js';
@@ -111,6 +111,9 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     },
   });
 
+  // With recovery, the mode's adapter closes the holes around recovered sockets (recovering-delivery.ts).
+  const adapter =
+    recovery === undefined ? deps.adapter : recoveringAdapter(deps.adapter, { streamOffsets: recovery.streamOffsets });
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     pingInterval: config.pingIntervalMs,
@@ -128,7 +131,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       // Middlewares always run: a recovered socket is authenticated again (see session-recovery.ts).
       connectionStateRecovery: { maxDisconnectionDuration: config.recoveryWindowMs, skipMiddlewares: false },
     }),
-    ...(deps.adapter !== undefined && { adapter: deps.adapter }),
+    ...(adapter !== undefined && { adapter }),
   });
 
   admission.attach(io.engine);
@@ -168,9 +171,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     authenticate: socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })),
     presence: presence.middleware,
   });
-  if (recovery !== undefined) {
-    deliverToRecoveringSockets(io.of('/'), { streamOffsets: recovery.streamOffsets });
-  }
 
   const attachRouter = createEventPipeline(handlers, {
     metrics,

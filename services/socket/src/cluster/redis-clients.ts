@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { catchDroppedRejections } from '../core/internals.js';
 import type { Logger } from '../core/logger.js';
 
 /** A standalone or cluster ioredis client. */
@@ -59,27 +60,12 @@ export function createRedisClient(urls: readonly string[], options: RedisClientO
   return new Cluster(parsed.map(hostPort), clusterOptions);
 }
 
-// Commands whose promises the adapters drop (classic publish, streams SET/PUBLISH, sharded
-// SSUBSCRIBE per room...): a rejection there would be unhandled and kill the process (upstream
-// socket.io-redis-emitter#139).
-const FIRE_AND_FORGET_COMMANDS = [
-  'publish',
-  'spublish',
-  'xadd',
-  'set',
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-] as const;
-
 /**
  * Makes `client` safe to hand to an adapter: logs connection errors (ioredis emits `error` events
- * that would otherwise be thrown) and attaches a handler to every publish-like promise, so a Redis
- * outage is logged, never an unhandled rejection. The caller still sees the rejection. Clients
- * the adapters `duplicate()` from it (the streams adapter's readers) are guarded too.
+ * that would otherwise be thrown) and attaches a handler to every publish-like promise the adapters
+ * drop (`catchDroppedRejections`, core/internals.ts), so a Redis outage is logged, never an unhandled
+ * rejection. The caller still sees the rejection. Clients the adapters `duplicate()` from it (the
+ * streams adapter's readers) are guarded too.
  */
 export function guardClient<C extends RedisClient>(client: C, log: Logger, onCommandError: () => void): C {
   let lastLogged = 0;
@@ -91,29 +77,15 @@ export function guardClient<C extends RedisClient>(client: C, log: Logger, onCom
       log.warn({ err: { message: err.message } }, 'redis connection error');
     }
   });
-  const target = client as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const command of FIRE_AND_FORGET_COMMANDS) {
-    const original = target[command];
-    if (typeof original !== 'function') continue;
-    target[command] = function guarded(this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      if (result instanceof Promise) {
-        result.catch((err: unknown) => {
-          onCommandError();
-          log.debug({ err, command }, 'redis command failed');
-        });
-      }
-      return result;
-    };
-  }
-  const duplicate = target.duplicate;
-  if (typeof duplicate === 'function') {
-    target.duplicate = function guardedDuplicate(this: unknown, ...args: unknown[]) {
-      // The streams adapter's readers keep the fail-fast retries: its poll loop must see errors to stop.
-      return guardClient(duplicate.apply(this, args) as RedisClient, log, onCommandError);
-    };
-  }
-  return client;
+  return catchDroppedRejections(
+    client,
+    (err, command) => {
+      onCommandError();
+      log.debug({ err, command }, 'redis command failed');
+    },
+    // The streams adapter's readers keep the fail-fast retries: its poll loop must see errors to stop.
+    (duplicate) => guardClient(duplicate, log, onCommandError),
+  );
 }
 
 /** Quits a client, falling back to a hard disconnect when Redis does not answer. */

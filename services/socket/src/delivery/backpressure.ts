@@ -1,5 +1,15 @@
-import { VOLATILE_EVENTS } from '@gamesocket/protocol';
+import { isVolatileEvent } from '@gamesocket/protocol';
+import type { Socket as EngineSocket } from 'engine.io';
+import {
+  installWriter,
+  terminateTransport,
+  transportBufferedAmount,
+  writeToEngine,
+  type EngineWrite,
+  type WriteOptions,
+} from '../core/internals.js';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
+import { isEventHead, readWriteHead } from './packet-head.js';
 
 type Middleware = (socket: GameSocket, next: (err?: Error) => void) => void;
 
@@ -35,24 +45,9 @@ export interface Backpressure {
  */
 export const VOLATILE_BACKLOG_BYTES = 64 * 1024;
 
-/** One Engine.IO packet as `packetCreate` shows it. */
+/** One Engine.IO packet as its session's `packetCreate` event shows it. */
 interface EnginePacket {
   data?: unknown;
-}
-
-/** The parts of an Engine.IO session (engine.io `Socket`) the guard reads. */
-interface EngineConn {
-  readyState: string;
-  transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
-  on(event: 'packetCreate', listener: (packet: EnginePacket) => void): unknown;
-  on(event: 'flush', listener: () => void): unknown;
-  close(discard?: boolean): unknown;
-}
-
-/** Socket.IO's per-connection `Client`: `writeToEngine` is where every packet to the connection goes. */
-interface EngineWriter {
-  conn: EngineConn;
-  writeToEngine(this: EngineWriter, packets: unknown, opts: { volatile?: boolean }): void;
 }
 
 interface ConnState {
@@ -63,18 +58,15 @@ interface ConnState {
   socketId: string;
 }
 
-// Encoded EVENT packets of the default namespace start with `2["<name>"`.
-const volatilePrefixes = VOLATILE_EVENTS.map((name) => `2${JSON.stringify([name]).slice(0, -1)}`);
-
 /** A volatile-packet test that decides once per broadcast (it hands the same packets to every socket). */
 function volatilePacketTest(): (packets: unknown) => boolean {
   let lastPackets: unknown;
   let lastVolatile = false;
   return (packets) => {
     if (packets === lastPackets) return lastVolatile;
-    const first: unknown = Array.isArray(packets) ? packets[0] : packets;
+    const head = readWriteHead(packets);
     lastPackets = packets;
-    lastVolatile = typeof first === 'string' && volatilePrefixes.some((prefix) => first.startsWith(prefix));
+    lastVolatile = isEventHead(head) && isVolatileEvent(head.event);
     return lastVolatile;
   };
 }
@@ -92,7 +84,7 @@ function sizeOf(data: unknown): number {
  * closes the connection once they exceed `maxBufferedBytes`, dropping what was queued. Volatile
  * packets (`VOLATILE_EVENTS`, or emitted `.volatile`) are dropped, not queued, while more than
  * `VOLATILE_BACKLOG_BYTES` wait — from any path, the Redis adapter's included, since all go through
- * the connection's `writeToEngine`.
+ * the connection's writer (`installWriter`, core/internals.ts).
  */
 export function guardBackpressure(io: GameServer, options: BackpressureOptions): Backpressure {
   const { maxBufferedBytes, onWrite } = options;
@@ -102,42 +94,39 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
 
   // Listeners and the write wrapper are shared by every connection (called with it as `this`): the
   // per-connection cost is the state object alone.
-  function onPacketCreate(this: EngineConn, packet: EnginePacket): void {
+  function onPacketCreate(this: EngineSocket, packet: EnginePacket): void {
     const state = states.get(this);
     if (state !== undefined) state.queued += sizeOf(packet.data);
   }
   // The write buffer was handed to the transport (where bufferedAmount sees it) or to a poll response.
-  function onFlush(this: EngineConn): void {
+  function onFlush(this: EngineSocket): void {
     const state = states.get(this);
     if (state !== undefined) state.queued = 0;
   }
-  io.engine.on('connection', (conn: EngineConn) => {
+  io.engine.on('connection', (conn: EngineSocket) => {
     states.set(conn, { queued: 0, slow: false, socketId: '' });
     conn.on('packetCreate', onPacketCreate);
     conn.on('flush', onFlush);
   });
 
-  const buffered = (conn: EngineConn): number =>
-    (states.get(conn)?.queued ?? 0) + (conn.transport.socket?.bufferedAmount ?? 0);
+  const buffered = (conn: EngineSocket): number => (states.get(conn)?.queued ?? 0) + transportBufferedAmount(conn);
 
-  const closeSlow = (conn: EngineConn, state: ConnState, bytes: number): void => {
+  const closeSlow = (conn: EngineSocket, state: ConnState, bytes: number): void => {
     state.slow = true;
     options.onSlowConsumer({ socketId: state.socketId, transport: conn.transport.name, bufferedBytes: bytes });
     // The client is not reading: free its send buffer now instead of a graceful close that waits for it.
-    conn.transport.socket?.terminate?.();
+    terminateTransport(conn);
     conn.close(true);
   };
 
-  // Socket.IO's own writeToEngine (the Client prototype's), taken from the first client wrapped.
-  let write: EngineWriter['writeToEngine'] | undefined;
   // Socket.IO's own volatile check drops whenever the transport is mid-write, which loses updates to
   // healthy clients in every burst: decide on the backlog instead, then write as a normal packet.
-  function guardedWrite(this: EngineWriter, packets: unknown, opts: { volatile?: boolean }): void {
+  const guardedWrite: EngineWrite = function (packets: unknown, opts: WriteOptions): void {
     const conn = this.conn;
     const state = states.get(conn);
     // (The wrapper is installed only on connections with a state: `undefined` is for the types.)
     if (state === undefined || state.slow || conn.readyState !== 'open') {
-      write!.call(this, packets, opts);
+      writeToEngine(this, packets, opts);
       return;
     }
     if (opts.volatile === true || isVolatilePacket(packets)) {
@@ -146,26 +135,19 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
         return;
       }
       onWrite?.(packets);
-      write!.call(this, packets, { ...opts, volatile: false });
+      writeToEngine(this, packets, { ...opts, volatile: false });
     } else {
       onWrite?.(packets);
-      write!.call(this, packets, opts);
+      writeToEngine(this, packets, opts);
     }
     const bytes = buffered(conn);
     if (bytes > maxBufferedBytes) closeSlow(conn, state, bytes);
-  }
+  };
 
   const middleware: Middleware = (socket, next) => {
     const state = states.get(socket.conn);
-    const client = socket.client as unknown as EngineWriter;
     // One wrapper per connection, even if it opens the namespace again.
-    if (state === undefined || client.writeToEngine === guardedWrite) {
-      next();
-      return;
-    }
-    state.socketId = socket.id;
-    write ??= client.writeToEngine;
-    client.writeToEngine = guardedWrite;
+    if (state !== undefined && installWriter(socket, guardedWrite)) state.socketId = socket.id;
     next();
   };
 

@@ -1,5 +1,6 @@
-import type { Namespace, Socket } from 'socket.io';
 import { isVolatileEvent } from '@gamesocket/protocol';
+import type { BroadcastOptions, Session } from 'socket.io-adapter';
+import { withDeliveryHooks, type AdapterOption, type DeliveryHooks } from '../core/internals.js';
 
 // A Redis stream entry id: `<ms>-<seq>`.
 const STREAM_ID = /^(\d+)-(\d+)$/;
@@ -11,29 +12,6 @@ export function streamIdAfter(a: string, b: string): boolean {
   if (x === null || y === null) return true;
   const [msA, msB] = [Number(x[1]), Number(y[1])];
   return msA !== msB ? msA > msB : Number(x[2]) > Number(y[2]);
-}
-
-interface Packet {
-  data?: unknown[];
-}
-interface Session {
-  sid: string;
-  rooms: string[];
-  missedPackets: unknown[][];
-}
-interface BroadcastOptions {
-  rooms: Set<string>;
-  except?: Set<string>;
-}
-// The parts of Socket.IO's in-memory adapter (the base of every adapter) this module reroutes.
-interface AdapterInternals {
-  rooms: Map<string, Set<string>>;
-  sids: Map<string, Set<string>>;
-  apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
-  computeExceptSids(except?: Set<string>): Set<string>;
-  restoreSession(pid: string, offset: string): Promise<Session | null> | null;
-  _encode(packet: Packet, packetOpts: unknown): unknown;
-  delAll(id: string): void;
 }
 
 /** A broadcast this pod delivered, kept briefly so a session restored meanwhile does not miss it. */
@@ -52,8 +30,9 @@ const DISPATCHED_MAX = 10_000;
 const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.length - 1];
 
 /**
- * Closes the holes Socket.IO leaves around a recovered socket (measured by the drain and delivery
- * scenario tests):
+ * The `adapter` option for a mode with connection state recovery: `base` (the mode's adapter; the
+ * in-memory `SessionAwareAdapter` when undefined) closing the holes Socket.IO leaves around a
+ * recovered socket (measured by the drain and delivery scenario tests):
  *
  * - It joins its rooms when it is created, but the adapter only reaches sockets that finished their
  *   middlewares: whatever was broadcast while our auth and presence middlewares ran was lost. Here
@@ -67,9 +46,12 @@ const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.lengt
  * - Volatile events (`VOLATILE_EVENTS`) are left out of every replay: they carry no offset, so the
  *   client's offset does not cover the ones it already got.
  */
-export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffsets: boolean }): void {
-  const adapter = nsp.adapter as unknown as AdapterInternals;
-  const preConnect = (nsp as unknown as { _preConnectSockets: Map<string, Socket> })._preConnectSockets;
+export function recoveringAdapter(base: AdapterOption | undefined, options: { streamOffsets: boolean }): AdapterOption {
+  return withDeliveryHooks(base, () => recoveryHooks(options));
+}
+
+/** The state and hooks of one recovering adapter (one namespace). */
+function recoveryHooks(options: { streamOffsets: boolean }): DeliveryHooks {
   // Per recovered socket: the replayed stream ids this pod has not delivered yet (its reader still
   // will), each skipped once when it comes.
   const replayed = new Map<string, Set<unknown>>();
@@ -80,37 +62,6 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
   // Socket.IO encodes a broadcast's packet and then applies it, synchronously: the packet (and the
   // stream offset the cluster adapter appended to it) is carried from one to the other here.
   let pending: { id: string; data: unknown[] } | undefined;
-
-  const restoreSession = adapter.restoreSession.bind(adapter);
-  adapter.restoreSession = async (pid, offset) => {
-    const session = await restoreSession(pid, offset);
-    if (session) {
-      // Volatile events may be dropped, and carry no offset, so the client's offset does not cover the
-      // ones it already got: replaying them would deliver them twice.
-      session.missedPackets = session.missedPackets.filter((packet) => !isVolatileEvent(packet[0]));
-      // From here to the socket joining its rooms there is no I/O, so no broadcast can slip between.
-      if (options.streamOffsets) mergeDispatched(session, offset);
-    }
-    return session;
-  };
-
-  if (options.streamOffsets) {
-    const encode = adapter._encode.bind(adapter);
-    adapter._encode = (packet, packetOpts) => {
-      const last = lastOf(packet.data);
-      // Volatile events are never replayed: not kept either, so a stream of them cannot push the rest out.
-      pending =
-        typeof last === 'string' && STREAM_ID.test(last) && !isVolatileEvent(packet.data![0])
-          ? { id: last, data: packet.data! }
-          : undefined;
-      return encode(packet, packetOpts);
-    };
-    const delAll = adapter.delAll.bind(adapter);
-    adapter.delAll = (id) => {
-      replayed.delete(id);
-      delAll(id);
-    };
-  }
 
   function mergeDispatched(session: Session, offset: string): void {
     const ids = new Set(session.missedPackets.map(lastOf));
@@ -156,7 +107,24 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
     }
   }
 
-  adapter.apply = (opts, callback) => {
+  function restored(session: Session, offset: string): void {
+    // Volatile events may be dropped, and carry no offset, so the client's offset does not cover the
+    // ones it already got: replaying them would deliver them twice.
+    session.missedPackets = session.missedPackets.filter((packet) => !isVolatileEvent(packet[0]));
+    // From here to the socket joining its rooms there is no I/O, so no broadcast can slip between.
+    if (options.streamOffsets) mergeDispatched(session, offset);
+  }
+
+  function encoded(data: unknown[] | undefined): void {
+    const last = lastOf(data);
+    // Volatile events are never replayed: not kept either, so a stream of them cannot push the rest out.
+    pending =
+      typeof last === 'string' && STREAM_ID.test(last) && !isVolatileEvent(data![0])
+        ? { id: last, data: data! }
+        : undefined;
+  }
+
+  function reaching(opts: BroadcastOptions): ((socketId: string) => boolean) | undefined {
     const broadcast = pending;
     pending = undefined;
     if (broadcast !== undefined) {
@@ -164,30 +132,20 @@ export function deliverToRecoveringSockets(nsp: Namespace, options: { streamOffs
     }
     // Only broadcasts with a stream offset can overlap a replay, and only while a socket has one.
     const offset = replayed.size === 0 ? undefined : broadcast?.id;
-    const except = adapter.computeExceptSids(opts.except);
-    const reach = (id: string): void => {
-      const socket = nsp.sockets.get(id) ?? preConnect.get(id);
-      if (socket === undefined) return;
-      const replay = offset === undefined ? undefined : replayed.get(id);
+    if (offset === undefined) return undefined;
+    return (id) => {
+      const replay = replayed.get(id);
       // Already replayed to this socket. (Not "up to the last replayed id": broadcasts this pod
       // publishes itself are delivered when Redis answers, ahead of its reader.)
       if (replay?.delete(offset) === true) {
         if (replay.size === 0) replayed.delete(id);
-        return;
+        return false;
       }
-      callback(socket);
+      return true;
     };
-    if (opts.rooms.size === 0) {
-      for (const id of adapter.sids.keys()) if (!except.has(id)) reach(id);
-      return;
-    }
-    const seen = new Set<string>();
-    for (const room of opts.rooms) {
-      for (const id of adapter.rooms.get(room) ?? []) {
-        if (seen.has(id) || except.has(id)) continue;
-        seen.add(id);
-        reach(id);
-      }
-    }
-  };
+  }
+
+  // In memory mode broadcasts carry no stream offset: nothing to remember or skip.
+  if (!options.streamOffsets) return { restored };
+  return { restored, encoded, reaching, removed: (id) => replayed.delete(id) };
 }

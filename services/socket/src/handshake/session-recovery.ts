@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { Authenticator } from '../auth/socket-auth.js';
 import type { RedisClient } from '../cluster/redis-clients.js';
+import { sessionPid, wrapCreateSocket } from '../core/internals.js';
 import type { Logger } from '../core/logger.js';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
 
@@ -45,8 +45,6 @@ export function redisSessionOwners(redis: RedisClient, prefix = 'gamesocket'): S
   };
 }
 
-type CreateSocket = (client: { request: IncomingMessage }, auth: Record<string, unknown>) => Promise<unknown>;
-
 /**
  * Connection state recovery without leaking across identities. Socket.IO restores a session's
  * rooms and replays its missed packets while it creates the socket — before any middleware runs —
@@ -61,9 +59,7 @@ export function guardRecovery(
 ): void {
   const { authenticate, owners, windowMs, log } = deps;
   // Socket.IO has no public hook before restoreSession: wrap the namespace's socket factory.
-  const nsp = io.of('/') as unknown as { _createSocket: CreateSocket };
-  const createSocket = nsp._createSocket.bind(nsp);
-  nsp._createSocket = async (client, auth) => {
+  wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
     if (typeof auth.pid !== 'string') return createSocket(client, auth);
     const [owner, identity] = await Promise.all([
       owners.get(auth.pid).catch(() => undefined),
@@ -75,11 +71,11 @@ export function guardRecovery(
     delete fresh.pid;
     delete fresh.offset;
     return createSocket(client, fresh);
-  };
+  });
 
   io.on('connection', (socket: GameSocket) => {
     socket.once('disconnecting', () => {
-      const pid = (socket as unknown as { pid?: string }).pid;
+      const pid = sessionPid(socket);
       if (pid === undefined) return;
       owners.set(pid, socket.data.user?.userId ?? '', windowMs).catch((err: unknown) => {
         log.debug({ err }, 'session owner not recorded: this session will not recover');

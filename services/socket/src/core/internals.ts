@@ -1,0 +1,392 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Socket as EngineSocket } from 'engine.io';
+import { Cluster, Redis } from 'ioredis';
+import { Namespace, type ServerOptions, type Socket } from 'socket.io';
+import { Adapter, SessionAwareAdapter, type BroadcastOptions, type Session } from 'socket.io-adapter';
+
+/*
+ * The one seam for the private members of socket.io, engine.io, socket.io-adapter and ioredis the
+ * service relies on (docs/internals.md lists them and why each has no public hook). Nothing else in
+ * the service touches a dependency's private member. Each one names the upstream file and line it
+ * was read from, at the versions in `WRITTEN_FOR`; `checkInternals()` refuses to boot on any other.
+ */
+
+/** The packages whose private members (or private behaviour) this seam relies on. */
+export type SeamPackage = 'socket.io' | 'engine.io' | 'socket.io-adapter' | '@socket.io/redis-streams-adapter';
+
+/** The exact versions this seam was written for and checked against (pinned in package.json). */
+export const WRITTEN_FOR: Readonly<Record<SeamPackage, string>> = {
+  'socket.io': '4.8.4',
+  'engine.io': '6.6.13',
+  'socket.io-adapter': '2.5.9',
+  '@socket.io/redis-streams-adapter': '0.3.1',
+};
+
+const SEAM = 'the internals seam (core/internals.ts)';
+
+/** Thrown at boot when the installed dependencies are not the ones this seam was written for. */
+export class InternalsMismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalsMismatch';
+  }
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/** The directory of package `name` as `from` (a module's `require`) resolves it; undefined when not installed. */
+function packageDir(name: string, from: NodeJS.Require): string | undefined {
+  let entry: string;
+  try {
+    entry = from.resolve(name);
+  } catch {
+    return undefined;
+  }
+  // engine.io and socket.io-parser do not export their package.json: walk up from the entry point.
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (manifest.name === name) return dir;
+    } catch {
+      // No package.json at this level (a build folder): keep walking up.
+    }
+  }
+  return undefined;
+}
+
+const versionIn = (dir: string | undefined): string | undefined =>
+  dir === undefined
+    ? undefined
+    : (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+
+const socketIoDir = packageDir('socket.io', requireHere);
+// engine.io and socket.io-adapter as socket.io itself loads them (the copies whose members are used).
+const requireSocketIo = socketIoDir === undefined ? undefined : createRequire(join(socketIoDir, 'package.json'));
+
+/** The installed version of each seam package, as the service loads it (undefined: not installed). */
+export function installedVersions(): Record<SeamPackage, string | undefined> {
+  const fromSocketIo = (name: string): string | undefined =>
+    requireSocketIo === undefined ? undefined : versionIn(packageDir(name, requireSocketIo));
+  return {
+    'socket.io': versionIn(socketIoDir),
+    'engine.io': fromSocketIo('engine.io'),
+    'socket.io-adapter': fromSocketIo('socket.io-adapter'),
+    '@socket.io/redis-streams-adapter': versionIn(packageDir('@socket.io/redis-streams-adapter', requireHere)),
+  };
+}
+
+/** Socket.IO's per-connection `Client` (socket.io/dist/client.js; not exported by the package). */
+interface ClientInternals {
+  /** socket.io/dist/client.js:172 — every encoded packet to the connection goes through it. */
+  writeToEngine(this: { readonly conn: EngineSocket }, packets: unknown, opts: WriteOptions): void;
+}
+
+/** The options Socket.IO writes a packet with (`volatile`, `compress`, `preEncoded`, ...). */
+export interface WriteOptions {
+  volatile?: boolean;
+  [option: string]: unknown;
+}
+
+// The Client class, for its prototype: socket.io's `exports` hide dist/client.js, so it is loaded by
+// file path (the same module instance socket.io loads, from the same file).
+const clientPrototype = ((): Partial<ClientInternals> | undefined => {
+  if (socketIoDir === undefined) return undefined;
+  try {
+    const module = requireSocketIo!(join(socketIoDir, 'dist', 'client.js')) as {
+      Client?: { prototype: Partial<ClientInternals> };
+    };
+    return module.Client?.prototype;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** The private members of `Adapter` (socket.io-adapter/dist/in-memory-adapter.js) the seam reroutes. */
+interface AdapterInternals {
+  /** in-memory-adapter.js:284 — every broadcast, fetchSockets, socketsJoin/Leave, disconnectSockets. */
+  apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void;
+  /** in-memory-adapter.js:313 — the socket ids in `except`'s rooms. */
+  computeExceptSids(except?: Set<string>): Set<string>;
+  /** in-memory-adapter.js:200 — encodes a broadcast, called right before `apply` (broadcast, :153-154). */
+  _encode(packet: { data?: unknown[] }, packetOpts: unknown): unknown;
+}
+
+/** A member the seam needs, on the object (a prototype) that must carry it. */
+export interface MemberCheck {
+  package: SeamPackage | 'ioredis';
+  /** How the member is named in the refusal, e.g. `Namespace.prototype._createSocket`. */
+  member: string;
+  /** The object that must carry the member as a function; undefined when it could not be loaded. */
+  holder: object | undefined;
+}
+
+// Commands whose promises the Redis adapters drop (see `catchDroppedRejections`).
+const FIRE_AND_FORGET_COMMANDS = [
+  'publish',
+  'spublish',
+  'xadd',
+  'set',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+] as const;
+
+/** Every member the seam uses that lives on a prototype (fields set in constructors are covered by the versions). */
+export function memberChecks(): MemberCheck[] {
+  const adapterMembers = ['apply', 'computeExceptSids', '_encode', 'restoreSession', 'delAll'];
+  const redisMembers = [...FIRE_AND_FORGET_COMMANDS, 'duplicate'];
+  return [
+    { package: 'socket.io', member: 'Namespace.prototype._createSocket', holder: Namespace.prototype },
+    { package: 'socket.io', member: 'Client.prototype.writeToEngine', holder: clientPrototype },
+    ...adapterMembers.map((name) => ({
+      package: 'socket.io-adapter' as const,
+      member: `Adapter.prototype.${name}`,
+      holder: Adapter.prototype,
+    })),
+    ...redisMembers.flatMap((name) => [
+      { package: 'ioredis' as const, member: `Redis.prototype.${name}`, holder: Redis.prototype },
+      { package: 'ioredis' as const, member: `Cluster.prototype.${name}`, holder: Cluster.prototype },
+    ]),
+  ];
+}
+
+const memberName = (check: MemberCheck): string => check.member.slice(check.member.lastIndexOf('.') + 1);
+
+/**
+ * The boot check: throws `InternalsMismatch` with one line naming the package and version when an
+ * installed seam package is not the version in `WRITTEN_FOR`, or when a member the seam uses is
+ * missing. Call before building anything on Socket.IO. The arguments are for tests.
+ */
+export function checkInternals(
+  installed: Readonly<Record<SeamPackage, string | undefined>> = installedVersions(),
+  members: readonly MemberCheck[] = memberChecks(),
+): void {
+  for (const [name, expected] of Object.entries(WRITTEN_FOR) as [SeamPackage, string][]) {
+    const version = installed[name];
+    if (version === expected) continue;
+    throw new InternalsMismatch(
+      version === undefined
+        ? `gamesocket: ${name} is not installed, ${SEAM} was written for ${expected}`
+        : `gamesocket: ${name} ${version} is installed, ${SEAM} was written for ${expected}`,
+    );
+  }
+  for (const check of members) {
+    const holder = check.holder as Record<string, unknown> | undefined;
+    if (typeof holder?.[memberName(check)] === 'function') continue;
+    const version = check.package === 'ioredis' ? '' : ` ${installed[check.package]}`;
+    throw new InternalsMismatch(`gamesocket: ${check.package}${version} has no ${check.member}, which ${SEAM} uses`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// socket.io: the namespace's socket factory, the session id, the connection's writer
+// ---------------------------------------------------------------------------------------------
+
+/** Socket.IO's `Namespace#_createSocket(client, auth)`: builds the socket, restoring a session first. */
+export type CreateSocket = (client: { request: IncomingMessage }, auth: Record<string, unknown>) => Promise<unknown>;
+
+/**
+ * Replaces the namespace's socket factory with `wrap(original)`. Socket.IO restores a session (rooms,
+ * missed packets) inside `_createSocket` (socket.io/dist/namespace.js:245, called from `_add`, :212),
+ * before any middleware runs: no public hook comes earlier.
+ */
+export function wrapCreateSocket(nsp: Namespace, wrap: (create: CreateSocket) => CreateSocket): void {
+  const internals = nsp as unknown as { _createSocket: CreateSocket };
+  internals._createSocket = wrap(internals._createSocket.bind(nsp));
+}
+
+/**
+ * The socket's private session id (`pid`, socket.io/dist/socket.js:98 and :118; sent to the client in
+ * CONNECT, :416), undefined when recovery is off.
+ */
+export function sessionPid(socket: Socket): string | undefined {
+  const pid = (socket as unknown as { pid?: unknown }).pid;
+  return typeof pid === 'string' ? pid : undefined;
+}
+
+/** A connection writer: called as the connection's `Client#writeToEngine`, with the Client as `this`. */
+export type EngineWrite = (this: { readonly conn: EngineSocket }, packets: unknown, opts: WriteOptions) => void;
+
+/**
+ * Socket.IO's own `Client#writeToEngine` (socket.io/dist/client.js:172), for a writer installed with
+ * `installWriter` to hand packets on.
+ */
+export function writeToEngine(client: { readonly conn: EngineSocket }, packets: unknown, opts: WriteOptions): void {
+  engineWrite!.call(client, packets, opts);
+}
+const engineWrite = clientPrototype?.writeToEngine;
+
+/**
+ * Makes `write` the writer of `socket`'s connection: every packet to it (the socket's emits, every
+ * adapter's broadcasts, in-memory-adapter.js:158) goes through `Client#writeToEngine`, private, with
+ * no public hook. Returns false, changing nothing, when `write` is already installed.
+ */
+export function installWriter(socket: Socket, write: EngineWrite): boolean {
+  const client = socket.client as unknown as { writeToEngine: EngineWrite };
+  if (client.writeToEngine === write) return false;
+  client.writeToEngine = write;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// engine.io: the websocket under a connection
+// ---------------------------------------------------------------------------------------------
+
+/** The ws WebSocket engine.io's websocket transport keeps privately (engine.io/build/transports/websocket.js:40). */
+interface TransportInternals {
+  socket?: { bufferedAmount?: number; terminate?: () => void };
+}
+
+/** Bytes the connection's websocket holds that the kernel has not taken yet; 0 for long-polling. */
+export function transportBufferedAmount(conn: EngineSocket): number {
+  return (conn.transport as unknown as TransportInternals).socket?.bufferedAmount ?? 0;
+}
+
+/** Drops the connection's websocket at once, freeing its send buffer (no closing handshake); a no-op for long-polling. */
+export function terminateTransport(conn: EngineSocket): void {
+  (conn.transport as unknown as TransportInternals).socket?.terminate?.();
+}
+
+// ---------------------------------------------------------------------------------------------
+// socket.io-adapter: what a broadcast reaches on this pod, and session restores
+// ---------------------------------------------------------------------------------------------
+
+/** The `adapter` server option: a class or a factory, which Socket.IO calls with `new` (namespace.js:99). */
+export type AdapterOption = NonNullable<ServerOptions['adapter']>;
+
+/** What `withDeliveryHooks` lets a caller see and decide. Every hook is optional. */
+export interface DeliveryHooks {
+  /** A session restore succeeded (`restoreSession`, public); may edit `session.missedPackets`. */
+  restored?(session: Session, offset: string): void;
+  /**
+   * A broadcast's packet is about to reach this pod's sockets, with its data as the cluster adapter
+   * left it (its stream offset appended last, cluster-adapter.js:271-282). The `reaching` call for the
+   * same broadcast follows synchronously.
+   */
+  encoded?(data: unknown[] | undefined): void;
+  /**
+   * An operation (broadcast, fetchSockets, socketsJoin...) is about to reach this pod's sockets in
+   * `opts`; may return a test that leaves a socket out (false).
+   */
+  reaching?(opts: BroadcastOptions): ((socketId: string) => boolean) | undefined;
+  /** A socket left all its rooms (`delAll`, public): it is gone. */
+  removed?(socketId: string): void;
+}
+
+/**
+ * The `adapter` option that builds `base` (Socket.IO's recovering default `SessionAwareAdapter` when
+ * undefined) per namespace with `hooksOf()` installed, and whose broadcasts also reach sockets still
+ * in their middlewares (`Namespace#_preConnectSockets`, namespace.js:82 and :213), as Socket.IO's own
+ * uWS adapter does.
+ *
+ * No public extension point covers this: the Redis adapters deliver another pod's broadcast with
+ * `super.broadcast` (cluster-adapter.js:110), which no subclass's `broadcast` sees; the one step
+ * every delivery goes through is the in-memory adapter's private `_encode` then `apply`
+ * (in-memory-adapter.js:153-154). The redis-streams adapter's class is not exported, so its
+ * instance is hooked, not subclassed.
+ */
+export function withDeliveryHooks(base: AdapterOption | undefined, hooksOf: () => DeliveryHooks): AdapterOption {
+  const Base = (base ?? SessionAwareAdapter) as unknown as new (nsp: Namespace) => Adapter;
+  return function HookedAdapter(nsp: Namespace): Adapter {
+    const adapter = new Base(nsp);
+    hookAdapter(adapter, nsp, hooksOf());
+    return adapter;
+  };
+}
+
+function hookAdapter(adapter: Adapter, nsp: Namespace, hooks: DeliveryHooks): void {
+  const internals = adapter as unknown as AdapterInternals;
+  // Set in the Namespace constructor before the adapter is built (namespace.js:82, :88).
+  const preConnect = (nsp as unknown as { _preConnectSockets?: unknown })._preConnectSockets;
+  if (!(preConnect instanceof Map)) {
+    throw new InternalsMismatch(`gamesocket: socket.io has no Namespace._preConnectSockets, which ${SEAM} uses`);
+  }
+  const inMiddlewares = preConnect as Map<string, Socket>;
+
+  const { restored, encoded, reaching, removed } = hooks;
+  if (restored !== undefined) {
+    const restoreSession = adapter.restoreSession.bind(adapter);
+    adapter.restoreSession = async (pid, offset) => {
+      const session = await restoreSession(pid, offset);
+      if (session) restored(session, offset);
+      return session;
+    };
+  }
+  if (encoded !== undefined) {
+    const encode = internals._encode.bind(adapter);
+    internals._encode = (packet, packetOpts) => {
+      encoded(packet.data);
+      return encode(packet, packetOpts);
+    };
+  }
+  if (removed !== undefined) {
+    const delAll = adapter.delAll.bind(adapter);
+    adapter.delAll = (id) => {
+      removed(id);
+      delAll(id);
+    };
+  }
+
+  internals.apply = (opts, callback) => {
+    const admits = reaching?.(opts);
+    const except = internals.computeExceptSids(opts.except);
+    const reach = (id: string): void => {
+      const socket = nsp.sockets.get(id) ?? inMiddlewares.get(id);
+      if (socket === undefined || (admits !== undefined && !admits(id))) return;
+      callback(socket);
+    };
+    if (opts.rooms.size === 0) {
+      for (const id of adapter.sids.keys()) if (!except.has(id)) reach(id);
+      return;
+    }
+    const seen = new Set<string>();
+    for (const room of opts.rooms) {
+      for (const id of adapter.rooms.get(room) ?? []) {
+        if (seen.has(id) || except.has(id)) continue;
+        seen.add(id);
+        reach(id);
+      }
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ioredis: promises the adapters drop
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Attaches `onRejected` to the promise of every command the Redis adapters fire and forget (classic
+ * PUBLISH, streams SET/PUBLISH, sharded SSUBSCRIBE per room...), so a Redis outage never becomes an
+ * unhandled rejection that kills the process (upstream socket.io-redis-emitter#139); the caller still
+ * sees the rejection. The adapters call the client's public methods and offer no hook, so the
+ * methods are replaced on the instance. Clients the adapters `duplicate()` from it (the streams
+ * adapter's readers) are passed through `onDuplicate`.
+ */
+export function catchDroppedRejections<C extends Redis | Cluster>(
+  client: C,
+  onRejected: (err: unknown, command: string) => void,
+  onDuplicate: (duplicate: Redis | Cluster) => void,
+): C {
+  const target = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const command of FIRE_AND_FORGET_COMMANDS) {
+    const original = target[command]!;
+    target[command] = function guarded(this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      if (result instanceof Promise) result.catch((err: unknown) => onRejected(err, command));
+      return result;
+    };
+  }
+  const duplicate = target.duplicate!;
+  target.duplicate = function guardedDuplicate(this: unknown, ...args: unknown[]) {
+    const copy = duplicate.apply(this, args) as Redis | Cluster;
+    onDuplicate(copy);
+    return copy;
+  };
+  return client;
+}

@@ -62,7 +62,18 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts', 'services/*/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noReachingIn] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noReachingIn] }],
+      // A dependency's private member (by convention `_name`) is touched only in the internals seam.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^_/]',
+          message: "a dependency's private member belongs in services/socket/src/core/internals.ts (docs/internals.md)",
+        },
+      ],
+    },
   },
+  { files: ['services/socket/src/core/internals.ts'], rules: { 'no-restricted-syntax': 'off' } },
   ...layerRules,
 );

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { DEFAULT_ADAPTER_STREAM_MAX_LEN, DEFAULT_INTENT_STREAM_MAX_LEN } from '@gamesocket/protocol';
 
 /** Thrown by `loadConfig` with a one-line message that names the variable. */
 export class ConfigError extends Error {
@@ -483,12 +484,12 @@ export function loadConfig(env: Env = process.env): Config {
     tokenExpiryWarningSec: integer(env, 'TOKEN_EXPIRY_WARNING_SEC', 60, 0, 86_400),
     rateLimitPerSec: integer(env, 'RATE_LIMIT_PER_SEC', 20, 1, 100_000),
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 40, 1, 100_000),
-    intentStreamMaxLen: integer(env, 'INTENT_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
+    intentStreamMaxLen: integer(env, 'INTENT_STREAM_MAX_LEN', DEFAULT_INTENT_STREAM_MAX_LEN, 100, 10_000_000),
     maxConnectionsPerUser: integer(env, 'MAX_CONNECTIONS_PER_USER', 10, 1, 10_000),
     presenceTtlMs: integer(env, 'PRESENCE_TTL_MS', 10_000, 1000, 600_000),
     drainWindowMs: integer(env, 'DRAIN_WINDOW_MS', 5000, 0, 600_000),
     recoveryWindowMs: integer(env, 'RECOVERY_WINDOW_MS', 120_000, 0, 3_600_000),
-    recoveryStreamMaxLen: integer(env, 'RECOVERY_STREAM_MAX_LEN', 10_000, 100, 10_000_000),
+    recoveryStreamMaxLen: integer(env, 'RECOVERY_STREAM_MAX_LEN', DEFAULT_ADAPTER_STREAM_MAX_LEN, 100, 10_000_000),
     maxPayloadBytes: integer(env, 'MAX_PAYLOAD_BYTES', 16 * 1024, 1024, 10 * 1024 * 1024),
     maxBufferedBytes: integer(env, 'MAX_BUFFERED_BYTES', 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 100, 1, 1_000_000),

@@ -10,6 +10,7 @@ WORKDIR /app
 # Package files first: the dependency layer is reused until a package.json or the lock file changes.
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/redis/package.json packages/redis/
 COPY packages/presence/package.json packages/presence/
 COPY packages/emitter/package.json packages/emitter/
 COPY packages/client/package.json packages/client/
@@ -30,6 +31,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
+COPY packages/redis/package.json packages/redis/
 COPY packages/presence/package.json packages/presence/
 COPY packages/emitter/package.json packages/emitter/
 COPY packages/client/package.json packages/client/
@@ -37,6 +39,7 @@ COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
+COPY --from=build /app/packages/redis/dist packages/redis/dist
 COPY --from=build /app/packages/presence/dist packages/presence/dist
 # The presence Lua scripts, read by packages/presence/dist/redis-scripts.js at load.
 COPY --from=build /app/packages/presence/lua packages/presence/lua

@@ -1,4 +1,7 @@
 import {
+  ADAPTER_CHANNEL_PREFIX,
+  ADAPTER_STREAM,
+  DEFAULT_ADAPTER_STREAM_MAX_LEN,
   STATUS_PATTERN,
   isPublishableEvent,
   isVolatileEvent,
@@ -11,10 +14,10 @@ import {
   type UserPresence,
 } from '@gamesocket/protocol';
 import { RedisDenyList, RedisPresence, type RedisPresenceOptions } from '@gamesocket/presence';
+import { closeClient, createRedisClient } from '@gamesocket/redis';
 import { consumeIntents, type ConsumeOptions, type IntentConsumer, type IntentHandler } from './intent-consumer.js';
-import { Redis, Cluster } from 'ioredis';
 import { classicTransport } from './classic-transport.js';
-import { EmitterError } from './errors.js';
+import { EmitterError, redisCall } from './errors.js';
 import { shardedTransport } from './sharded-transport.js';
 import { streamsTransport } from './streams-transport.js';
 import type { BroadcastFlags, ClusterTransport, RedisClient, TargetOptions } from './transport.js';
@@ -38,7 +41,7 @@ export interface EmitterOptions {
   channelPrefix?: string;
   /** redis-streams only: the adapter's stream. Default `socket.io`. */
   streamName?: string;
-  /** redis-streams only: approximate cap of the stream. Default 10 000, like the adapter. */
+  /** redis-streams only: approximate cap of the stream. Default 10 000, like the pods (`RECOVERY_STREAM_MAX_LEN`). */
   maxLen?: number;
 }
 
@@ -144,34 +147,30 @@ export class GameEmitter {
     options: Omit<EmitterOptions, 'redis'>,
     private readonly ownsClient = false,
   ) {
-    const prefix = options.channelPrefix ?? 'socket.io';
+    const prefix = options.channelPrefix ?? ADAPTER_CHANNEL_PREFIX;
     this.transport =
       options.mode === 'redis'
         ? classicTransport(redis, prefix)
         : options.mode === 'redis-sharded'
           ? shardedTransport(redis, prefix)
-          : streamsTransport(redis, options.streamName ?? 'socket.io', options.maxLen ?? 10_000);
+          : streamsTransport(
+              redis,
+              options.streamName ?? ADAPTER_STREAM,
+              options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
+            );
     this.store = new RedisPresence(redis, options.presence);
     this.denyList = new RedisDenyList(redis, options.presence?.prefix);
-    const read = <T>(run: () => Promise<T>): Promise<T> =>
-      run().catch((err: unknown) => {
-        throw new EmitterError('UNAVAILABLE', `redis read failed: ${(err as Error).message}`, { cause: err });
-      });
     this.presence = {
-      get: (userId) => read(() => this.store.get(userId)),
-      getMany: (userIds) => read(() => this.store.getMany(userIds)),
-      count: () => read(() => this.store.stats()),
+      get: (userId) => redisCall('read', () => this.store.get(userId)),
+      getMany: (userIds) => redisCall('read', () => this.store.getMany(userIds)),
+      count: () => redisCall('read', () => this.store.stats()),
     };
     this.send = async (run) => {
       // Fail fast while disconnected instead of waiting in ioredis' offline queue.
       if (redis.status !== 'ready') {
         throw new EmitterError('UNAVAILABLE', `redis is not connected (status: ${redis.status})`);
       }
-      try {
-        await run(this.transport);
-      } catch (err) {
-        throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
-      }
+      await redisCall('write', () => run(this.transport));
     };
   }
 
@@ -228,9 +227,7 @@ export class GameEmitter {
     if (!statusPattern.test(status)) {
       throw new EmitterError('INVALID_PAYLOAD', `status must be a short lowercase word: ${JSON.stringify(status)}`);
     }
-    const stored = await this.store.setStatus(userId, status).catch((err: unknown) => {
-      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
-    });
+    const stored = await redisCall('write', () => this.store.setStatus(userId, status));
     if (stored) {
       await this.to([roomNames.lobby(), roomNames.watchers(userId)]).emit('player:status_change', {
         userId,
@@ -246,17 +243,13 @@ export class GameEmitter {
    * the longest remaining token lifetime) and their open sockets are closed on every pod.
    */
   async revokeUser(userId: UserId, { until }: { until: number }): Promise<void> {
-    await this.denyList.deny({ userId }, until).catch((err: unknown) => {
-      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
-    });
+    await redisCall('write', () => this.denyList.deny({ userId }, until));
     await this.disconnectUser(userId);
   }
 
   /** Refuses one token (by its `jti`) at the handshake until `until` (epoch ms). */
   async revokeToken(jti: string, { until }: { until: number }): Promise<void> {
-    await this.denyList.deny({ jti }, until).catch((err: unknown) => {
-      throw new EmitterError('UNAVAILABLE', `redis write failed: ${(err as Error).message}`, { cause: err });
-    });
+    await redisCall('write', () => this.denyList.deny({ jti }, until));
   }
 
   /**
@@ -272,38 +265,28 @@ export class GameEmitter {
     return this.toUser(userId).disconnectSockets(true);
   }
 
-  /** Closes the Redis client when the emitter created it. */
+  /** Closes the Redis client when the emitter created it (QUIT, or a hard disconnect when Redis does not answer). */
   async close(): Promise<void> {
-    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
+    if (this.ownsClient) await closeClient(this.redis);
   }
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-function clientFromUrls(urls: string[]): RedisClient {
-  const parsed = urls.map((url) => new URL(url));
-  const first = parsed[0];
-  if (first === undefined) throw new EmitterError('INVALID_PAYLOAD', 'no Redis URL given');
-  const auth = {
-    ...(first.username !== '' && { username: decodeURIComponent(first.username) }),
-    ...(first.password !== '' && { password: decodeURIComponent(first.password) }),
-    ...(first.protocol === 'rediss:' && { tls: {} }),
-    ...(first.pathname.length > 1 && { db: Number(first.pathname.slice(1)) }),
-  };
-  const nodes = parsed.map((url) => ({ host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) }));
-  if (nodes.length > 1) return new Cluster(nodes, { redisOptions: { ...auth, maxRetriesPerRequest: 2 } });
-  return new Redis({ ...nodes[0], ...auth, maxRetriesPerRequest: 2 });
-}
-
 /**
- * Creates an emitter. With URLs it connects first and rejects with `UNAVAILABLE` when Redis cannot
- * be reached within 10 s.
+ * Creates an emitter. With URLs it connects first (`createRedisClient` of `@gamesocket/redis`, the pods' own
+ * client factory) and rejects with `UNAVAILABLE` when Redis cannot be reached within 10 s, with `INVALID_PAYLOAD`
+ * when no valid redis:// or rediss:// URL is given.
  */
 export async function createEmitter(options: EmitterOptions): Promise<GameEmitter> {
   const { redis, ...rest } = options;
   if (typeof redis !== 'string' && !Array.isArray(redis)) return new GameEmitter(redis, rest);
-  const urls = (Array.isArray(redis) ? redis : redis.split(',')).map((url) => url.trim());
-  const client = clientFromUrls(urls);
+  let client: RedisClient;
+  try {
+    client = createRedisClient(redis);
+  } catch (err) {
+    throw new EmitterError('INVALID_PAYLOAD', (err as Error).message, { cause: err });
+  }
   client.on('error', () => undefined); // state is read from client.status; errors surface as rejections
   if (client.status !== 'ready') {
     try {

@@ -12,3 +12,15 @@ export class EmitterError extends Error {
     this.name = 'EmitterError';
   }
 }
+
+/**
+ * Runs one Redis `read` or `write`; a failure rejects with `EmitterError` UNAVAILABLE ("redis write failed: …"),
+ * the Redis error as its `cause`.
+ */
+export async function redisCall<T>(kind: 'read' | 'write', run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new EmitterError('UNAVAILABLE', `redis ${kind} failed: ${(err as Error).message}`, { cause: err });
+  }
+}

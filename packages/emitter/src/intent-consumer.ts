@@ -1,10 +1,9 @@
 import {
+  decodeIntentEntry,
   intentStream,
-  type IntentDomain,
   type AnyIntentEntry,
+  type IntentDomain,
   type IntentEntry,
-  type IntentEvent,
-  type ClientPayload,
 } from '@gamesocket/protocol';
 import type { RedisClient } from './transport.js';
 
@@ -24,7 +23,10 @@ export interface ConsumeOptions {
   count?: number;
   /** Where a new group starts: `0` (default) = every entry still in the capped stream, `$` = only new ones. */
   startId?: '0' | '$';
-  /** Called when a handler throws (the entry is left pending and retried) or Redis fails. */
+  /**
+   * Called when a handler throws (the entry is left pending and retried), an entry is malformed (an
+   * `IntentDecodeError`; it is left pending too) or Redis fails.
+   */
   onError?: (err: unknown, entry?: IntentEntry) => void;
 }
 
@@ -38,24 +40,6 @@ export interface IntentConsumer {
 export type IntentHandler = (entry: AnyIntentEntry) => Promise<void> | void;
 
 type StreamEntry = [id: string, fields: string[]];
-
-function toEntry(id: string, fields: string[]): AnyIntentEntry {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] ?? '', fields[i + 1] ?? '');
-  const event = map.get('event') as IntentEvent;
-  return {
-    id,
-    event,
-    payload: JSON.parse(map.get('payload') ?? 'null') as ClientPayload<IntentEvent>,
-    sender: {
-      userId: map.get('userId') ?? '',
-      username: map.get('username') ?? '',
-      socketId: map.get('socketId') ?? '',
-      nodeId: map.get('nodeId') ?? '',
-    },
-    timestamp: Number(map.get('timestamp') ?? 0),
-  } as AnyIntentEntry;
-}
 
 /**
  * Consumes client intents with a Redis consumer group: each entry is acknowledged only after
@@ -91,7 +75,7 @@ export async function consumeIntents(
       if (!running) return;
       let entry: AnyIntentEntry | undefined;
       try {
-        entry = toEntry(id, fields);
+        entry = decodeIntentEntry(id, fields);
         await handler(entry);
         await redis.xack(stream, group, id);
       } catch (err) {

@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { RoomName, UserId } from '@gamesocket/protocol';
+import { DEFAULT_ROOM_TICKET_TTL_SEC, roomTicketClaims, type RoomName, type UserId } from '@gamesocket/protocol';
 
 /** Options of `createRoomTicket`. */
 export interface RoomTicketOptions {
@@ -15,16 +15,16 @@ export interface RoomTicketOptions {
 }
 
 /**
- * Issues a room ticket: an HS256 JWT `{ sub, room, exp }` that lets one user join one room with
- * `room:join` / `match:join`. Hand it to the client (e.g. in an HTTP response or a `user:<id>` event).
+ * Issues a room ticket: an HS256 JWT `{ sub, room, iat, exp }` (the protocol's `RoomTicketClaims`) that lets one
+ * user join one room with `room:join` / `match:join`. Hand it to the client (e.g. in an HTTP response or a
+ * `user:<id>` event).
  */
 export async function createRoomTicket(options: RoomTicketOptions): Promise<string> {
   const secret = Buffer.from(options.secret);
   if (secret.length < 32) throw new TypeError('the room ticket secret must be at least 32 bytes');
-  return new SignJWT({ room: options.room })
+  return new SignJWT(roomTicketClaims(options.userId, options.room))
     .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(options.userId)
     .setIssuedAt()
-    .setExpirationTime(`${options.ttlSec ?? 60}s`)
+    .setExpirationTime(`${options.ttlSec ?? DEFAULT_ROOM_TICKET_TTL_SEC}s`)
     .sign(createSecretKey(secret));
 }

@@ -1,7 +1,5 @@
-import type { Cluster, Redis } from 'ioredis';
-
 /** A standalone or cluster ioredis client. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient } from '@gamesocket/redis';
 
 /** Which sockets a cluster operation targets, as the Socket.IO adapters encode it. */
 export interface TargetOptions {

@@ -7,7 +7,7 @@ import {
   type GameEmitter,
   type IntentHandler,
 } from '@gamesocket/emitter';
-import type { IntentEntry, IntentSender } from '@gamesocket/protocol';
+import { encodeIntentFields, IntentDecodeError, type IntentEntry, type IntentSender } from '@gamesocket/protocol';
 import {
   TEST_SECRET,
   connectClient,
@@ -254,5 +254,29 @@ t.test('consumeIntents against a redis-mode service', async (t) => {
     // Now blocked in XREADGROUP BLOCK 30000; stop() must not wait for it.
     await withTimeout(idle.stop(), 5000, 'stop() while blocked');
     t.pass('stopped');
+  });
+
+  t.test('a malformed entry reaches onError as an IntentDecodeError, never the handler', async (t) => {
+    const errors: unknown[] = [];
+    const decoding = await consume(t, {
+      domain: 'match',
+      group: 'decode',
+      consumer: 'd1',
+      startId: '$',
+      onError: (err) => errors.push(err),
+    });
+    const sender: IntentSender = { userId: 'alice', username: 'Alice', socketId: 's1', nodeId: NODE_ID };
+    const bad = await reader.xadd(MATCH_STREAM, '*', 'event', 'match:end', 'payload', '{not json');
+    const good = await reader.xadd(
+      MATCH_STREAM,
+      '*',
+      ...encodeIntentFields({ event: 'match:end', payload: { matchId: 'm1' }, sender, timestamp: 1 }),
+    );
+    await eventually(() => decoding.ids().includes(good ?? ''), 5000, 'the well-formed entry handled');
+    await eventually(() => errors.length > 0, 5000, 'onError called');
+    t.same(decoding.ids(), [good], 'the handler saw only the well-formed entry');
+    t.ok(errors[0] instanceof IntentDecodeError, 'an IntentDecodeError');
+    t.match(errors[0], { entryId: bad, message: /payload is not JSON/ }, 'naming the entry and the fault');
+    t.equal(await pending('decode', MATCH_STREAM), 1, 'the malformed entry stays pending');
   });
 });

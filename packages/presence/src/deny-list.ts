@@ -1,7 +1,8 @@
+import { KEY_PREFIX, denyKey, type DenyTarget } from '@gamesocket/protocol';
 import type { RedisClient } from './redis-presence.js';
 
 /** What a revocation names: every token of a user, or one token by its `jti`. */
-export type DenyTarget = { userId: string } | { jti: string };
+export type { DenyTarget } from '@gamesocket/protocol';
 
 /**
  * Revoked users and token ids, checked at every handshake. Entries expire by themselves (set
@@ -12,24 +13,21 @@ export interface DenyList {
   isDenied(userId: string, jti: string | undefined): Promise<boolean>;
 }
 
-const keyOf = (prefix: string, target: DenyTarget): string =>
-  'userId' in target ? `${prefix}:deny:user:${target.userId}` : `${prefix}:deny:jti:${target.jti}`;
-
-/** The deny-list in Redis: `gamesocket:deny:user:<id>` / `gamesocket:deny:jti:<jti>` with a TTL. */
+/** The deny-list in Redis: `gamesocket:deny:user:<id>` / `gamesocket:deny:jti:<jti>` with a TTL (`denyKey`). */
 export class RedisDenyList implements DenyList {
   constructor(
     private readonly redis: RedisClient,
-    private readonly prefix = 'gamesocket',
+    private readonly prefix = KEY_PREFIX,
   ) {}
 
   async deny(target: DenyTarget, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(untilMs - Date.now()));
-    await this.redis.set(keyOf(this.prefix, target), String(untilMs), 'PX', ttl);
+    await this.redis.set(denyKey(target, this.prefix), String(untilMs), 'PX', ttl);
   }
 
   async isDenied(userId: string, jti: string | undefined): Promise<boolean> {
-    const checks = [this.redis.exists(keyOf(this.prefix, { userId }))];
-    if (jti !== undefined) checks.push(this.redis.exists(keyOf(this.prefix, { jti })));
+    const checks = [this.redis.exists(denyKey({ userId }, this.prefix))];
+    if (jti !== undefined) checks.push(this.redis.exists(denyKey({ jti }, this.prefix)));
     return (await Promise.all(checks)).some((count) => count > 0);
   }
 }
@@ -39,12 +37,12 @@ export class MemoryDenyList implements DenyList {
   private readonly entries = new Map<string, number>();
 
   async deny(target: DenyTarget, untilMs: number): Promise<void> {
-    this.entries.set(keyOf('', target), untilMs);
+    this.entries.set(denyKey(target, ''), untilMs);
   }
 
   async isDenied(userId: string, jti: string | undefined): Promise<boolean> {
     const now = Date.now();
     const active = (key: string): boolean => (this.entries.get(key) ?? 0) > now;
-    return active(keyOf('', { userId })) || (jti !== undefined && active(keyOf('', { jti })));
+    return active(denyKey({ userId }, '')) || (jti !== undefined && active(denyKey({ jti }, '')));
   }
 }

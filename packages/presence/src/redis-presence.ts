@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { KEY_PREFIX, presenceKeys as keys } from '@gamesocket/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import type {
   AddResult,
@@ -17,7 +18,7 @@ export type RedisClient = Redis | Cluster;
 
 /** Options of `RedisPresence`. */
 export interface RedisPresenceOptions {
-  /** Key prefix. Default `gamesocket`. */
+  /** Key prefix. Default `gamesocket` (the protocol's `KEY_PREFIX`). */
   prefix?: string;
   /**
    * Users are spread over this many hash slots (`{p0}` … `{pN-1}`), so Redis Cluster can spread
@@ -47,8 +48,8 @@ const member = (entry: SocketEntry): string => `${entry.socketId} ${entry.userId
 const userOfMember = (value: string): string => value.slice(value.indexOf(' ') + 1);
 
 /**
- * Presence in Redis, for every cluster mode and Redis Cluster. Key layout (prefix `gamesocket`,
- * `{pK}` = the user's shard):
+ * Presence in Redis, for every cluster mode and Redis Cluster. Key layout (the protocol's `presenceKeys`; prefix
+ * `gamesocket`, `{pK}` = the user's shard):
  * - `gamesocket:{pK}:u:<userId>` hash socketId -> nodeId
  * - `gamesocket:{pK}:m:<userId>` hash username, status (while online)
  * - `gamesocket:{pK}:n:<nodeId>` set of "socketId userId" registered by that node in the shard
@@ -66,14 +67,14 @@ export class RedisPresence implements Presence {
     private readonly redis: RedisClient,
     options: RedisPresenceOptions = {},
   ) {
-    this.prefix = options.prefix ?? 'gamesocket';
+    this.prefix = options.prefix ?? KEY_PREFIX;
     this.shards = options.shards ?? 16;
     this.reapBatch = options.reapBatch ?? 500;
     this.run = defineScripts(redis);
   }
 
   private shardPrefix(shard: number): string {
-    return `${this.prefix}:{p${shard}}:`;
+    return keys.shard(shard, this.prefix);
   }
 
   private userPrefix(userId: string): string {
@@ -82,16 +83,16 @@ export class RedisPresence implements Presence {
 
   /** A user's socket hash and meta hash in the shard of `shardPrefix`. */
   private userKeys(shardPrefix: string, userId: string): [string, string] {
-    return [`${shardPrefix}u:${userId}`, `${shardPrefix}m:${userId}`];
+    return [keys.userSockets(shardPrefix, userId), keys.userMeta(shardPrefix, userId)];
   }
 
   private entryKeys(entry: SocketEntry): [string, string, string, string, string] {
     const p = this.userPrefix(entry.userId);
-    return [...this.userKeys(p, entry.userId), `${p}n:${entry.nodeId}`, `${p}conns`, `${p}online`];
+    return [...this.userKeys(p, entry.userId), keys.nodeSockets(p, entry.nodeId), keys.connections(p), keys.online(p)];
   }
 
   private get nodesKey(): string {
-    return `${this.prefix}:nodes`;
+    return keys.nodes(this.prefix);
   }
 
   async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
@@ -133,14 +134,14 @@ export class RedisPresence implements Presence {
 
   async setStatus(userId: string, status: string): Promise<boolean> {
     const p = this.userPrefix(userId);
-    return (await this.run.gsPresenceStatus(`${p}u:${userId}`, `${p}m:${userId}`, status)) === 1;
+    return (await this.run.gsPresenceStatus(keys.userSockets(p, userId), keys.userMeta(p, userId), status)) === 1;
   }
 
   async get(userId: string): Promise<UserPresence> {
     const p = this.userPrefix(userId);
     const [connections, status] = await Promise.all([
-      this.redis.hlen(`${p}u:${userId}`),
-      this.redis.hget(`${p}m:${userId}`, 'status'),
+      this.redis.hlen(keys.userSockets(p, userId)),
+      this.redis.hget(keys.userMeta(p, userId), 'status'),
     ]);
     return connections > 0
       ? { userId, online: true, connections, status: status ?? 'online' }
@@ -154,8 +155,8 @@ export class RedisPresence implements Presence {
   async stats(): Promise<PresenceStats> {
     const shards = Array.from({ length: this.shards }, (_, shard) => this.shardPrefix(shard));
     const [conns, online, nodes] = await Promise.all([
-      Promise.all(shards.map((p) => this.redis.get(`${p}conns`))),
-      Promise.all(shards.map((p) => this.redis.get(`${p}online`))),
+      Promise.all(shards.map((p) => this.redis.get(keys.connections(p)))),
+      Promise.all(shards.map((p) => this.redis.get(keys.online(p)))),
       this.run.gsNodesAlive(this.nodesKey) as Promise<number>,
     ]);
     const sum = (values: (string | null)[]): number => values.reduce((total, value) => total + Number(value ?? 0), 0);
@@ -167,7 +168,7 @@ export class RedisPresence implements Presence {
   }
 
   async reapDeadNodes(): Promise<UserRef[]> {
-    const lock = `${this.prefix}:reaper`;
+    const lock = keys.reaper(this.prefix);
     const token = randomUUID();
     // One reaper at a time; the lock expires by itself if its holder dies mid-way.
     if ((await this.redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') return [];
@@ -185,15 +186,15 @@ export class RedisPresence implements Presence {
     const gone: UserRef[] = [];
     for (let shard = 0; shard < this.shards; shard++) {
       const p = this.shardPrefix(shard);
-      const nodeSockets = `${p}n:${nodeId}`;
+      const nodeSockets = keys.nodeSockets(p, nodeId);
       // The users' keys are named by the node's set: read a batch, then remove it naming them all.
       for (;;) {
         const members = await this.redis.srandmember(nodeSockets, this.reapBatch);
         if (members.length === 0) break;
         // In the set's shard, like the set itself: every key of the call is in one hash slot.
         const userKeys = members.flatMap((value) => this.userKeys(p, userOfMember(value)));
-        const keys = [nodeSockets, `${p}conns`, `${p}online`, ...userKeys];
-        const flat = (await this.run.gsPresenceReap(keys.length, ...keys, nodeId, ...members)) as string[];
+        const callKeys = [nodeSockets, keys.connections(p), keys.online(p), ...userKeys];
+        const flat = (await this.run.gsPresenceReap(callKeys.length, ...callKeys, nodeId, ...members)) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });
         if (members.length < this.reapBatch) break;
       }
@@ -206,7 +207,9 @@ export class RedisPresence implements Presence {
     const wanted = new Map(entries.map((entry) => [entry.socketId, entry]));
     const stored = (
       await Promise.all(
-        Array.from({ length: this.shards }, (_, shard) => this.redis.smembers(`${this.shardPrefix(shard)}n:${nodeId}`)),
+        Array.from({ length: this.shards }, (_, shard) =>
+          this.redis.smembers(keys.nodeSockets(this.shardPrefix(shard), nodeId)),
+        ),
       )
     ).flat();
     const result: SyncResult = { online: [], offline: [] };

@@ -25,5 +25,30 @@ export type {
   ServerPayload,
   PublishableEvent,
 } from './event-maps.js';
-export { INTENTS, isIntentEvent, intentRoom, intentStream } from './intents.js';
+export { INTENTS, isIntentEvent, intentRoom, intentDomain } from './intents.js';
 export type { AnyIntentEntry, IntentEvent, IntentEntry, IntentSender, IntentDomain } from './intents.js';
+export { INTENT_FIELDS, IntentDecodeError, encodeIntentFields, decodeIntentEntry } from './intent-codec.js';
+export type { IntentRecord } from './intent-codec.js';
+export {
+  KEY_PREFIX,
+  ADAPTER_CHANNEL_PREFIX,
+  ADAPTER_STREAM,
+  DEFAULT_ADAPTER_STREAM_MAX_LEN,
+  DEFAULT_INTENT_STREAM_MAX_LEN,
+  intentStream,
+  denyKey,
+  sessionOwnerKey,
+  presenceKeys,
+} from './redis-keys.js';
+export type { DenyTarget } from './redis-keys.js';
+export {
+  USERNAME_MAX_LENGTH,
+  ROLE_MAX_LENGTH,
+  DEFAULT_ROLE,
+  DEFAULT_ROOM_TICKET_TTL_SEC,
+  userFromClaims,
+  roomTicketClaims,
+  isRoomTicket,
+  roomTicketAdmits,
+} from './identity.js';
+export type { Claims, RoomTicketClaims } from './identity.js';

@@ -1,3 +1,4 @@
+import { domainOf } from './events.js';
 import type { ClientPayload } from './schemas.js';
 import { rooms, type RoomName, type UserId } from './rooms.js';
 
@@ -54,10 +55,10 @@ export interface IntentEntry<E extends IntentEvent = IntentEvent> {
 /** Any intent entry, discriminated by `event` (switch on it to narrow `payload`). */
 export type AnyIntentEntry = { [E in IntentEvent]: IntentEntry<E> }[IntentEvent];
 
-/** The domain of an intent, which names its stream: `<prefix>:intents:<domain>`. */
+/** The domain of an intent, which names its stream (`intentStream`): the part of the event name before `:`. */
 export type IntentDomain = 'room' | 'match';
 
-/** The stream key of a domain. */
-export function intentStream(domain: IntentDomain, prefix = 'gamesocket'): string {
-  return `${prefix}:intents:${domain}`;
+/** The domain of an intent event (`room:create` -> `room`). */
+export function intentDomain(event: IntentEvent): IntentDomain {
+  return domainOf(event) as IntentDomain;
 }

@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { parseCookie } from 'cookie';
 import { jwtVerify } from 'jose';
-import { isRoomId, type PublicUser } from '@gamesocket/protocol';
+import { isRoomTicket, userFromClaims, type PublicUser } from '@gamesocket/protocol';
 
 /** The cookie the auth API sets, the same one the socket service reads. */
 export const AUTH_COOKIE = 'accessToken';
@@ -11,7 +11,8 @@ export type UserReader = (cookieHeader: string | undefined) => Promise<PublicUse
 
 /**
  * Verifies the auth API's access token (HS256, algorithm pinned, 5 s clock tolerance) the way the
- * socket service does, and takes `{ userId: sub ?? userId, username }` from its claims.
+ * socket service does, and takes the user from its claims with the protocol's `userFromClaims` (the
+ * service's own rule), keeping `{ userId, username }`. A room ticket is not a login.
  */
 export function createUserReader(jwtSecret: string): UserReader {
   const key = createSecretKey(Buffer.from(jwtSecret));
@@ -20,12 +21,9 @@ export function createUserReader(jwtSecret: string): UserReader {
     if (token === undefined || token === '') return undefined;
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: 5 });
-      // A room ticket (same key by default) is not a login.
-      if (payload.room !== undefined) return undefined;
-      const userId = payload.sub ?? payload.userId;
-      if (!isRoomId(userId)) return undefined;
-      const username = typeof payload.username === 'string' && payload.username !== '' ? payload.username : userId;
-      return { userId, username: username.slice(0, 64) };
+      if (isRoomTicket(payload)) return undefined;
+      const user = userFromClaims(payload);
+      return user === undefined ? undefined : { userId: user.userId, username: user.username };
     } catch {
       return undefined;
     }

@@ -1,10 +1,10 @@
 import { createSecretKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import type { RoomName, UserId } from '@gamesocket/protocol';
+import { roomTicketAdmits, type RoomName, type UserId } from '@gamesocket/protocol';
 
 /**
  * Verifies room tickets: short-lived HS256 JWTs a backend service issues to let one user join one
- * room (`sub` = the user, `room` = the full room name such as `room:42`, `exp`).
+ * room (the protocol's `RoomTicketClaims`: `sub` = the user, `room` = the full room name such as `room:42`, `exp`).
  */
 export interface RoomTicketVerifier {
   /** True when `ticket` is valid, unexpired, for `userId` and for `room`. */
@@ -18,7 +18,7 @@ export function createRoomTicketVerifier(secret: string | Uint8Array, clockToler
     async verify(ticket, userId, room) {
       try {
         const { payload } = await jwtVerify(ticket, key, { algorithms: ['HS256'], clockTolerance: clockToleranceSec });
-        return payload.sub === userId && payload.room === room && typeof payload.exp === 'number';
+        return roomTicketAdmits(payload, userId, room);
       } catch {
         return false;
       }

@@ -1,6 +1,6 @@
 import { createSecretKey } from 'node:crypto';
 import type { AuthState, User } from '@gamesocket/protocol';
-import { isRoomId } from '@gamesocket/protocol';
+import { isRoomTicket, userFromClaims } from '@gamesocket/protocol';
 import {
   createRemoteJWKSet,
   errors,
@@ -63,26 +63,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         return { auth: 'invalid', reason };
       }
       // A room ticket is signed with the same key by default: it must never pass as an access token.
-      if (payload.room !== undefined) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
+      if (isRoomTicket(payload)) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
       const user = userFromClaims(payload);
       if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
       return { auth: 'ok', user, exp: payload.exp, jti: typeof payload.jti === 'string' ? payload.jti : undefined };
     },
   };
-}
-
-/**
- * The user of a verified token: `{ userId: sub ?? userId, username, role }`.
- * Undefined when no usable user id is present (it must be able to name a `user:<id>` room).
- */
-export function userFromClaims(claims: JWTPayload): User | undefined {
-  const userId = claims.sub ?? claims.userId;
-  if (!isRoomId(userId)) return undefined;
-  const username = boundedString(claims.username, 64) ?? boundedString(claims.name, 64) ?? userId;
-  const role = boundedString(claims.role, 32) ?? 'user';
-  return { userId, username, role };
-}
-
-function boundedString(value: unknown, max: number): string | undefined {
-  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : undefined;
 }

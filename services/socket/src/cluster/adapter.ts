@@ -1,14 +1,11 @@
 import { createAdapter as createClassicAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import type { ServerOptions } from 'socket.io';
+import { ADAPTER_CHANNEL_PREFIX as CHANNEL_PREFIX, ADAPTER_STREAM } from '@gamesocket/protocol';
+import { closeClient, createRedisClient } from '@gamesocket/redis';
 import type { AdapterMode, Config } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
-import { closeClient, createRedisClient, guardClient, type RedisClient } from './redis-clients.js';
-
-/** Channel prefix of every Redis adapter; the stock @socket.io/redis-emitter's default key. */
-export const CHANNEL_PREFIX = 'socket.io';
-/** Stream of the redis-streams adapter. */
-export const STREAM_NAME = 'socket.io';
+import { guardClient, type RedisClient } from './redis-clients.js';
 
 /** The pods' shared broadcast layer, built from config in this one place. */
 export interface ClusterLayer {
@@ -47,7 +44,7 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
   if (mode === 'redis-streams') {
     // The streams adapter publishes with this client and reads through duplicates of it.
     adapter = createStreamsAdapter(pub, {
-      streamName: STREAM_NAME,
+      streamName: ADAPTER_STREAM,
       channelPrefix: CHANNEL_PREFIX,
       maxLen: config.recoveryStreamMaxLen,
     });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { DEFAULT_ADAPTER_STREAM_MAX_LEN, DEFAULT_INTENT_STREAM_MAX_LEN } from '@gamesocket/protocol';
 import {
   cidrList,
   flag,
@@ -144,7 +145,7 @@ export const VARIABLES = {
   intentStreamMaxLen: variable({
     name: 'INTENT_STREAM_MAX_LEN',
     kind: integer(100, 10_000_000),
-    default: 10_000,
+    default: DEFAULT_INTENT_STREAM_MAX_LEN,
     doc: 'approximate length cap of each intent stream (`XADD MAXLEN ~`)',
   }),
   maxConnectionsPerUser: variable({
@@ -174,7 +175,7 @@ export const VARIABLES = {
   recoveryStreamMaxLen: variable({
     name: 'RECOVERY_STREAM_MAX_LEN',
     kind: integer(100, 10_000_000),
-    default: 10_000,
+    default: DEFAULT_ADAPTER_STREAM_MAX_LEN,
     doc: 'redis-streams mode: entries kept in the `socket.io` stream, the other bound of recovery (give emitters the same `maxLen`)',
   }),
   maxPayloadBytes: variable({

@@ -1,3 +1,4 @@
+import { KEY_PREFIX, sessionOwnerKey } from '@gamesocket/protocol';
 import type { Authenticator } from '../auth/socket-auth.js';
 import type { RedisClient } from '../cluster/redis-clients.js';
 import { sessionPid, wrapCreateSocket } from '../core/internals.js';
@@ -31,16 +32,16 @@ export function memorySessionOwners(now: () => number = Date.now): SessionOwners
   };
 }
 
-/** Session owners in Redis (`gamesocket:session-owner:<pid>`), for recovery on another pod. */
-export function redisSessionOwners(redis: RedisClient, prefix = 'gamesocket'): SessionOwners {
+/** Session owners in Redis (`gamesocket:session-owner:<pid>`, `sessionOwnerKey`), for recovery on another pod. */
+export function redisSessionOwners(redis: RedisClient, prefix = KEY_PREFIX): SessionOwners {
   return {
     async set(pid, owner, ttlMs) {
-      await redis.set(`${prefix}:session-owner:${pid}`, owner, 'PX', ttlMs);
+      await redis.set(sessionOwnerKey(pid, prefix), owner, 'PX', ttlMs);
     },
     async get(pid) {
       // While Redis is down the stream cannot replay anyway: answer at once, no recovery.
       if (redis.status !== 'ready') return undefined;
-      return (await redis.get(`${prefix}:session-owner:${pid}`)) ?? undefined;
+      return (await redis.get(sessionOwnerKey(pid, prefix))) ?? undefined;
     },
   };
 }

@@ -1,14 +1,15 @@
 import {
+  encodeIntentFields,
+  intentDomain,
   intentStream,
   type ClientPayload,
-  type IntentDomain,
   type IntentEvent,
   type IntentSender,
 } from '@gamesocket/protocol';
 import type { RedisClient } from '../cluster/redis-clients.js';
 import { ServiceError } from '../core/errors.js';
 
-/** Appends accepted intents to the capped Redis Stream of their domain. */
+/** Appends accepted intents to the capped Redis Stream of their domain (`intentStream`, `encodeIntentFields`). */
 export interface IntentWriter {
   /** Resolves with the stream entry id; rejects with `UNAVAILABLE` without Redis or while it is down. */
   append<E extends IntentEvent>(event: E, payload: ClientPayload<E>, sender: IntentSender): Promise<string>;
@@ -25,28 +26,14 @@ export function createIntentWriter(
       if (redis === undefined)
         throw new ServiceError('UNAVAILABLE', 'intents need Redis (no REDIS_URL on this deployment)');
       if (redis.status !== 'ready') throw new ServiceError('UNAVAILABLE', 'intents are unavailable: Redis is down');
-      const domain = event.slice(0, event.indexOf(':')) as IntentDomain;
       try {
         const id = await redis.xadd(
-          intentStream(domain),
+          intentStream(intentDomain(event)),
           'MAXLEN',
           '~',
           maxLen,
           '*',
-          'event',
-          event,
-          'payload',
-          JSON.stringify(payload),
-          'userId',
-          sender.userId,
-          'username',
-          sender.username,
-          'socketId',
-          sender.socketId,
-          'nodeId',
-          sender.nodeId,
-          'timestamp',
-          String(Date.now()),
+          ...encodeIntentFields({ event, payload, sender, timestamp: Date.now() }),
         );
         if (id === null) throw new Error('XADD returned no id');
         return id;

@@ -1,0 +1,111 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+
+/** A standalone or cluster ioredis client. */
+export type RedisClient = Redis | Cluster;
+
+/** Options of `createRedisClient`. */
+export interface RedisClientOptions {
+  /** The connection name, shown in CLIENT LIST (and so in Redis-side debugging). Default: none. */
+  name?: string;
+  /** Redis Cluster only: route SSUBSCRIBE to the shard that owns each channel (sharded pub/sub). */
+  shardedSubscribers?: boolean;
+  /**
+   * A subscriber: its (UN)SUBSCRIBE commands wait for the connection however long an outage
+   * lasts (ioredis only resubscribes what the server confirmed; a failed SSUBSCRIBE of a room
+   * created during an outage would be lost for good).
+   */
+  subscriber?: boolean;
+}
+
+/** Commands issued while Redis is down fail after this many reconnect attempts instead of piling up. */
+export const MAX_RETRIES_PER_REQUEST = 2;
+
+/** Reconnect delay, ms, before attempt `attempt` (1, 2, ...): a linear backoff capped at 2 s, forever. */
+export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 100, 2000);
+
+const DEFAULT_PORT = 6379;
+
+/** The node URLs of a comma list or an array, trimmed and parsed; throws `TypeError` on an empty list or a non-Redis URL. */
+function parseUrls(urls: string | readonly string[]): URL[] {
+  const list = (typeof urls === 'string' ? urls.split(',') : [...urls]).map((url) => url.trim());
+  if (list.length === 0 || list.every((url) => url === '')) throw new TypeError('no Redis URL given');
+  return list.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new TypeError(`not a Redis URL: ${JSON.stringify(text)}`);
+    }
+    if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+      throw new TypeError(`not a redis:// or rediss:// URL: ${JSON.stringify(text)}`);
+    }
+    return url;
+  });
+}
+
+const hostPort = (url: URL): { host: string; port: number } => ({
+  host: url.hostname,
+  port: url.port === '' ? DEFAULT_PORT : Number(url.port),
+});
+
+/** Credentials, TLS and database of a Redis URL (everything but the address). */
+function connectionOptions(url: URL): RedisOptions {
+  return {
+    ...(url.username !== '' && { username: decodeURIComponent(url.username) }),
+    ...(url.password !== '' && { password: decodeURIComponent(url.password) }),
+    ...(url.protocol === 'rediss:' && { tls: {} }),
+    ...(url.pathname.length > 1 && { db: Number(url.pathname.slice(1)) }),
+  };
+}
+
+/**
+ * Creates an ioredis client from Redis URLs: one URL (or a one-element list) gives a standalone client, several (a
+ * comma list or an array) a Redis Cluster client seeded with those nodes. The first URL's credentials
+ * (`redis://user:pass@…`), TLS (`rediss:`) and database (`/<db>`, standalone only) apply to every node. The client
+ * connects at once and reconnects forever (`reconnectDelayMs`); a command issued while it is disconnected fails
+ * after `MAX_RETRIES_PER_REQUEST` reconnect attempts (a `subscriber` waits instead). Attach an `error` listener:
+ * ioredis emits one per failed connection attempt. Throws `TypeError` when no valid redis:// or rediss:// URL is
+ * given.
+ */
+export function createRedisClient(urls: string | readonly string[], options: RedisClientOptions = {}): RedisClient {
+  const parsed = parseUrls(urls);
+  const first = parsed[0] as URL;
+  const common: RedisOptions = {
+    ...(options.name !== undefined && { connectionName: options.name }),
+    maxRetriesPerRequest: options.subscriber === true ? null : MAX_RETRIES_PER_REQUEST,
+    retryStrategy: reconnectDelayMs,
+  };
+  if (parsed.length === 1) return new Redis({ ...hostPort(first), ...connectionOptions(first), ...common });
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...connectionOptions(first), ...common },
+    clusterRetryStrategy: reconnectDelayMs,
+    shardedSubscribers: options.shardedSubscribers ?? false,
+  };
+  return new Cluster(parsed.map(hostPort), clusterOptions);
+}
+
+/** How long `closeClient` waits for QUIT before it drops the connection. */
+const QUIT_TIMEOUT_MS = 1000;
+
+/**
+ * Closes a client for good: QUIT (replies to earlier commands still arrive), or a hard disconnect when Redis does
+ * not answer within 1 s (e.g. during an outage). Either way the client stops reconnecting. Resolves once QUIT is
+ * answered or the connection dropped (the client's `end` event may follow a moment later); never rejects. A client
+ * already ended is left as is.
+ */
+export async function closeClient(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit timed out')), QUIT_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    client.disconnect();
+  } finally {
+    clearTimeout(timer);
+  }
+}

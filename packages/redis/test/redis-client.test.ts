@@ -1,0 +1,62 @@
+import t from 'tap';
+import { Cluster, Redis } from 'ioredis';
+import { closeClient, createRedisClient, type RedisClient } from '@gamesocket/redis';
+import { freePort, startRedis, waitFor, withTimeout, type TapTest } from '../../../test/helpers/index.js';
+
+/** A client the test closes at the end whatever happens. */
+function track(t: TapTest, client: RedisClient): RedisClient {
+  client.on('error', () => undefined);
+  t.teardown(() => client.disconnect());
+  return client;
+}
+
+t.test('one URL: a standalone client on the database of its path, with its connection name', async (t) => {
+  const redis = await startRedis(t);
+  const client = track(t, createRedisClient(`${redis.url}/3`, { name: 'pod-a:pub' }));
+  t.ok(client instanceof Redis, 'a standalone client');
+  await waitFor(client, 'ready');
+  await client.set('where', 'db3');
+  const check = track(t, new Redis({ port: redis.port, host: '127.0.0.1', db: 3 }));
+  t.equal(await check.get('where'), 'db3', 'the write went to database 3');
+  t.match(await check.client('LIST'), /name=pod-a:pub /, 'CLIENT LIST shows the connection name');
+});
+
+t.test('several URLs (a comma list or an array) make a Redis Cluster client', async (t) => {
+  const [a, b] = [await freePort(), await freePort()];
+  for (const urls of [
+    `redis://127.0.0.1:${a}, redis://127.0.0.1:${b}`,
+    [`redis://127.0.0.1:${a}`, `redis://127.0.0.1:${b}`],
+  ]) {
+    const client = track(t, createRedisClient(urls));
+    t.ok(client instanceof Cluster, `${JSON.stringify(urls)}: a Cluster client`);
+    client.disconnect();
+  }
+});
+
+t.test('a command while Redis is down fails after the retries instead of waiting for it', async (t) => {
+  const redis = await startRedis(t);
+  const client = track(t, createRedisClient(redis.url));
+  await waitFor(client, 'ready');
+  await redis.kill();
+  await t.rejects(withTimeout(client.get('k'), 10_000, 'the failed GET'), /max retries per request/i);
+  await redis.restart();
+  await waitFor(client, 'ready', 10_000);
+  t.equal(await client.get('k'), null, 'the client reconnected by itself');
+});
+
+t.test('closeClient quits a live client, and does not hang on one whose Redis is down', async (t) => {
+  const redis = await startRedis(t);
+  const live = track(t, createRedisClient(redis.url));
+  await waitFor(live, 'ready');
+  const ended = waitFor(live, 'end');
+  await closeClient(live);
+  await ended;
+  t.equal(live.status, 'end', 'a live client ends');
+  await withTimeout(closeClient(live), 1000, 'closeClient of an ended client');
+
+  const orphan = track(t, createRedisClient(redis.url));
+  await waitFor(orphan, 'ready');
+  await redis.kill();
+  await withTimeout(closeClient(orphan), 5000, 'closeClient during an outage');
+  t.pass('closeClient resolves while Redis is down');
+});

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
 import { ERROR_CODES } from '@gamesocket/protocol';
-import { startLobbyExample } from '../../lobby-example/src/app.js';
+import { startLobbyExample } from '@gamesocket/lobby-example';
 import { loadOptions } from '../../lobby-example/src/config.js';
 import { CONFIG_VARIABLES, ConfigError, loadConfig, type Config, type Env } from '../src/config/config.js';
 import {
@@ -28,7 +28,7 @@ import {
   startService,
   waitFor,
   type TestSocket,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');

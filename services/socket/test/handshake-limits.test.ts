@@ -29,7 +29,7 @@ import {
   withTimeout,
   metricValue,
   scrapeMetrics,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** How one raw handshake attempt ended. */
 type Attempt = { accepted: true; close(): Promise<void> } | { accepted: false; status: number; body: string };

@@ -18,7 +18,7 @@ import {
   type RunningService,
   type SwitchProxy,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** A client that reconnects by itself (recovery needs the same Manager), recording lobby:stats. */
 function reconnectingClient(t: TapTest, url: string, cookie: string | undefined) {

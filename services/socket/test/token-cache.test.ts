@@ -2,7 +2,7 @@ import t from 'tap';
 import { decodeJwt } from 'jose';
 import { createTokenVerifier, type TokenVerifier } from '../src/auth/token-verifier.js';
 import { cacheVerifiedTokens, type VerifiedTokenCacheOptions } from '../src/auth/verified-token-cache.js';
-import { TEST_SECRET, WAIT_MS, connectClient, mintToken, waitFor, startService } from '../../../test/helpers/index.js';
+import { TEST_SECRET, WAIT_MS, connectClient, mintToken, waitFor, startService } from '@gamesocket/test-helpers';
 
 const TOLERANCE_SEC = 5;
 

@@ -106,7 +106,8 @@ t.test(
       t.match(script, /^tap( |$)/, `${script} is a tap run`);
       const listed = execFileSync('sh', ['-c', (script ?? '').replace(/^tap\b/, 'tap list')], {
         cwd: ROOT,
-        env: { ...process.env, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` },
+        // A clean environment: this test's own tap run passes its options (its --exclude too) down in TAP_* variables.
+        env: { PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME ?? ROOT },
         encoding: 'utf8',
         timeout: WAIT_MS * 6,
       });

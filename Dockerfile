@@ -1,13 +1,14 @@
 # syntax=docker/dockerfile:1
 # gamesocket: one image for the socket service (default CMD) and the lobby-example backend
 # (`node services/lobby-example/dist/main.js`). Operator guide: deploy/README.md.
-# Checked against the code by services/socket/test/deploy-contract.test.ts.
+# Checked against the code by services/socket/test/deploy-dockerfile.test.ts.
 # Pin the base image by digest (node:24-bookworm-slim@sha256:...) in your CI for reproducible builds.
 
 # ---- build: install every dependency, compile the TypeScript workspaces ----
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# Package files first: the dependency layer is reused until a package.json or the lock file changes.
+# Package files first: the dependency layer is reused until a package.json or the lock file changes. npm ci wants
+# every workspace's, the test helpers' too (nothing else of theirs is in the image).
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/redis/package.json packages/redis/
@@ -16,6 +17,7 @@ COPY packages/emitter/package.json packages/emitter/
 COPY packages/client/package.json packages/client/
 COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
+COPY test/helpers/package.json test/helpers/
 # --ignore-scripts: the root `prepare` script compiles, and the sources are not copied yet (esbuild's install script
 # only speeds up its first run). The build is the explicit `npm run build` below: tsc, then esbuild bundles the demo
 # lobby into services/socket/dist/demo.
@@ -37,6 +39,7 @@ COPY packages/emitter/package.json packages/emitter/
 COPY packages/client/package.json packages/client/
 COPY services/socket/package.json services/socket/
 COPY services/lobby-example/package.json services/lobby-example/
+COPY test/helpers/package.json test/helpers/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/packages/redis/dist packages/redis/dist

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pinToCore, canPin, waitForPort } from './processes.js';
-import { freePort } from './ports.js';
+import { freePort } from '@gamesocket/test-helpers/ports';
 
 /** The bench's own redis-server on a free port (never 6379). */
 export interface BenchRedis {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { BenchRedis } from '../lib/redis-server.js';
 import { benchModule, forkProcess, waitForHttp, waitForPort, type BenchProcess } from '../lib/processes.js';
-import { freePort } from '../lib/ports.js';
+import { freePort } from '@gamesocket/test-helpers/ports';
 import { nowMs } from '../lib/schedule.js';
 import { busyFraction, readCoreTimes } from '../lib/cpu-stat.js';
 

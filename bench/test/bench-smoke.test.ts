@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withTimeout } from '../../test/helpers/index.js';
+import { withTimeout } from '@gamesocket/test-helpers';
 
 // The compiled runner (`npm run build` / `npm test`'s typecheck build it like the service).
 const RUNNER = fileURLToPath(new URL('../dist/run.js', import.meta.url));

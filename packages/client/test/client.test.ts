@@ -10,7 +10,7 @@ import {
   waitFor,
   withTimeout,
   type Teardown,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 // Reconnects and token expiry take up to ~2 s each; every wait on them is bounded by this.
 const RECONNECT_MS = 10_000;

@@ -14,7 +14,7 @@ import {
   withTimeout,
   type ConnectedClient,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** A lobby:stats payload with a tag, so each emit can be told apart (the catalogue types the rest). */
 function stats(tag: string): LobbyStats {

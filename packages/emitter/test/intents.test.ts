@@ -19,7 +19,7 @@ import {
   withTimeout,
   type ConnectedClient,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const ROOM_STREAM = 'gamesocket:intents:room';
 const MATCH_STREAM = 'gamesocket:intents:match';

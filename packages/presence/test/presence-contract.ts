@@ -1,5 +1,5 @@
 import type { Presence, SocketEntry } from '../src/index.js';
-import type { TapTest } from '../../../test/helpers/index.js';
+import type { TapTest } from '@gamesocket/test-helpers';
 
 /** Builds a fresh, empty presence for one test. */
 export type MakePresence = (t: TapTest) => Promise<Presence>;

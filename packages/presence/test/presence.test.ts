@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Cluster, Redis } from 'ioredis';
 import { MemoryPresence, RedisPresence } from '../src/index.js';
-import { startRedis, startRedisCluster, type TapTest } from '../../../test/helpers/index.js';
+import { startRedis, startRedisCluster, type TapTest } from '@gamesocket/test-helpers';
 import { presenceContract } from './presence-contract.js';
 
 t.test('memory presence', async (t) => {

@@ -24,7 +24,7 @@ import {
   startRedis,
   waitForCluster,
   type ConnectedClient,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** Every event a client receives, with its payload, from the moment it connected. */
 type Seen = [event: string, payload: unknown][];

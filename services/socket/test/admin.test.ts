@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connectClient, mintToken, startService } from '../../../test/helpers/index.js';
+import { connectClient, mintToken, startService } from '@gamesocket/test-helpers';
 
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { exportJWK, generateKeyPair } from 'jose';
-import { type Teardown, connectClient, mintToken, startService, unsignedToken } from '../../../test/helpers/index.js';
+import { type Teardown, connectClient, mintToken, startService, unsignedToken } from '@gamesocket/test-helpers';
 
 const claims = { sub: 'u1', username: 'alice', role: 'player' };
 const TICKET_SECRET = 'room-ticket-secret-of-32-bytes-or-more!';

@@ -9,7 +9,7 @@ import {
   type ConnectedClient,
   type RunningService,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** At least 16 characters, as the config requires. */
 const API_TOKEN = 'backend-api-token-for-tests';

@@ -14,7 +14,7 @@ import {
   mintToken,
   startService,
   withTimeout,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** Bound of a spawned process's boot or exit (startup of a fresh node process under a loaded test run). */

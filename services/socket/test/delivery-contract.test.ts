@@ -15,7 +15,7 @@ import {
   type ConnectedClient,
   type RunningService,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const API_TOKEN = 'backend-api-token-for-tests';
 

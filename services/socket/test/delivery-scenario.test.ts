@@ -10,7 +10,7 @@ import {
   spawnService,
   startProxy,
   startRedis,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const CLIENTS = 200;
 const MATCHES = 4;

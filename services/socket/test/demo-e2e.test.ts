@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { startLobbyExample } from '../../lobby-example/src/app.js';
-import { artifactsDir, launchChromium } from '../../../test/helpers/browser.js';
-import { TEST_SECRET, startPods, startRedis, waitForCluster } from '../../../test/helpers/index.js';
+import { startLobbyExample } from '@gamesocket/lobby-example';
+import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
+import { TEST_SECRET, startPods, startRedis, waitForCluster } from '@gamesocket/test-helpers';
 
 /** Bound of every wait for the page: a cross-pod round trip through Redis and the backend, on a loaded machine. */
 const UI_MS = 10_000;

@@ -13,7 +13,7 @@ import {
   startService,
   waitFor,
   eventually,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const NODE_ID = 'events-node-1';
 

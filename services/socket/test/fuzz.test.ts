@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { FUZZ_USERS, fuzzCase, type FuzzCase } from '../../../test/helpers/fuzz-frames.js';
+import { FUZZ_USERS, fuzzCase, type FuzzCase } from '@gamesocket/test-helpers/fuzz-frames';
 import {
   RECORD_SEPARATOR,
   type ServiceProcess,
@@ -17,7 +17,7 @@ import {
   startRedis,
   waitFor,
   withTimeout,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 // Property-based fuzzing of a running pod over raw Engine.IO v4: batches of generated cases (a
 // connection over WebSocket or long-polling, a CONNECT or not, then valid-ish and broken frames) go

@@ -10,9 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { io as ioClient } from 'socket.io-client';
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { createVerificationGate } from '../src/auth/verification-gate.js';
 import { CONFIG_VARIABLES } from '../src/config/config.js';
-import { addressKey, clientAddress, trustedProxies } from '../src/handshake/client-address.js';
 import {
   TEST_ORIGIN,
   type Teardown,
@@ -29,7 +27,7 @@ import {
   withTimeout,
   metricValue,
   scrapeMetrics,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** How one raw handshake attempt ended. */
 type Attempt = { accepted: true; close(): Promise<void> } | { accepted: false; status: number; body: string };
@@ -318,25 +316,6 @@ t.test('X-Forwarded-For names the client only behind a trusted proxy', async (t)
     t.equal(refusalCode(third), 'CONNECTION_LIMIT', 'a third, whatever X-Forwarded-For says, is refused');
     await closeAll(spoofed);
   });
-
-  t.test('client address parsing', async (t) => {
-    const req = (peer: string, header?: string) =>
-      ({
-        socket: { remoteAddress: peer },
-        headers: header === undefined ? {} : { 'x-forwarded-for': header },
-      }) as unknown as IncomingMessage;
-    const trusted = trustedProxies(['127.0.0.1', '10.0.0.0/8', 'fd00::/8']);
-    t.equal(clientAddress(req('::ffff:127.0.0.1', '203.0.113.5'), trusted), '203.0.113.5', 'IPv4-mapped peer');
-    t.equal(clientAddress(req('127.0.0.1'), trusted), '127.0.0.1', 'no header: the peer');
-    t.equal(clientAddress(req('127.0.0.1', 'garbage'), trusted), '127.0.0.1', 'a malformed header: the peer');
-    t.equal(clientAddress(req('127.0.0.1', '203.0.113.5, junk, 10.0.0.2'), trusted), '10.0.0.2', 'stops at junk');
-    t.equal(clientAddress(req('fd00::1', '2001:db8::7'), trusted), '2001:db8::7', 'IPv6 proxies');
-    t.equal(clientAddress(req('192.0.2.1', '203.0.113.5'), trusted), '192.0.2.1', 'untrusted peer: header ignored');
-    t.equal(addressKey('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64', 'IPv6 counts per /64');
-    t.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
-    t.equal(addressKey('2001:0db8:0000:0001::1'), '2001:db8:0:1::/64');
-    t.equal(addressKey('203.0.113.5'), '203.0.113.5', 'IPv4 per address');
-  });
 });
 
 /** A JWKS endpoint that holds its answers until released: token verifications stay in flight. */
@@ -420,33 +399,6 @@ t.test('token verifications in flight are capped; while saturated, handshakes wi
     2,
     'both refusals are counted',
   );
-});
-
-t.test('the handshake gate runs at most its limit at once, in arrival order', async (t) => {
-  const gate = createVerificationGate(2);
-  const order: number[] = [];
-  const releases: (() => void)[] = [];
-  const runs = [0, 1, 2, 3].map((i) =>
-    gate.run(async () => {
-      order.push(i);
-      await new Promise<void>((resolve) => releases.push(resolve));
-      return i;
-    }),
-  );
-  await eventually(() => order.length === 2);
-  t.same(order, [0, 1], 'two run');
-  t.equal(gate.waiting, 2, 'two wait');
-  t.ok(gate.saturated());
-  releases[0]?.();
-  await eventually(() => order.length === 3);
-  t.same(order, [0, 1, 2], 'the first waiting one takes the freed slot');
-  for (let i = 1; i < 4; i++) {
-    await eventually(() => releases.length > i);
-    releases[i]?.();
-  }
-  t.same(await Promise.all(runs), [0, 1, 2, 3]);
-  t.equal(gate.active, 0);
-  t.notOk(gate.saturated());
 });
 
 /** A raw Engine.IO session over websocket whose Socket.IO CONNECT is sent on demand. */

@@ -4,14 +4,7 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { REDACTED_PATHS, createLogger } from '../src/core/logger.js';
-import {
-  TEST_ORIGIN,
-  TEST_SECRET,
-  WAIT_MS,
-  connectClient,
-  eventually,
-  mintToken,
-} from '../../../test/helpers/index.js';
+import { TEST_ORIGIN, TEST_SECRET, WAIT_MS, connectClient, eventually, mintToken } from '@gamesocket/test-helpers';
 
 /** A writable destination that keeps every line pino writes. */
 function collector(): { stream: Writable; text(): string; lines(): Record<string, unknown>[] } {

@@ -11,7 +11,7 @@ import {
   request,
   startService,
   waitFor,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const EVIL_ORIGIN = 'http://evil.example';
 const TRANSPORTS = ['websocket', 'polling'] as const;

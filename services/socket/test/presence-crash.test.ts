@@ -15,7 +15,7 @@ import {
   type ServiceProcess,
   type TapTest,
   type TestSocket,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /**
  * Presence when pods crash, restart, drain or lose Redis — with real redis-server and real pod

@@ -16,7 +16,7 @@ import {
   WAIT_MS,
   type ConnectedClient,
   type RunningService,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const API_TOKEN = 'backend-api-token-for-tests';
 const token = (sub: string): Promise<string> => mintToken({ sub, username: `name-${sub}` });

@@ -23,7 +23,7 @@ import {
   startService,
   trickleRequest,
   withTimeout,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 // Every class of hostile input a public Socket.IO endpoint gets, sent by raw Engine.IO v4 clients
 // (`ws` frames and long-polling requests written by hand): each is refused or ignored with a stable

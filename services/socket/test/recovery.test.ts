@@ -1,7 +1,6 @@
 import t from 'tap';
 import { io, type Socket } from 'socket.io-client';
 import { Redis } from 'ioredis';
-import { streamIdAfter } from '../src/delivery/recovering-delivery.js';
 import { createEmitter, type GameEmitter } from '@gamesocket/emitter';
 import type { ConnectedPayload } from '@gamesocket/protocol';
 import {
@@ -18,7 +17,7 @@ import {
   type RunningService,
   type SwitchProxy,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 /** A client that reconnects by itself (recovery needs the same Manager), recording lobby:stats. */
 function reconnectingClient(t: TapTest, url: string, cookie: string | undefined) {
@@ -265,13 +264,6 @@ t.test('redis-streams: recovery re-runs auth — an expired cookie comes back an
   t.equal((await pods[1].app.io.in('lobby').fetchSockets()).length, 0, 'not in the lobby');
   await withTimeout(client.socket.timeout(5000).emitWithAck('system:ping'));
   t.same(client.seen.slice(missedFrom), [], 'none of the missed events was replayed');
-});
-
-t.test('stream ids order by time, then by sequence', async (t) => {
-  t.ok(streamIdAfter('1700000000001-0', '1700000000000-9'));
-  t.ok(streamIdAfter('1700000000000-10', '1700000000000-9'), 'numerically, not as text');
-  t.notOk(streamIdAfter('1700000000000-9', '1700000000000-9'), 'an id is not after itself');
-  t.notOk(streamIdAfter('1699999999999-99', '1700000000000-0'));
 });
 
 t.test('redis-streams: volatile state updates the client already got are not replayed by a recovery', async (t) => {

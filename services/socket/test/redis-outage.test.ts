@@ -8,7 +8,7 @@ import {
   spawnService,
   startRedis,
   type TapTest,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const API_TOKEN = 'backend-api-token-for-tests';
 

@@ -30,7 +30,7 @@ import {
   type RunningService,
   type Teardown,
   type TestSocket,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const API_TOKEN = 'backend-api-token-for-rooms-tests';
 const OTHER_SECRET = 'another-secret-that-is-not-the-ticket-key!!';

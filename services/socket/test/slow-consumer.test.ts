@@ -25,7 +25,7 @@ import {
   withTimeout,
   metricValue,
   scrapeMetrics,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const MiB = 1024 * 1024;
 /** What the pod may grow by while one client stops reading and its room gets 20 MiB. */

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { createSentEventCounter } from '../src/delivery/sent-events.js';
-import type { SentSlot } from '../src/core/metrics.js';
+import { createSentEventCounter } from '../../src/delivery/sent-events.js';
+import type { SentSlot } from '../../src/core/metrics.js';
 
 /** A counter over fresh slots, and a view of the counts by domain. */
 function counter() {

@@ -12,7 +12,7 @@ import {
   isVolatileEvent,
   parseRoom,
   rooms,
-} from '../src/index.js';
+} from '../../src/index.js';
 
 t.test('every catalogue name is a lowercase domain:action matching its domain key', async (t) => {
   for (const [domain, actions] of Object.entries(EVENTS)) {

@@ -76,4 +76,39 @@ export default tseslint.config(
   },
   { files: ['services/socket/src/core/internals.ts'], rules: { 'no-restricted-syntax': 'off' } },
   ...layerRules,
+  {
+    files: ['**/test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)test/helpers(/|$)', message: 'import @gamesocket/test-helpers by name' }] },
+      ],
+    },
+  },
+  {
+    // The unit tier is pure and runs first: no Redis, no sockets, no child processes.
+    files: ['**/test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            '@gamesocket/test-helpers',
+            '@gamesocket/redis',
+            'ioredis',
+            'socket.io',
+            'socket.io-client',
+            'ws',
+          ].map((name) => ({ name, message: 'the unit tier starts no Redis, socket or process: an integration test' })),
+          patterns: [
+            { regex: '(^|/)test/helpers(/|$)', message: 'import @gamesocket/test-helpers by name' },
+            {
+              regex: '^node:(child_process|net|dgram|cluster)$',
+              message: 'the unit tier starts no Redis, socket or process: an integration test',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

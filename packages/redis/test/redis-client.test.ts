@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Cluster, Redis } from 'ioredis';
 import { closeClient, createRedisClient, type RedisClient } from '@gamesocket/redis';
-import { freePort, startRedis, waitFor, withTimeout, type TapTest } from '../../../test/helpers/index.js';
+import { freePort, startRedis, waitFor, withTimeout, type TapTest } from '@gamesocket/test-helpers';
 
 /** A client the test closes at the end whatever happens. */
 function track(t: TapTest, client: RedisClient): RedisClient {

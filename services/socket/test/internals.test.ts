@@ -23,7 +23,7 @@ import {
   WAIT_MS,
   withTimeout,
   type Teardown,
-} from '../../../test/helpers/index.js';
+} from '@gamesocket/test-helpers';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SEAM = 'the internals seam (core/internals.ts)';

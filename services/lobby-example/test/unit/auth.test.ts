@@ -2,7 +2,7 @@ import t from 'tap';
 import type { JWTPayload } from 'jose';
 import { createRoomTicket } from '@gamesocket/emitter';
 import { createUserReader } from '../../src/auth.js';
-import { TEST_SECRET, authCookie, mintToken } from '../../../../test/helpers/index.js';
+import { TEST_SECRET, authCookie, mintToken } from '@gamesocket/test-helpers/tokens';
 
 const readUser = createUserReader(TEST_SECRET);
 const userOf = async (claims: JWTPayload): Promise<unknown> => readUser(authCookie(await mintToken(claims)));

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../services/socket/src/config/config.js';
 import type { Teardown } from './service.js';
-import { TEST_ORIGIN, UNLIMITED_PER_ADDRESS } from './service.js';
-import { TEST_SECRET } from './tokens.js';
+import { TEST_SERVICE_ENV } from './service.js';
 import { WAIT_MS, withTimeout } from './wait.js';
 
 /** The built service entry (`npm test` builds before running tests). */
@@ -33,14 +32,8 @@ export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOpt
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN_JS], {
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      ALLOWED_ORIGINS: TEST_ORIGIN,
-      JWT_SECRET: TEST_SECRET,
-      DRAIN_WINDOW_MS: '0',
-      // Every test client comes from 127.0.0.1: per-address limits stay out of the way unless a test sets them.
-      ...UNLIMITED_PER_ADDRESS,
+      ...TEST_SERVICE_ENV,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,23 +27,24 @@ export const UNLIMITED_PER_ADDRESS = {
 /** The allowed page origin test services use. */
 export const TEST_ORIGIN = 'http://localhost:5173';
 
+/** What every test service runs with, in process or spawned, before a test's own variables. */
+export const TEST_SERVICE_ENV = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  ALLOWED_ORIGINS: TEST_ORIGIN,
+  JWT_SECRET: TEST_SECRET,
+  // Teardown closes every service: no drain window unless a test asks for one.
+  DRAIN_WINDOW_MS: '0',
+  // Every test client comes from 127.0.0.1: per-address limits stay out of the way unless a test sets them.
+  ...UNLIMITED_PER_ADDRESS,
+} as const;
+
 /**
  * Builds the real service from env-style config (validated like at boot), listens on a free
  * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET.
  */
 export async function startService(t: Teardown, env: Env = {}): Promise<RunningService> {
-  const config = loadConfig({
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ALLOWED_ORIGINS: TEST_ORIGIN,
-    JWT_SECRET: TEST_SECRET,
-    // Teardown closes every service: no drain window unless a test asks for one.
-    DRAIN_WINDOW_MS: '0',
-    // Every test client comes from 127.0.0.1: per-address limits stay out of the way unless a test sets them.
-    ...UNLIMITED_PER_ADDRESS,
-    ...env,
-  });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...TEST_SERVICE_ENV, ...env });
   const app = await buildApp(config);
   await app.fastify.listen({ port: config.port, host: config.host });
   const { port } = app.fastify.server.address() as AddressInfo;

@@ -16,14 +16,7 @@ import {
   memberChecks,
   type MemberCheck,
 } from '../src/core/internals.js';
-import {
-  TEST_ORIGIN,
-  TEST_SECRET,
-  UNLIMITED_PER_ADDRESS,
-  WAIT_MS,
-  withTimeout,
-  type Teardown,
-} from '@gamesocket/test-helpers';
+import { TEST_SERVICE_ENV, WAIT_MS, withTimeout, type Teardown } from '@gamesocket/test-helpers';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SEAM = 'the internals seam (core/internals.ts)';
@@ -107,12 +100,7 @@ async function boot(t: Teardown, main: string): Promise<Boot> {
   const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ALLOWED_ORIGINS: TEST_ORIGIN,
-      JWT_SECRET: TEST_SECRET,
-      DRAIN_WINDOW_MS: '0',
-      ...UNLIMITED_PER_ADDRESS,
+      ...TEST_SERVICE_ENV,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

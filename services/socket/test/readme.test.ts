@@ -6,17 +6,9 @@ import t from 'tap';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.js';
 import { WAIT_MS, withTimeout } from '@gamesocket/test-helpers/wait';
 
+// The README's config table is checked against the config declaration by test/unit/config-table.test.ts.
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-t.test('the README config table lists exactly the variables of the config schema', async (t) => {
-  const section = readme.slice(
-    readme.indexOf('## Configuration'),
-    readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
-  );
-  const documented = [...section.matchAll(/^\| `([A-Z_]+)`/gm)].map((match) => match[1]);
-  t.same([...documented].sort(), CONFIG_VARIABLES.map((variable) => variable.name).sort());
-});
 
 t.test(
   "npm start, the README's first command, serves the built service on its defaults: dev auth, in memory",

@@ -10,3 +10,4 @@ export * from './process.js';
 export * from './proxy.js';
 export * from './raw-engine.js';
 export * from './metrics.js';
+export * from './game-stack.js';

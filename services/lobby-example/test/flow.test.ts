@@ -13,16 +13,14 @@ import { createPublisher } from '../src/publish.js';
 import { RoomStore } from '../src/rooms.js';
 import {
   TEST_ORIGIN,
-  TEST_SECRET,
   WAIT_MS,
   authCookie,
   connectClient,
   eventually,
   mintToken,
   request,
-  startPods,
+  startGameStack,
   startRedis,
-  waitForCluster,
   type ConnectedClient,
 } from '@gamesocket/test-helpers';
 
@@ -51,24 +49,11 @@ async function seenEvent<T>(seen: Seen, event: string, match: (payload: T) => bo
 }
 
 t.test('two players on two pods create, join, ready up and chat through the example backend', async (t) => {
-  const redis = await startRedis(t);
-  const pods = await startPods(t, 2, { REDIS_URL: redis.url, ADAPTER: 'redis' });
-  await waitForCluster(pods);
-  const [pod0, pod1] = pods;
-  if (pod0 === undefined || pod1 === undefined) throw new Error('two pods expected');
-  const backendErrors: unknown[] = [];
-  const lobby = await startLobbyExample({
-    redisUrl: redis.url,
-    mode: 'redis',
-    jwtSecret: TEST_SECRET,
-    ticketSecret: TEST_SECRET,
-    port: 0,
-    host: '127.0.0.1',
-    allowedOrigins: [TEST_ORIGIN],
-    consumer: 'flow-test',
-    onError: (err) => backendErrors.push(err),
-  });
-  t.teardown(() => lobby.close());
+  const {
+    pods: [pod0, pod1],
+    lobby,
+    backendErrors,
+  } = await startGameStack(t, { start: startLobbyExample, mode: 'redis', consumer: 'flow-test' });
 
   const tokens = {
     alice: await mintToken({ sub: 'alice', username: 'alice' }),

@@ -9,7 +9,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { startLobbyExample } from '@gamesocket/lobby-example';
 import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
-import { TEST_SECRET, startPods, startRedis, waitForCluster } from '@gamesocket/test-helpers';
+import { startGameStack } from '@gamesocket/test-helpers';
 
 /** Bound of every wait for the page: a cross-pod round trip through Redis and the backend, on a loaded machine. */
 const UI_MS = 10_000;
@@ -32,25 +32,18 @@ async function signIn(page: Page, name: string): Promise<void> {
 t.test(
   'two players in two browser contexts: sign in, presence, create and join a room, chat, go offline',
   async (t) => {
-    const redis = await startRedis(t);
-    const pods = await startPods(t, 2, { REDIS_URL: redis.url, ADAPTER: 'redis-streams', DEV_LOGIN: 'true' });
-    await waitForCluster(pods);
-    const [pod0, pod1] = pods;
-    if (pod0 === undefined || pod1 === undefined) throw new Error('two pods expected');
-    const backendErrors: unknown[] = [];
-    const lobby = await startLobbyExample({
-      redisUrl: redis.url,
+    const {
+      pods: [pod0, pod1],
+      lobby,
+      backendErrors,
+    } = await startGameStack(t, {
+      start: startLobbyExample,
       mode: 'redis-streams',
-      jwtSecret: TEST_SECRET,
-      ticketSecret: TEST_SECRET,
-      port: 0,
-      host: '127.0.0.1',
+      podEnv: { DEV_LOGIN: 'true' },
       // The pages' origins: each pod serves the demo at its own port.
-      allowedOrigins: [pod0.url, pod1.url],
+      allowedOrigins: (pods) => pods.map((pod) => pod.url),
       consumer: 'demo-e2e',
-      onError: (err) => backendErrors.push(err),
     });
-    t.teardown(() => lobby.close());
 
     const browser = await launchChromium(t);
     const pageErrors: string[] = [];

@@ -11,8 +11,8 @@ export interface MintOptions {
   key?: string | SigningKey;
   alg?: string;
   kid?: string;
-  /** Expiry as epoch seconds (overrides `expiresIn`). */
-  exp?: number;
+  /** Expiry as epoch seconds (overrides `expiresIn`); `null` mints a token without `exp`. */
+  exp?: number | null;
   /** Seconds from now until expiry (default 3600); negative for an expired token. */
   expiresIn?: number;
 }
@@ -23,11 +23,11 @@ export async function mintToken(claims: JWTPayload, options: MintOptions = {}): 
   const alg = options.alg ?? 'HS256';
   const key = options.key ?? TEST_SECRET;
   const signingKey = typeof key === 'string' ? new TextEncoder().encode(key) : key;
-  return new SignJWT(claims)
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg, ...(options.kid !== undefined && { kid: options.kid }) })
-    .setIssuedAt(now)
-    .setExpirationTime(options.exp ?? now + (options.expiresIn ?? 3600))
-    .sign(signingKey);
+    .setIssuedAt(now);
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? now + (options.expiresIn ?? 3600));
+  return jwt.sign(signingKey);
 }
 
 /** An `alg: none` token: never accepted. */

@@ -35,6 +35,8 @@ t.test('cookie token auth (HS256)', async (t) => {
     ['a token without sub or userId', () => mintToken({ username: 'alice' }), 'invalid'],
     ['a sub that cannot name a room', () => mintToken({ sub: 'has space' }), 'invalid'],
     ['garbage', async () => 'not.a.jwt', 'invalid'],
+    // It would never expire: an access token must carry exp.
+    ['a token without exp', () => mintToken(claims, { exp: null }), 'invalid'],
     ['a room ticket (same key) used as an access token', () => mintToken({ sub: 'u1', room: 'room:1' }), 'invalid'],
   ];
   for (const [name, token, auth] of anonymousCases) {

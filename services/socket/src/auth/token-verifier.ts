@@ -15,7 +15,7 @@ export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS
 
 /** The outcome of verifying one access token. */
 export type VerifyResult =
-  | { auth: 'ok'; user: User; exp: number | undefined; jti: string | undefined }
+  | { auth: 'ok'; user: User; exp: number; jti: string | undefined }
   | { auth: Exclude<AuthState, 'ok' | 'anonymous'>; reason: string };
 
 /** Verifies access tokens; the key is imported once, algorithms are pinned. */
@@ -40,6 +40,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const verifyOptions: JWTVerifyOptions = {
     algorithms: options.key.kind === 'secret' ? ['HS256'] : JWKS_ALGORITHMS,
     clockTolerance: options.clockToleranceSec ?? 5,
+    // A token without exp would be valid forever (and never expire a connection): refused as invalid.
+    requiredClaims: ['exp'],
     ...(options.issuer !== undefined && { issuer: options.issuer }),
     ...(options.audience !== undefined && { audience: options.audience }),
   };
@@ -66,7 +68,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (isRoomTicket(payload)) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
       const user = userFromClaims(payload);
       if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
-      return { auth: 'ok', user, exp: payload.exp, jti: typeof payload.jti === 'string' ? payload.jti : undefined };
+      return {
+        auth: 'ok',
+        user,
+        exp: payload.exp as number,
+        jti: typeof payload.jti === 'string' ? payload.jti : undefined,
+      };
     },
   };
 }

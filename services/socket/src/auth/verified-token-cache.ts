@@ -53,7 +53,7 @@ export function cacheVerifiedTokens(inner: TokenVerifier, options: VerifiedToken
       if (entry !== undefined) {
         const at = now();
         const { exp } = entry.result;
-        if (exp !== undefined && exp <= Math.floor(at / 1000) - clockToleranceSec) {
+        if (exp <= Math.floor(at / 1000) - clockToleranceSec) {
           entries.delete(token);
           return { auth: 'expired', reason: 'ERR_JWT_EXPIRED' };
         }

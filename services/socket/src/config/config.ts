@@ -59,6 +59,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && jwtSecret === undefined && jwksUrl === undefined) {
     throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required when NODE_ENV=production');
   }
+  // Over plain http anyone on the path could hand the service signing keys of their own.
+  if (production && jwksUrl !== undefined && jwksUrl.protocol !== 'https:') {
+    throw new ConfigError('JWT_JWKS_URL', `must be an https: URL when NODE_ENV=production (got ${jwksUrl.protocol})`);
+  }
 
   const adapter = adapterSetting ?? (redisUrls.length > 0 ? 'redis' : 'memory');
   if (adapter !== 'memory' && redisUrls.length === 0) {

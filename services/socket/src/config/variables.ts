@@ -78,7 +78,7 @@ export const VARIABLES = {
   jwksUrl: variable({
     name: 'JWT_JWKS_URL',
     kind: httpUrl,
-    doc: 'JWKS URL of the auth API for RS/PS/ES/EdDSA tokens (instead of a secret)',
+    doc: 'JWKS URL of the auth API for RS/PS/ES/EdDSA tokens (instead of a secret); `https:` in production',
   }),
   jwtIssuer: variable({ name: 'JWT_ISSUER', kind: text, doc: 'required `iss`, checked when set' }),
   jwtAudience: variable({ name: 'JWT_AUDIENCE', kind: text, doc: 'required `aud`, checked when set' }),

@@ -142,7 +142,7 @@ t.test('dev auth is off with any JWT config and in production', async (t) => {
 
   const productionJwks = loadConfig({
     NODE_ENV: 'production',
-    JWT_JWKS_URL: 'http://auth:8080/jwks.json',
+    JWT_JWKS_URL: 'https://auth:8443/jwks.json',
     ROOM_TICKET_SECRET: SECRET_40,
     ALLOWED_ORIGINS: 'https://game.example.com',
   });
@@ -223,6 +223,16 @@ const invalidCases: [string, Env, string][] = [
   ['MAX_CONNECTIONS_PER_USER=0', { MAX_CONNECTIONS_PER_USER: '0' }, 'MAX_CONNECTIONS_PER_USER'],
   ['PRESENCE_TTL_MS=5', { PRESENCE_TTL_MS: '5' }, 'PRESENCE_TTL_MS'],
   ['JWT_JWKS_URL ftp://', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks.json' }, 'JWT_JWKS_URL'],
+  [
+    'NODE_ENV=production with a plain http: JWT_JWKS_URL (keys injectable on the path)',
+    {
+      NODE_ENV: 'production',
+      JWT_JWKS_URL: 'http://auth:8080/jwks.json',
+      ROOM_TICKET_SECRET: SECRET_40,
+      ALLOWED_ORIGINS: 'https://game.example.com',
+    },
+    'JWT_JWKS_URL',
+  ],
   [
     'NODE_ENV=production without JWT config',
     { NODE_ENV: 'production', ALLOWED_ORIGINS: 'https://game.example.com' },

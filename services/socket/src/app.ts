@@ -135,7 +135,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     recovery: recoveryOf(config, cluster),
     denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
-    intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, () => metrics.intentFailures.inc()),
+    intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, (err, event) => {
+      metrics.intentFailures.inc();
+      log.warn({ err, event }, 'intent append failed');
+    }),
   });
   presenceStats = () => presence.stats();
   registerHealthRoutes(fastify, {

@@ -531,6 +531,19 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
       t.ok(ts >= before && ts <= after, 'timestamp set when accepted');
     });
 
+    t.test("a failed append answers UNAVAILABLE with a fixed message, never Redis' own error text", async (t) => {
+      // The match stream's key holds a string: XADD fails with WRONGTYPE while Redis is up.
+      const saved = await reader.dumpBuffer(MATCH_STREAM);
+      await reader.set(MATCH_STREAM, 'not a stream');
+      t.teardown(async () => {
+        await reader.del(MATCH_STREAM);
+        if (saved !== null) await reader.restore(MATCH_STREAM, 0, saved);
+      });
+      const ack = await request(sender.socket, 'match:start', { roomId: '42' });
+      t.same(ack, { ok: false, error: { code: 'UNAVAILABLE', message: 'intent not stored, try again' } });
+      t.equal(await reader.get(MATCH_STREAM), 'not a stream', 'nothing appended');
+    });
+
     t.test('forged sender fields and bad payloads are refused, nothing appended', async (t) => {
       const length = await xlen(ROOM_STREAM);
       for (const payload of [

@@ -19,7 +19,8 @@ export interface IntentWriter {
 export function createIntentWriter(
   redis: RedisClient | undefined,
   maxLen: number,
-  onFailure: () => void,
+  /** Told why an append failed (logged and counted there); the client gets a fixed message only. */
+  onFailure: (err: unknown, event: IntentEvent) => void,
 ): IntentWriter {
   return {
     async append(event, payload, sender) {
@@ -38,8 +39,9 @@ export function createIntentWriter(
         if (id === null) throw new Error('XADD returned no id');
         return id;
       } catch (err) {
-        onFailure();
-        throw new ServiceError('UNAVAILABLE', `intent not stored: ${(err as Error).message}`);
+        onFailure(err, event);
+        // Redis' own error text stays in the log: it names internals (keys, commands, memory state).
+        throw new ServiceError('UNAVAILABLE', 'intent not stored, try again');
       }
     },
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
 import type { ErrorCode } from '@gamesocket/protocol';
 import type { VerificationGate } from '../auth/verification-gate.js';
 import { TokenBucket, type TokenBucketRate } from '../core/token-bucket.js';
@@ -129,9 +130,12 @@ export function createAdmission(options: AdmissionOptions): Admission {
     return bucket.take();
   };
 
+  // Parsed, not searched: `xaccessToken=` or a value containing the name is not the auth cookie.
   const carriesToken = (req: IncomingMessage): boolean => {
     const cookie = req.headers.cookie;
-    return cookie !== undefined && cookie.includes(cookiePrefix);
+    return (
+      cookie !== undefined && cookie.includes(cookiePrefix) && parseCookie(cookie)[options.authCookie] !== undefined
+    );
   };
 
   let warned = options.onUntrustedForwardedFor === undefined;

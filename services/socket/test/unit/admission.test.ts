@@ -154,6 +154,11 @@ t.test('while token verification is saturated, handshakes carrying the auth cook
     'with a token: refused',
   );
   t.equal(admission.check(request('203.0.113.5', { cookie: 'theme=dark' })), undefined, 'anonymous: admitted');
+  t.equal(
+    admission.check(request('203.0.113.5', { cookie: 'xaccessToken=abc; theme=accessToken=' })),
+    undefined,
+    'another cookie whose name or value merely contains the name: admitted',
+  );
   t.equal(admission.check(request('203.0.113.5')), undefined, 'no cookie at all: admitted');
   release();
   await running;

@@ -12,4 +12,4 @@ export { MemoryPresence } from './memory-presence.js';
 export { RedisPresence } from './redis-presence.js';
 export type { RedisClient, RedisPresenceOptions } from './redis-presence.js';
 export { MemoryDenyList, RedisDenyList } from './deny-list.js';
-export type { DenyList, DenyTarget } from './deny-list.js';
+export type { DenyList, DenyTarget, MemoryDenyListOptions } from './deny-list.js';

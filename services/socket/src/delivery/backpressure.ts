@@ -109,7 +109,8 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
     conn.on('flush', onFlush);
   });
 
-  const buffered = (conn: EngineSocket): number => (states.get(conn)?.queued ?? 0) + transportBufferedAmount(conn);
+  // The state is at hand on the write path: no second lookup per delivery.
+  const buffered = (conn: EngineSocket, state: ConnState): number => state.queued + transportBufferedAmount(conn);
 
   const closeSlow = (conn: EngineSocket, state: ConnState, bytes: number): void => {
     state.slow = true;
@@ -130,7 +131,7 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
       return;
     }
     if (opts.volatile === true || isVolatilePacket(packets)) {
-      if (buffered(conn) >= volatileLimit) {
+      if (buffered(conn, state) >= volatileLimit) {
         options.onVolatileDropped();
         return;
       }
@@ -140,7 +141,7 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
       onWrite?.(packets);
       writeToEngine(this, packets, opts);
     }
-    const bytes = buffered(conn);
+    const bytes = buffered(conn, state);
     if (bytes > maxBufferedBytes) closeSlow(conn, state, bytes);
   };
 

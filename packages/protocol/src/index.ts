@@ -39,6 +39,8 @@ export {
   denyKey,
   sessionOwnerKey,
   presenceKeys,
+  shardOf,
+  DEFAULT_PRESENCE_SHARDS,
 } from './redis-keys.js';
 export type { DenyTarget } from './redis-keys.js';
 export {
@@ -52,3 +54,14 @@ export {
   roomTicketAdmits,
 } from './identity.js';
 export type { Claims, RoomTicketClaims } from './identity.js';
+export {
+  LIFECYCLE_EVENTS,
+  LIFECYCLE_FIELDS,
+  MEMBERSHIP_END_REASONS,
+  DEFAULT_LIFECYCLE_STREAM_MAX_LEN,
+  LifecycleDecodeError,
+  isLifecycleEvent,
+  encodeLifecycleFields,
+  decodeLifecycleEntry,
+} from './lifecycle.js';
+export type { LifecycleEvent, LifecycleData, LifecycleEntry, MembershipEndReason } from './lifecycle.js';

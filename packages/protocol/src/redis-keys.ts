@@ -82,8 +82,44 @@ export const presenceKeys = {
   connections: (shardPrefix: string): string => `${shardPrefix}conns`,
   /** Counter of the shard's online users. */
   online: (shardPrefix: string): string => `${shardPrefix}online`,
+  /** Set of the room names (`room:<id>`, `match:<id>`) a user holds a membership of; deleted when empty. */
+  userRooms: (shardPrefix: string, userId: string): string => `${shardPrefix}r:${userId}`,
+  /** Hash userId -> username of a room's members whose user is in this shard (a room's members span every shard). */
+  roomMembers: (shardPrefix: string, room: string): string => `${shardPrefix}rm:${room}`,
+  /**
+   * Sorted set userId -> expiry (epoch ms, Redis time) of the shard's users who hold memberships but have no socket:
+   * at expiry their memberships end (`expired`); their first socket back removes them from it.
+   */
+  offlineMembers: (shardPrefix: string): string => `${shardPrefix}gone`,
+  /**
+   * Counter of a room's members, in the shard of the room's name (`shardOf(room)`): the one that takes it to 0
+   * appends `room:emptied`.
+   */
+  roomCount: (shardPrefix: string, room: string): string => `${shardPrefix}rc:${room}`,
+  /**
+   * The shard's lifecycle stream (Redis Stream, fields `LIFECYCLE_FIELDS`, capped with `MAXLEN ~`): written by the
+   * scripts that make each transition, read by backends with consumer groups over every shard (`consumeLifecycle`).
+   */
+  lifecycle: (shardPrefix: string): string => `${shardPrefix}lifecycle`,
+  /** A revoked user (string: the `until` epoch ms, PX TTL), in the user's shard so the handshake script reads it. */
+  denyUser: (shardPrefix: string, userId: string): string => `${shardPrefix}deny:user:${userId}`,
+  /** A revoked token id (string, PX TTL); written to every shard, since a `jti` does not name its user. */
+  denyToken: (shardPrefix: string, jti: string): string => `${shardPrefix}deny:jti:${jti}`,
   /** Sorted set nodeId -> heartbeat expiry (epoch ms, Redis time): the live pods; dead ones are reaped. */
   nodes: (prefix = KEY_PREFIX): string => `${prefix}:nodes`,
   /** Lock (string, PX 30 s) held by the one pod reaping dead nodes. */
   reaper: (prefix = KEY_PREFIX): string => `${prefix}:reaper`,
 } as const;
+
+/** Default number of presence shards (`{p0}` … `{p15}`); every pod and emitter of a deployment must use the same. */
+export const DEFAULT_PRESENCE_SHARDS = 16;
+
+/** The shard of an id (a user id, or a room name for `roomCount`): FNV-1a, identical in every process. */
+export function shardOf(id: string, shards = DEFAULT_PRESENCE_SHARDS): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}

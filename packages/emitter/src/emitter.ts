@@ -159,7 +159,7 @@ export class GameEmitter {
               options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
             );
     this.store = new RedisPresence(redis, options.presence);
-    this.denyList = new RedisDenyList(redis, options.presence?.prefix);
+    this.denyList = new RedisDenyList(redis, options.presence);
     this.presence = {
       get: (userId) => redisCall('read', () => this.store.get(userId)),
       getMany: (userIds) => redisCall('read', () => this.store.getMany(userIds)),

@@ -3,6 +3,5 @@
 -- KEYS: nodes
 -- ARGV: nodeId, ttlMs
 -- Returns 1 when the node was not known yet.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 return redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])

@@ -1,7 +1,9 @@
 -- Removes a socket of a user. Only the node that holds the socket removes it (a recovered socket
--- may have moved to another pod meanwhile).
--- KEYS: userSockets, userMeta, nodeSockets, conns, online
--- ARGV: socketId, member, nodeId, keepLast ('1': leave the user's last socket in place)
+-- may have moved to another pod meanwhile). The user's last socket makes them offline: appended to
+-- the lifecycle feed, and their memberships start their grace.
+-- KEYS: userSockets, userMeta, nodeSockets, conns, online, userRooms, offlineMembers, lifecycle
+-- ARGV: socketId, member, nodeId, keepLast ('1': leave the user's last socket in place), userId,
+--   graceMs, lifecycleMaxLen
 -- Returns {last(0/1), connections, username (when last)}.
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then
   redis.call('SREM', KEYS[3], ARGV[2])
@@ -16,8 +18,13 @@ redis.call('DECR', KEYS[4])
 local count = redis.call('HLEN', KEYS[1])
 if count == 0 then
   redis.call('DECR', KEYS[5])
-  local username = redis.call('HGET', KEYS[2], 'username')
+  local username = redis.call('HGET', KEYS[2], 'username') or ARGV[5]
   redis.call('DEL', KEYS[2])
-  return {1, 0, username or ''}
+  local now = now_ms()
+  if redis.call('EXISTS', KEYS[6]) == 1 then
+    redis.call('ZADD', KEYS[7], now + tonumber(ARGV[6]), ARGV[5])
+  end
+  lifecycle(KEYS[8], ARGV[7], 'player:offline', {userId = ARGV[5], username = username}, ARGV[3], now)
+  return {1, 0, username}
 end
 return {0, count}

@@ -1,5 +1,6 @@
-import { KEY_PREFIX, denyKey, type DenyTarget } from '@gamesocket/protocol';
+import { presenceKeys as keys, type DenyTarget } from '@gamesocket/protocol';
 import type { RedisClient } from './redis-presence.js';
+import { ShardLayout, type RedisStoreOptions } from './shard-layout.js';
 
 /** What a revocation names: every token of a user, or one token by its `jti`. */
 export type { DenyTarget } from '@gamesocket/protocol';
@@ -13,24 +14,40 @@ export interface DenyList {
   isDenied(userId: string, jti: string | undefined): Promise<boolean>;
 }
 
-/** The deny-list in Redis: `gamesocket:deny:user:<id>` / `gamesocket:deny:jti:<jti>` with a TTL (`denyKey`). */
+/**
+ * The deny-list in Redis, in the presence shards so the handshake script reads it with the
+ * registration: `gamesocket:{pK}:deny:user:<id>` in the user's shard, `gamesocket:{pK}:deny:jti:<jti>`
+ * in every shard (a `jti` does not name its user), each with a TTL to its `until`.
+ */
 export class RedisDenyList implements DenyList {
+  private readonly layout: ShardLayout;
+
   constructor(
     private readonly redis: RedisClient,
-    private readonly prefix = KEY_PREFIX,
-  ) {}
+    options: RedisStoreOptions = {},
+  ) {
+    this.layout = new ShardLayout(options);
+  }
 
   async deny(target: DenyTarget, untilMs: number): Promise<void> {
     const ttl = Math.max(1, Math.ceil(untilMs - Date.now()));
-    await this.redis.set(denyKey(target, this.prefix), String(untilMs), 'PX', ttl);
+    const until = String(untilMs);
+    if ('userId' in target) {
+      await this.redis.set(keys.denyUser(this.layout.of(target.userId), target.userId), until, 'PX', ttl);
+      return;
+    }
+    await Promise.all(this.layout.all().map((p) => this.redis.set(keys.denyToken(p, target.jti), until, 'PX', ttl)));
   }
 
   async isDenied(userId: string, jti: string | undefined): Promise<boolean> {
-    const checks = [this.redis.exists(denyKey({ userId }, this.prefix))];
-    if (jti !== undefined) checks.push(this.redis.exists(denyKey({ jti }, this.prefix)));
+    const p = this.layout.of(userId);
+    const checks = [this.redis.exists(keys.denyUser(p, userId))];
+    if (jti !== undefined) checks.push(this.redis.exists(keys.denyToken(p, jti)));
     return (await Promise.all(checks)).some((count) => count > 0);
   }
 }
+
+const memoryKey = (target: DenyTarget): string => ('userId' in target ? `user:${target.userId}` : `jti:${target.jti}`);
 
 /** Options of `MemoryDenyList`. */
 export interface MemoryDenyListOptions {
@@ -60,7 +77,7 @@ export class MemoryDenyList implements DenyList {
   }
 
   async deny(target: DenyTarget, untilMs: number): Promise<void> {
-    const key = denyKey(target, '');
+    const key = memoryKey(target);
     if (!this.entries.has(key) && this.entries.size >= Math.min(this.sweepAt, this.maxEntries)) this.sweep();
     this.entries.set(key, untilMs);
   }
@@ -68,7 +85,7 @@ export class MemoryDenyList implements DenyList {
   async isDenied(userId: string, jti: string | undefined): Promise<boolean> {
     const now = this.now();
     const active = (key: string): boolean => (this.entries.get(key) ?? 0) > now;
-    return active(denyKey({ userId }, '')) || (jti !== undefined && active(denyKey({ jti }, '')));
+    return active(memoryKey({ userId })) || (jti !== undefined && active(memoryKey({ jti })));
   }
 
   private sweep(): void {

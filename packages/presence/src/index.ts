@@ -1,5 +1,6 @@
 export type {
   AddResult,
+  DenyCheck,
   Presence,
   PresenceStats,
   RemoveResult,
@@ -13,3 +14,12 @@ export { RedisPresence } from './redis-presence.js';
 export type { RedisClient, RedisPresenceOptions } from './redis-presence.js';
 export { MemoryDenyList, RedisDenyList } from './deny-list.js';
 export type { DenyList, DenyTarget, MemoryDenyListOptions } from './deny-list.js';
+export { MemoryMemberships } from './memory-memberships.js';
+export type { MemoryMembershipsOptions, PresenceView } from './memory-memberships.js';
+export { RedisMemberships } from './redis-memberships.js';
+export type { RedisMembershipsOptions } from './redis-memberships.js';
+export type { EndedMembership, Memberships, RoomMember } from './memberships.js';
+export { MemoryLifecycle } from './memory-lifecycle.js';
+export type { LifecycleListener } from './memory-lifecycle.js';
+export type { RedisStoreOptions } from './shard-layout.js';
+export type { MemoryPresenceOptions } from './memory-presence.js';

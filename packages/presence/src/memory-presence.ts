@@ -1,5 +1,9 @@
+import type { MemoryDenyList } from './deny-list.js';
+import type { MemoryLifecycle } from './memory-lifecycle.js';
+import type { MemoryMemberships } from './memory-memberships.js';
 import type {
   AddResult,
+  DenyCheck,
   Presence,
   PresenceStats,
   RemoveResult,
@@ -16,6 +20,18 @@ interface UserState {
   status: string;
 }
 
+/** Options of `MemoryPresence`: the node's other state, which a handshake reads with presence. */
+export interface MemoryPresenceOptions {
+  /** The clock (tests move it). Default `Date.now`. */
+  now?: () => number;
+  /** Read by `addSocket` with a `denyCheck`. */
+  denyList?: MemoryDenyList;
+  /** Read by `addSocket` (the user's rooms); told when a user comes and goes (the grace). */
+  memberships?: MemoryMemberships;
+  /** Gets `player:online` / `player:offline`. */
+  lifecycle?: MemoryLifecycle;
+}
+
 /**
  * Presence in this process: the default of a single node (`memory` mode). Same semantics as the
  * Redis implementation, node liveness included, so one contract suite covers both.
@@ -28,15 +44,33 @@ export class MemoryPresence implements Presence {
   private readonly heartbeats = new Map<string, number>();
   private connections = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly now: () => number;
 
-  async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
+  constructor(private readonly options: MemoryPresenceOptions = {}) {
+    this.now = options.now ?? Date.now;
+    options.memberships?.attachPresence({
+      connections: (userId) => this.users.get(userId)?.sockets.size ?? 0,
+      username: (userId) => this.users.get(userId)?.username,
+    });
+  }
+
+  async addSocket(entry: SocketEntry, limit = 0, denyCheck?: DenyCheck): Promise<AddResult> {
+    if (denyCheck !== undefined && (await this.options.denyList?.isDenied(entry.userId, denyCheck.jti)) === true) {
+      return {
+        accepted: false,
+        denied: true,
+        first: false,
+        connections: this.users.get(entry.userId)?.sockets.size ?? 0,
+        rooms: [],
+      };
+    }
     return this.add(entry, limit);
   }
 
   private add(entry: SocketEntry, limit: number): AddResult {
     const user = this.users.get(entry.userId);
     const current = user?.sockets.get(entry.socketId);
+    const rooms = (): string[] => this.options.memberships?.roomsNow(entry.userId) ?? [];
     if (user !== undefined && current !== undefined) {
       if (current !== entry.nodeId) {
         // Recovered on another node: the socket moves there.
@@ -44,17 +78,32 @@ export class MemoryPresence implements Presence {
         this.nodes.get(current)?.delete(entry.socketId);
         this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
       }
-      return { accepted: true, first: false, connections: user.sockets.size };
+      return { accepted: true, denied: false, first: false, connections: user.sockets.size, rooms: rooms() };
     }
     if (limit > 0 && user !== undefined && user.sockets.size >= limit) {
-      return { accepted: false, first: false, connections: user.sockets.size };
+      return { accepted: false, denied: false, first: false, connections: user.sockets.size, rooms: [] };
     }
     const state = user ?? { sockets: new Map(), username: entry.username ?? entry.userId, status: 'online' };
     state.sockets.set(entry.socketId, entry.nodeId);
     this.users.set(entry.userId, state);
     this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
     this.connections++;
-    return { accepted: true, first: user === undefined, connections: state.sockets.size };
+    if (user === undefined) {
+      this.options.memberships?.userOnline(entry.userId);
+      this.options.lifecycle?.append({
+        event: 'player:online',
+        data: { userId: entry.userId, username: state.username },
+        nodeId: entry.nodeId,
+        ts: this.now(),
+      });
+    }
+    return {
+      accepted: true,
+      denied: false,
+      first: user === undefined,
+      connections: state.sockets.size,
+      rooms: rooms(),
+    };
   }
 
   private nodeSockets(nodeId: string): Map<string, SocketEntry> {
@@ -80,7 +129,16 @@ export class MemoryPresence implements Presence {
     user.sockets.delete(entry.socketId);
     this.connections--;
     const last = user.sockets.size === 0;
-    if (last) this.users.delete(entry.userId);
+    if (last) {
+      this.users.delete(entry.userId);
+      this.options.memberships?.userOffline(entry.userId);
+      this.options.lifecycle?.append({
+        event: 'player:offline',
+        data: { userId: entry.userId, username: user.username },
+        nodeId: entry.nodeId,
+        ts: this.now(),
+      });
+    }
     return { result: { last, connections: user.sockets.size }, username: user.username };
   }
 

@@ -1,4 +1,4 @@
-import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
+import type { LobbyStats, RoomName, UserPresence } from '@gamesocket/protocol';
 
 /** One socket of one user on one pod. */
 export interface SocketEntry {
@@ -11,12 +11,21 @@ export interface SocketEntry {
 
 /** Result of `addSocket`. */
 export interface AddResult {
-  /** False when the user already holds `limit` sockets (nothing was added). */
+  /** False when the user already holds `limit` sockets, or is revoked (nothing was added). */
   accepted: boolean;
+  /** True when the deny-list refuses the user or the token (`denyCheck`); `accepted` is false then. */
+  denied: boolean;
+  /** The user's memberships (`room:<id>`, `match:<id>`) when accepted: the socket joins them before it connects. */
+  rooms: RoomName[];
   /** True when this is the user's first socket anywhere: the user just came online. */
   first: boolean;
   /** The user's sockets across the cluster after the call. */
   connections: number;
+}
+
+/** Ask `addSocket` to check the deny-list first: the user, and the token's `jti` when it has one. */
+export interface DenyCheck {
+  jti?: string;
 }
 
 /** Result of `removeSocket`. */
@@ -51,8 +60,12 @@ export interface SyncResult {
  * node) and Redis (every cluster mode, Redis Cluster included).
  */
 export interface Presence {
-  /** Registers a socket; refused when the user already holds `limit` sockets (0 = no limit). */
-  addSocket(entry: SocketEntry, limit?: number): Promise<AddResult>;
+  /**
+   * Registers a socket and reads its user's memberships, in one step (one Redis round trip); refused
+   * when the user already holds `limit` sockets (0 = no limit), or, with `denyCheck`, when the
+   * deny-list names the user or the token's `jti`.
+   */
+  addSocket(entry: SocketEntry, limit?: number, denyCheck?: DenyCheck): Promise<AddResult>;
   /**
    * Unregisters a socket; idempotent. `keepLast`: leave it registered when it is its user's last
    * socket anywhere (a draining pod: the user is on their way to another pod, and the reaper removes

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { KEY_PREFIX, presenceKeys as keys } from '@gamesocket/protocol';
+import { presenceKeys as keys } from '@gamesocket/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import type {
   AddResult,
+  DenyCheck,
   Presence,
   PresenceStats,
   RemoveResult,
@@ -12,20 +13,13 @@ import type {
   UserRef,
 } from './presence.js';
 import { defineScripts, type ScriptName, type ScriptRunner } from './redis-scripts.js';
+import { ShardLayout, type RedisStoreOptions } from './shard-layout.js';
 
 /** A standalone or cluster ioredis client. */
 export type RedisClient = Redis | Cluster;
 
 /** Options of `RedisPresence`. */
-export interface RedisPresenceOptions {
-  /** Key prefix. Default `gamesocket` (the protocol's `KEY_PREFIX`). */
-  prefix?: string;
-  /**
-   * Users are spread over this many hash slots (`{p0}` … `{pN-1}`), so Redis Cluster can spread
-   * presence over its shards while every per-user operation stays atomic. Default 16. Every pod
-   * and emitter must use the same value.
-   */
-  shards?: number;
+export interface RedisPresenceOptions extends RedisStoreOptions {
   /** Sockets reaped per script call. Default 500. */
   reapBatch?: number;
 }
@@ -33,19 +27,11 @@ export interface RedisPresenceOptions {
 /** A socket moving between nodes faster than this many tries is a bug, not a race to ride out. */
 const MAX_MOVE_TRIES = 3;
 
-/** FNV-1a: a stable shard for a user id, identical in every process. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 const member = (entry: SocketEntry): string => `${entry.socketId} ${entry.userId}`;
 /** The user id of a `member`. */
 const userOfMember = (value: string): string => value.slice(value.indexOf(' ') + 1);
+/** A key of the shard that no script writes: the token deny key of a handshake without a `jti`. */
+const NO_TOKEN = '\u0000';
 
 /**
  * Presence in Redis, for every cluster mode and Redis Cluster. Key layout (the protocol's `presenceKeys`; prefix
@@ -54,12 +40,13 @@ const userOfMember = (value: string): string => value.slice(value.indexOf(' ') +
  * - `gamesocket:{pK}:m:<userId>` hash username, status (while online)
  * - `gamesocket:{pK}:n:<nodeId>` set of "socketId userId" registered by that node in the shard
  * - `gamesocket:{pK}:conns`, `gamesocket:{pK}:online` counters of the shard
+ * - `gamesocket:{pK}:r:<userId>`, `gamesocket:{pK}:gone`, `gamesocket:{pK}:deny:*`, `gamesocket:{pK}:lifecycle`:
+ *   the user's memberships, their grace, the deny-list and the lifecycle feed, read or written in the same scripts
  * - `gamesocket:nodes` sorted set nodeId -> heartbeat expiry (epoch ms)
  * - `gamesocket:reaper` lock of the one reaper at a time
  */
 export class RedisPresence implements Presence {
-  private readonly prefix: string;
-  private readonly shards: number;
+  private readonly layout: ShardLayout;
   private readonly reapBatch: number;
   private readonly run: Record<ScriptName, ScriptRunner>;
 
@@ -67,18 +54,9 @@ export class RedisPresence implements Presence {
     private readonly redis: RedisClient,
     options: RedisPresenceOptions = {},
   ) {
-    this.prefix = options.prefix ?? KEY_PREFIX;
-    this.shards = options.shards ?? 16;
+    this.layout = new ShardLayout(options);
     this.reapBatch = options.reapBatch ?? 500;
     this.run = defineScripts(redis);
-  }
-
-  private shardPrefix(shard: number): string {
-    return keys.shard(shard, this.prefix);
-  }
-
-  private userPrefix(userId: string): string {
-    return this.shardPrefix(hash(userId) % this.shards);
   }
 
   /** A user's socket hash and meta hash in the shard of `shardPrefix`. */
@@ -87,33 +65,45 @@ export class RedisPresence implements Presence {
   }
 
   private entryKeys(entry: SocketEntry): [string, string, string, string, string] {
-    const p = this.userPrefix(entry.userId);
+    const p = this.layout.of(entry.userId);
     return [...this.userKeys(p, entry.userId), keys.nodeSockets(p, entry.nodeId), keys.connections(p), keys.online(p)];
   }
 
   private get nodesKey(): string {
-    return keys.nodes(this.prefix);
+    return keys.nodes(this.layout.prefix);
   }
 
-  async addSocket(entry: SocketEntry, limit = 0): Promise<AddResult> {
-    const keys = this.entryKeys(entry);
+  async addSocket(entry: SocketEntry, limit = 0, denyCheck?: DenyCheck): Promise<AddResult> {
+    const p = this.layout.of(entry.userId);
+    const base = this.entryKeys(entry);
+    const tail = [
+      keys.denyUser(p, entry.userId),
+      keys.denyToken(p, denyCheck?.jti ?? NO_TOKEN),
+      keys.userRooms(p, entry.userId),
+      keys.offlineMembers(p),
+      keys.lifecycle(p),
+    ];
     // A socket stored under another node moves here, out of that node's set. Which node that is
     // only Redis knows: the script names it, and the call is made again with that node's set as a key.
-    let previous = { nodeId: entry.nodeId, sockets: keys[2] };
+    let previous = { nodeId: entry.nodeId, sockets: base[2] };
     for (let tries = 1; ; tries++) {
       const reply = (await this.run.gsPresenceAdd(
-        ...keys,
+        ...base,
         previous.sockets,
+        ...tail,
         entry.socketId,
         entry.nodeId,
         member(entry),
         entry.username ?? entry.userId,
         limit,
         previous.nodeId,
-      )) as [0 | 1, 0 | 1, number] | [-1, string];
+        denyCheck === undefined ? '0' : '1',
+        this.layout.lifecycleMaxLen,
+        entry.userId,
+      )) as [0 | 1 | 2, 0 | 1, number, ...string[]] | [-1, string];
       if (reply[0] !== -1) {
-        const [accepted, first, connections] = reply;
-        return { accepted: accepted === 1, first: first === 1, connections };
+        const [status, first, connections, ...rooms] = reply;
+        return { accepted: status === 1, denied: status === 2, first: first === 1, connections, rooms };
       }
       if (tries === MAX_MOVE_TRIES) throw new Error(`socket ${entry.socketId} keeps moving between nodes`);
       const nodeId = reply[1];
@@ -122,23 +112,30 @@ export class RedisPresence implements Presence {
   }
 
   async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
+    const p = this.layout.of(entry.userId);
     const [last, connections, username] = (await this.run.gsPresenceRemove(
       ...this.entryKeys(entry),
+      keys.userRooms(p, entry.userId),
+      keys.offlineMembers(p),
+      keys.lifecycle(p),
       entry.socketId,
       member(entry),
       entry.nodeId,
       options.keepLast === true ? '1' : '0',
+      entry.userId,
+      this.layout.graceMs,
+      this.layout.lifecycleMaxLen,
     )) as [number, number, string?];
     return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
   }
 
   async setStatus(userId: string, status: string): Promise<boolean> {
-    const p = this.userPrefix(userId);
+    const p = this.layout.of(userId);
     return (await this.run.gsPresenceStatus(keys.userSockets(p, userId), keys.userMeta(p, userId), status)) === 1;
   }
 
   async get(userId: string): Promise<UserPresence> {
-    const p = this.userPrefix(userId);
+    const p = this.layout.of(userId);
     const [connections, status] = await Promise.all([
       this.redis.hlen(keys.userSockets(p, userId)),
       this.redis.hget(keys.userMeta(p, userId), 'status'),
@@ -153,7 +150,7 @@ export class RedisPresence implements Presence {
   }
 
   async stats(): Promise<PresenceStats> {
-    const shards = Array.from({ length: this.shards }, (_, shard) => this.shardPrefix(shard));
+    const shards = this.layout.all();
     const [conns, online, nodes] = await Promise.all([
       Promise.all(shards.map((p) => this.redis.get(keys.connections(p)))),
       Promise.all(shards.map((p) => this.redis.get(keys.online(p)))),
@@ -168,7 +165,7 @@ export class RedisPresence implements Presence {
   }
 
   async reapDeadNodes(): Promise<UserRef[]> {
-    const lock = keys.reaper(this.prefix);
+    const lock = keys.reaper(this.layout.prefix);
     const token = randomUUID();
     // One reaper at a time; the lock expires by itself if its holder dies mid-way.
     if ((await this.redis.set(lock, token, 'PX', 30_000, 'NX')) !== 'OK') return [];
@@ -184,17 +181,33 @@ export class RedisPresence implements Presence {
 
   async removeNode(nodeId: string): Promise<UserRef[]> {
     const gone: UserRef[] = [];
-    for (let shard = 0; shard < this.shards; shard++) {
-      const p = this.shardPrefix(shard);
+    for (const p of this.layout.all()) {
       const nodeSockets = keys.nodeSockets(p, nodeId);
       // The users' keys are named by the node's set: read a batch, then remove it naming them all.
       for (;;) {
         const members = await this.redis.srandmember(nodeSockets, this.reapBatch);
         if (members.length === 0) break;
         // In the set's shard, like the set itself: every key of the call is in one hash slot.
-        const userKeys = members.flatMap((value) => this.userKeys(p, userOfMember(value)));
-        const callKeys = [nodeSockets, keys.connections(p), keys.online(p), ...userKeys];
-        const flat = (await this.run.gsPresenceReap(callKeys.length, ...callKeys, nodeId, ...members)) as string[];
+        const userKeys = members.flatMap((value) => {
+          const userId = userOfMember(value);
+          return [...this.userKeys(p, userId), keys.userRooms(p, userId)];
+        });
+        const callKeys = [
+          nodeSockets,
+          keys.connections(p),
+          keys.online(p),
+          keys.offlineMembers(p),
+          keys.lifecycle(p),
+          ...userKeys,
+        ];
+        const flat = (await this.run.gsPresenceReap(
+          callKeys.length,
+          ...callKeys,
+          nodeId,
+          this.layout.graceMs,
+          this.layout.lifecycleMaxLen,
+          ...members,
+        )) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });
         if (members.length < this.reapBatch) break;
       }
@@ -206,11 +219,7 @@ export class RedisPresence implements Presence {
   async syncNode(nodeId: string, entries: readonly SocketEntry[]): Promise<SyncResult> {
     const wanted = new Map(entries.map((entry) => [entry.socketId, entry]));
     const stored = (
-      await Promise.all(
-        Array.from({ length: this.shards }, (_, shard) =>
-          this.redis.smembers(keys.nodeSockets(this.shardPrefix(shard), nodeId)),
-        ),
-      )
+      await Promise.all(this.layout.all().map((p) => this.redis.smembers(keys.nodeSockets(p, nodeId))))
     ).flat();
     const result: SyncResult = { online: [], offline: [] };
     for (const value of stored) {

@@ -4,7 +4,9 @@ import type { Cluster, Redis } from 'ioredis';
 // The Lua scripts of RedisPresence live in ../lua (next to src and dist alike), one file each, read
 // once here. Each declares every key it touches in KEYS; the keys of one call share one hash tag
 // (the user's shard, or the node registry), so each script is atomic on Redis Cluster too.
-const lua = (url: URL): string => readFileSync(url, 'utf8');
+const PRELUDE = readFileSync(new URL('../lua/lib/prelude.lua', import.meta.url), 'utf8');
+// Every script starts with the prelude's helpers (Lua has no includes).
+const lua = (url: URL): string => `${PRELUDE}\n${readFileSync(url, 'utf8')}`;
 
 /**
  * The scripts, by the ioredis command each is defined as, with their fixed number of keys
@@ -12,14 +14,20 @@ const lua = (url: URL): string => readFileSync(url, 'utf8');
  * file documents its KEYS, ARGV and reply.
  */
 const SCRIPTS = {
-  gsPresenceAdd: { lua: lua(new URL('../lua/add-socket.lua', import.meta.url)), numberOfKeys: 6 },
-  gsPresenceRemove: { lua: lua(new URL('../lua/remove-socket.lua', import.meta.url)), numberOfKeys: 5 },
+  gsPresenceAdd: { lua: lua(new URL('../lua/add-socket.lua', import.meta.url)), numberOfKeys: 11 },
+  gsPresenceRemove: { lua: lua(new URL('../lua/remove-socket.lua', import.meta.url)), numberOfKeys: 8 },
   gsPresenceStatus: { lua: lua(new URL('../lua/set-status.lua', import.meta.url)), numberOfKeys: 2 },
   gsPresenceReap: { lua: lua(new URL('../lua/reap-node-sockets.lua', import.meta.url)), numberOfKeys: undefined },
   gsPresenceUnlock: { lua: lua(new URL('../lua/release-lock.lua', import.meta.url)), numberOfKeys: 1 },
   gsNodeHeartbeat: { lua: lua(new URL('../lua/node-heartbeat.lua', import.meta.url)), numberOfKeys: 1 },
   gsNodesAlive: { lua: lua(new URL('../lua/nodes-alive.lua', import.meta.url)), numberOfKeys: 1 },
   gsNodesDead: { lua: lua(new URL('../lua/nodes-dead.lua', import.meta.url)), numberOfKeys: 1 },
+  gsMemberGrant: { lua: lua(new URL('../lua/grant-membership.lua', import.meta.url)), numberOfKeys: 6 },
+  gsMemberEnd: { lua: lua(new URL('../lua/end-memberships.lua', import.meta.url)), numberOfKeys: undefined },
+  gsRoomClose: { lua: lua(new URL('../lua/close-room.lua', import.meta.url)), numberOfKeys: undefined },
+  gsMemberExpire: { lua: lua(new URL('../lua/expire-memberships.lua', import.meta.url)), numberOfKeys: undefined },
+  gsMembersDue: { lua: lua(new URL('../lua/offline-members-due.lua', import.meta.url)), numberOfKeys: 1 },
+  gsRoomCount: { lua: lua(new URL('../lua/room-count.lua', import.meta.url)), numberOfKeys: 2 },
 } as const;
 
 /** The name of one presence script. */
@@ -40,14 +48,8 @@ export function defineScripts(redis: Redis | Cluster): Record<ScriptName, Script
     const fn = commands[name] as ScriptRunner;
     return (...args) => fn.apply(redis, args);
   };
-  return {
-    gsPresenceAdd: runner('gsPresenceAdd'),
-    gsPresenceRemove: runner('gsPresenceRemove'),
-    gsPresenceStatus: runner('gsPresenceStatus'),
-    gsPresenceReap: runner('gsPresenceReap'),
-    gsPresenceUnlock: runner('gsPresenceUnlock'),
-    gsNodeHeartbeat: runner('gsNodeHeartbeat'),
-    gsNodesAlive: runner('gsNodesAlive'),
-    gsNodesDead: runner('gsNodesDead'),
-  };
+  return Object.fromEntries((Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, runner(name)])) as Record<
+    ScriptName,
+    ScriptRunner
+  >;
 }

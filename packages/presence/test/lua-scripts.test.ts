@@ -9,7 +9,18 @@ const KEYLESS = new Set(['TIME']);
 
 const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
-t.ok(files.length >= 8, 'the presence scripts are found');
+t.ok(files.length >= 14, 'the presence scripts are found');
+
+t.test('the prelude touches a key only through its `lifecycle` helper, whose stream its callers declare', async (t) => {
+  const source = readFileSync(new URL('lib/prelude.lua', LUA_DIR), 'utf8');
+  const keyed = [...source.matchAll(/redis\.call\('(\w+)'(?:,\s*([^,)]+))?/g)].filter(
+    ([, command]) => !KEYLESS.has(command ?? ''),
+  );
+  t.same(
+    keyed.map(([, command, arg]) => `${command} ${arg?.trim()}`),
+    ['XADD stream'],
+  );
+});
 
 for (const file of files) {
   t.test(`${file} touches only keys it declares in KEYS`, async (t) => {
@@ -18,6 +29,9 @@ for (const file of files) {
     const keyLocals = new Set([...source.matchAll(/local (\w+) = KEYS\[[^\]]+\]\s*$/gm)].map((m) => m[1]));
     const calls = [...source.matchAll(/redis\.call\('(\w+)'(?:,\s*([^,)]+))?/g)];
     t.ok(calls.length > 0, 'the script calls Redis');
+    for (const [call, stream] of source.matchAll(/lifecycle\(([^,]+),/g)) {
+      t.ok(/^KEYS\[[^\]]+\]$/.test(stream?.trim() ?? ''), `${call}: the stream comes from KEYS`);
+    }
     for (const [call, command, firstArg] of calls) {
       if (command !== undefined && KEYLESS.has(command)) continue;
       const arg = firstArg?.trim() ?? '';

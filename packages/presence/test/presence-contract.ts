@@ -19,9 +19,13 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       const presence = await makePresence(t);
       const a1 = socket('u1', 's1', 'node-a');
       const b1 = socket('u1', 's2', 'node-b');
-      t.same(await presence.addSocket(a1), { accepted: true, first: true, connections: 1 });
-      t.same(await presence.addSocket(b1), { accepted: true, first: false, connections: 2 });
-      t.same(await presence.addSocket(b1), { accepted: true, first: false, connections: 2 }, 'adding twice is a no-op');
+      t.same(await presence.addSocket(a1), { accepted: true, denied: false, first: true, connections: 1, rooms: [] });
+      t.same(await presence.addSocket(b1), { accepted: true, denied: false, first: false, connections: 2, rooms: [] });
+      t.same(
+        await presence.addSocket(b1),
+        { accepted: true, denied: false, first: false, connections: 2, rooms: [] },
+        'adding twice is a no-op',
+      );
       t.same(await presence.get('u1'), { userId: 'u1', online: true, connections: 2, status: 'online' });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 }, 'removing twice is a no-op');
@@ -35,7 +39,13 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     const presence = await makePresence(t);
     await presence.heartbeat('new', 60_000);
     await presence.addSocket(socket('mover', 's1', 'old'));
-    t.same(await presence.addSocket(socket('mover', 's1', 'new')), { accepted: true, first: false, connections: 1 });
+    t.same(await presence.addSocket(socket('mover', 's1', 'new')), {
+      accepted: true,
+      denied: false,
+      first: false,
+      connections: 1,
+      rooms: [],
+    });
     t.same(await presence.removeSocket(socket('mover', 's1', 'old')), { last: false, connections: 1 }, 'the old node');
     t.same(await presence.removeNode('old'), [], 'reaping the old node leaves it alone');
     t.same((await presence.get('mover')).connections, 1);
@@ -89,7 +99,7 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     t.equal((await presence.get('u2')).connections, 3);
     t.same(
       await presence.addSocket(socket('u2', 's0', 'b'), 3),
-      { accepted: true, first: false, connections: 3 },
+      { accepted: true, denied: false, first: false, connections: 3, rooms: [] },
       're-adding a held socket is fine at the limit',
     );
   });

@@ -63,7 +63,13 @@ t.test("redis presence: a socket that moves to another node leaves the old node'
   const [oldSet] = await client.keys('gamesocket:*:n:old');
   t.ok(oldSet, 'the old node has a set');
   t.same(await client.smembers(oldSet ?? ''), ['s1 mover']);
-  t.same(await presence.addSocket({ ...entry, nodeId: 'new' }), { accepted: true, first: false, connections: 1 });
+  t.same(await presence.addSocket({ ...entry, nodeId: 'new' }), {
+    accepted: true,
+    denied: false,
+    first: false,
+    connections: 1,
+    rooms: [],
+  });
   t.same(await client.smembers(oldSet ?? ''), [], 'the old node no longer lists it');
   t.same(await client.smembers((oldSet ?? '').replace(/old$/, 'new')), ['s1 mover'], 'the new node does');
 });
@@ -105,8 +111,10 @@ t.test('redis presence reloads its scripts when Redis lost them (restart, failov
   await client.script('FLUSH');
   t.same(await presence.addSocket({ socketId: 's2', userId: 'u1', nodeId: 'n', username: 'U1' }), {
     accepted: true,
+    denied: false,
     first: false,
     connections: 2,
+    rooms: [],
   });
   t.same(await presence.removeNode('n'), [{ userId: 'u1', username: 'U1' }]);
   t.same(

@@ -36,7 +36,6 @@ export {
   DEFAULT_ADAPTER_STREAM_MAX_LEN,
   DEFAULT_INTENT_STREAM_MAX_LEN,
   intentStream,
-  denyKey,
   sessionOwnerKey,
   presenceKeys,
   shardOf,

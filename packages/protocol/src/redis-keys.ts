@@ -46,15 +46,6 @@ export function intentStream(domain: IntentDomain, prefix = KEY_PREFIX): string 
 export type DenyTarget = { userId: string } | { jti: string };
 
 /**
- * A deny-list entry, `<prefix>:deny:user:<userId>` or `<prefix>:deny:jti:<jti>` (string: the `until` epoch ms).
- * Written by the emitter's `revokeUser` / `revokeToken` and the service's `POST /v1/revoke`, read at every
- * handshake; it expires by itself at `until` (PX TTL).
- */
-export function denyKey(target: DenyTarget, prefix = KEY_PREFIX): string {
-  return 'userId' in target ? `${prefix}:deny:user:${target.userId}` : `${prefix}:deny:jti:${target.jti}`;
-}
-
-/**
  * The owner of a recoverable Socket.IO session, `<prefix>:session-owner:<pid>` (string: a user id, '' for
  * anonymous). Written by the pod a socket disconnects from, read by the pod it reconnects to (recovery is refused
  * to another identity); TTL = the recovery window.

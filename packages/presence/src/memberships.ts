@@ -1,0 +1,52 @@
+import type { MembershipEndReason, RoomName, UserId } from '@gamesocket/protocol';
+import type { UserRef } from './presence.js';
+
+/** One member of a room, as room presence shows it. */
+export interface RoomMember {
+  userId: UserId;
+  username: string;
+  /** True while the user has a socket anywhere. */
+  online: boolean;
+  /** The user's sockets across the cluster. */
+  connections: number;
+}
+
+/** A membership that ended, and whose. */
+export interface EndedMembership {
+  userId: UserId;
+  room: RoomName;
+}
+
+/**
+ * Room memberships as cluster state: a (user, room) pair for `room:<id>` and `match:<id>` that belongs
+ * to the user, not to a socket. Granted by a ticket or backend join; ended by a leave, kick,
+ * revocation, room close or the grace (`graceMs` without any socket of the user). Every transition
+ * happens once cluster-wide and is appended to the lifecycle feed by the same atomic step; the
+ * methods report which transitions they made, so their caller announces each exactly once.
+ * Implementations: memory (one node) and Redis (standalone and Cluster). A socket's handshake reads
+ * its user's memberships with the presence registration (`Presence.addSocket`).
+ */
+export interface Memberships {
+  /** Grants `user` a membership of `room`; resolves true when it is new (`room:player_joined`). */
+  grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<boolean>;
+  /** Ends memberships of a user; resolves the rooms the user held (`room:player_left` each). */
+  end(userId: UserId, rooms: readonly RoomName[], reason: MembershipEndReason, nodeId: string): Promise<RoomName[]>;
+  /** Ends every membership of a user (a revocation); resolves the rooms the user held. */
+  endAll(userId: UserId, reason: MembershipEndReason, nodeId: string): Promise<RoomName[]>;
+  /** Ends every membership of a room (`closed`); resolves the users who held one. */
+  closeRoom(room: RoomName, nodeId: string): Promise<UserId[]>;
+  /** The rooms a user holds. */
+  roomsOf(userId: UserId): Promise<RoomName[]>;
+  /** A room's members with their presence, ordered by user id. */
+  members(room: RoomName): Promise<RoomMember[]>;
+  /**
+   * Ends the memberships of users who have had no socket for the grace (`expired`); any pod may call
+   * it at any time, each expiry happens once. Resolves what it ended.
+   */
+  expire(nodeId: string): Promise<EndedMembership[]>;
+  /**
+   * Grants memberships the store lost (Redis restarted empty) back from what a pod's sockets hold;
+   * quietly: no lifecycle entries, nothing to announce. Resolves how many it restored.
+   */
+  restore(users: readonly (UserRef & { rooms: readonly RoomName[] })[], nodeId: string): Promise<number>;
+}

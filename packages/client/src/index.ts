@@ -7,6 +7,7 @@ import type {
   ConnectedPayload,
   IntentEvent,
   LobbyStats,
+  RoomJoinResult,
   ServerToClientEvents,
   UserPresence,
 } from '@gamesocket/protocol';
@@ -83,9 +84,11 @@ export interface GameSocket {
   /** Watches users' presence; the ack carries their presence now. */
   watch(userIds: string[]): Promise<Ack<UserPresence[]>>;
   unwatch(userIds: string[]): Promise<Ack>;
-  joinRoom(roomId: string, ticket: string): Promise<Ack>;
+  /** Joins a room with a ticket; the membership outlives this connection. The ack lists the room's members. */
+  joinRoom(roomId: string, ticket: string): Promise<Ack<RoomJoinResult>>;
   leaveRoom(roomId: string): Promise<Ack>;
-  joinMatch(matchId: string, ticket: string): Promise<Ack>;
+  /** Joins a match with a ticket; the ack lists its members. */
+  joinMatch(matchId: string, ticket: string): Promise<Ack<RoomJoinResult>>;
   leaveMatch(matchId: string): Promise<Ack>;
   /** Sends a client intent; the ack carries its stream entry id. */
   sendIntent<E extends IntentEvent>(event: E, payload: ClientPayload<E>): Promise<Ack<{ id: string }>>;

@@ -13,7 +13,16 @@ import {
   type UserId,
   type UserPresence,
 } from '@gamesocket/protocol';
-import { RedisDenyList, RedisPresence, type RedisPresenceOptions } from '@gamesocket/presence';
+import { hostname } from 'node:os';
+import {
+  MembershipActions,
+  RedisDenyList,
+  RedisMemberships,
+  RedisPresence,
+  type MembershipSignals,
+  type RedisPresenceOptions,
+  type RoomMember,
+} from '@gamesocket/presence';
 import { closeClient, createRedisClient } from '@gamesocket/redis';
 import { consumeIntents, type ConsumeOptions, type IntentConsumer, type IntentHandler } from './intent-consumer.js';
 import { classicTransport } from './classic-transport.js';
@@ -43,12 +52,16 @@ export interface EmitterOptions {
   streamName?: string;
   /** redis-streams only: approximate cap of the stream. Default 10 000, like the pods (`RECOVERY_STREAM_MAX_LEN`). */
   maxLen?: number;
+  /** This emitter's name in lifecycle entries it causes (`nodeId`). Default `emitter:<host>:<pid>`. */
+  nodeId?: string;
 }
 
-/** `joinRoom` / `leaveRoom` arguments: every socket of `userId`, on every pod. */
+/** `joinRoom` / `leaveRoom` arguments: a user and rooms. */
 export interface UserRooms {
   userId: UserId;
   rooms: RoomName | RoomName[];
+  /** `joinRoom`: the name other members see when the user is offline now. Default: the user's, or the id. */
+  username?: string;
 }
 
 const statusPattern = new RegExp(STATUS_PATTERN);
@@ -137,6 +150,8 @@ export class GameEmitter {
   private readonly transport: ClusterTransport;
   private readonly store: RedisPresence;
   private readonly denyList: RedisDenyList;
+  private readonly memberships: RedisMemberships;
+  private readonly membershipActions: MembershipActions;
   /** Presence reads (reject with `EmitterError` UNAVAILABLE while Redis is down). */
   readonly presence: PresenceReader;
   private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
@@ -160,6 +175,19 @@ export class GameEmitter {
             );
     this.store = new RedisPresence(redis, options.presence);
     this.denyList = new RedisDenyList(redis, options.presence);
+    this.memberships = new RedisMemberships(redis, options.presence);
+    const signals: MembershipSignals = {
+      join: (userId, rooms) => this.toUser(userId).socketsJoin(rooms),
+      leave: (userId, rooms) => this.toUser(userId).socketsLeave(rooms),
+      clear: (room) => this.to(room).socketsLeave(room),
+      emit: (to, ...[event, payload]) =>
+        event === 'room:player_joined' ? this.to(to).emit(event, payload) : this.to(to).emit(event, payload),
+    };
+    this.membershipActions = new MembershipActions(
+      this.memberships,
+      signals,
+      options.nodeId ?? `emitter:${hostname()}:${process.pid}`,
+    );
     this.presence = {
       get: (userId) => redisCall('read', () => this.store.get(userId)),
       getMany: (userIds) => redisCall('read', () => this.store.getMany(userIds)),
@@ -209,14 +237,45 @@ export class GameEmitter {
     return new BroadcastOperator(this.send).emit(event, payload);
   }
 
-  /** Makes every socket of `userId`, on every pod, join `rooms` (socketsJoin on `user:<id>`). */
-  joinRoom({ userId, rooms }: UserRooms): Promise<void> {
-    return this.toUser(userId).socketsJoin(rooms);
+  /**
+   * Grants `userId` memberships of `rooms` (`room:<id>`, `match:<id>`): every socket of the user, on
+   * every pod, joins them now, and every later socket of theirs joins them at its handshake, until the
+   * membership ends. Each new membership is announced to the room once (`room:player_joined`) and
+   * appended to the lifecycle feed. Other rooms (the lobby) only move the sockets connected now.
+   * Resolves the memberships that are new.
+   */
+  joinRoom({ userId, rooms, username }: UserRooms): Promise<RoomName[]> {
+    return this.membership(() => this.membershipActions.join({ userId, username }, toArray(rooms)));
   }
 
-  /** Makes every socket of `userId` leave `rooms`. */
-  leaveRoom({ userId, rooms }: UserRooms): Promise<void> {
-    return this.toUser(userId).socketsLeave(rooms);
+  /**
+   * Ends `userId`'s memberships of `rooms` (reason `kicked`) and takes every socket of theirs out;
+   * `room:player_left` goes to the room and to the user. Resolves the memberships they held.
+   */
+  leaveRoom({ userId, rooms }: UserRooms): Promise<RoomName[]> {
+    return this.membership(() => this.membershipActions.leave(userId, toArray(rooms), 'kicked'));
+  }
+
+  /** Ends every membership of `room` (reason `closed`) and empties it; resolves the users who held one. */
+  closeRoom(room: RoomName): Promise<UserId[]> {
+    return this.membership(() => this.membershipActions.close(room));
+  }
+
+  /** A room's members with their presence (`{ userId, username, online, connections }`), by user id. */
+  roomMembers(room: RoomName): Promise<RoomMember[]> {
+    return redisCall('read', () => this.memberships.members(room));
+  }
+
+  /** The memberships a user holds. */
+  roomsOf(userId: UserId): Promise<RoomName[]> {
+    return redisCall('read', () => this.memberships.roomsOf(userId));
+  }
+
+  private async membership<T>(run: () => Promise<T>): Promise<T> {
+    if (this.redis.status !== 'ready') {
+      throw new EmitterError('UNAVAILABLE', `redis is not connected (status: ${this.redis.status})`);
+    }
+    return redisCall('write', run);
   }
 
   /**
@@ -240,10 +299,12 @@ export class GameEmitter {
 
   /**
    * Revokes a user: their tokens are refused at the handshake until `until` (epoch ms; set it to
-   * the longest remaining token lifetime) and their open sockets are closed on every pod.
+   * the longest remaining token lifetime), their memberships end (reason `revoked`) and their open
+   * sockets are closed on every pod.
    */
   async revokeUser(userId: UserId, { until }: { until: number }): Promise<void> {
     await redisCall('write', () => this.denyList.deny({ userId }, until));
+    await this.membership(() => this.membershipActions.revoke(userId));
     await this.disconnectUser(userId);
   }
 

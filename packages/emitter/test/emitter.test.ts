@@ -222,7 +222,7 @@ t.test('with Redis killed, every call rejects with UNAVAILABLE and nothing is le
   t.pass('both emitters publish while Redis is up');
 
   await redis.kill();
-  const calls = (emitter: GameEmitter): [string, () => Promise<void>][] => [
+  const calls = (emitter: GameEmitter): [string, () => Promise<unknown>][] => [
     ['emit', () => emitter.toLobby().emit('lobby:stats', stats('down'))],
     ['joinRoom', () => emitter.joinRoom({ userId: 'u-a', rooms: ['room:1'] })],
     ['leaveRoom', () => emitter.leaveRoom({ userId: 'u-a', rooms: 'room:1' })],

@@ -54,6 +54,7 @@ export async function typingChecks(emitter: GameEmitter): Promise<void> {
     nodeId: 'n',
     user: null,
     auth: 'ok',
+    rooms: [],
     recovered: false,
     recoveryWindowMs: 0,
     timestamp: 1,

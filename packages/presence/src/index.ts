@@ -23,3 +23,6 @@ export { MemoryLifecycle } from './memory-lifecycle.js';
 export type { LifecycleListener } from './memory-lifecycle.js';
 export type { RedisStoreOptions } from './shard-layout.js';
 export type { MemoryPresenceOptions } from './memory-presence.js';
+export { MembershipActions, isMembershipRoom } from './membership-actions.js';
+export type { MembershipSignals } from './membership-actions.js';
+export type { Grant } from './memberships.js';

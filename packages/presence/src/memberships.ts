@@ -1,14 +1,13 @@
-import type { MembershipEndReason, RoomName, UserId } from '@gamesocket/protocol';
+import type { MembershipEndReason, RoomMemberPresence, RoomName, UserId } from '@gamesocket/protocol';
 import type { UserRef } from './presence.js';
 
-/** One member of a room, as room presence shows it. */
-export interface RoomMember {
-  userId: UserId;
+/** One member of a room, as room presence shows it (the protocol's `RoomMemberPresence`). */
+export type RoomMember = RoomMemberPresence;
+
+/** Result of `Memberships.grant`. */
+export interface Grant {
+  granted: boolean;
   username: string;
-  /** True while the user has a socket anywhere. */
-  online: boolean;
-  /** The user's sockets across the cluster. */
-  connections: number;
 }
 
 /** A membership that ended, and whose. */
@@ -27,8 +26,11 @@ export interface EndedMembership {
  * its user's memberships with the presence registration (`Presence.addSocket`).
  */
 export interface Memberships {
-  /** Grants `user` a membership of `room`; resolves true when it is new (`room:player_joined`). */
-  grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<boolean>;
+  /**
+   * Grants `user` a membership of `room`; `granted` is true when it is new (`room:player_joined`).
+   * `username` is the one given, else the one stored with the user's presence, else the user id.
+   */
+  grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<Grant>;
   /** Ends memberships of a user; resolves the rooms the user held (`room:player_left` each). */
   end(userId: UserId, rooms: readonly RoomName[], reason: MembershipEndReason, nodeId: string): Promise<RoomName[]>;
   /** Ends every membership of a user (a revocation); resolves the rooms the user held. */

@@ -1,6 +1,6 @@
 import type { LifecycleData, LifecycleEvent, MembershipEndReason, RoomName, UserId } from '@gamesocket/protocol';
 import type { MemoryLifecycle } from './memory-lifecycle.js';
-import type { EndedMembership, Memberships, RoomMember } from './memberships.js';
+import type { EndedMembership, Grant, Memberships, RoomMember } from './memberships.js';
 
 /** What the memberships read of presence: a user's sockets and name. */
 export interface PresenceView {
@@ -63,10 +63,11 @@ export class MemoryMemberships implements Memberships {
     this.options.lifecycle?.append({ event, data, nodeId, ts: this.now() });
   }
 
-  async grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<boolean> {
+  async grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<Grant> {
     const { userId } = user;
     let rooms = this.userRooms.get(userId);
-    if (rooms?.has(room) === true) return false;
+    if (rooms?.has(room) === true)
+      return { granted: false, username: this.roomMembers.get(room)?.get(userId) ?? userId };
     if (rooms === undefined) this.userRooms.set(userId, (rooms = new Set()));
     rooms.add(room);
     const username = user.username ?? this.presence.username(userId) ?? userId;
@@ -77,7 +78,7 @@ export class MemoryMemberships implements Memberships {
       this.offlineUntil.set(userId, this.now() + this.graceMs);
     }
     this.append('room:player_joined', { userId, username, room }, nodeId);
-    return true;
+    return { granted: true, username };
   }
 
   private endOne(userId: UserId, room: RoomName, reason: MembershipEndReason, nodeId: string): boolean {

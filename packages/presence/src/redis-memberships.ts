@@ -1,5 +1,5 @@
 import { presenceKeys as keys, type MembershipEndReason, type RoomName, type UserId } from '@gamesocket/protocol';
-import type { EndedMembership, Memberships, RoomMember } from './memberships.js';
+import type { EndedMembership, Grant, Memberships, RoomMember } from './memberships.js';
 import type { UserRef } from './presence.js';
 import type { RedisClient } from './redis-presence.js';
 import { defineScripts, type ScriptName, type ScriptRunner } from './redis-scripts.js';
@@ -52,9 +52,9 @@ export class RedisMemberships implements Memberships {
     );
   }
 
-  async grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<boolean> {
+  async grant(user: { userId: UserId; username?: string }, room: RoomName, nodeId: string): Promise<Grant> {
     const p = this.layout.of(user.userId);
-    const [granted] = (await this.run.gsMemberGrant(
+    const [granted, username] = (await this.run.gsMemberGrant(
       keys.userRooms(p, user.userId),
       keys.roomMembers(p, room),
       keys.userSockets(p, user.userId),
@@ -69,7 +69,7 @@ export class RedisMemberships implements Memberships {
       this.layout.lifecycleMaxLen,
     )) as [0 | 1, string];
     if (granted === 1) await this.count(room, 1, nodeId);
-    return granted === 1;
+    return { granted: granted === 1, username };
   }
 
   async end(

@@ -41,22 +41,38 @@ const of = (entries: LifecycleEntry[], event: string): LifecycleEntry[] => entri
 export function membershipsContract(t: TapTest, makeState: MakeState): void {
   t.test('a grant is new once; the handshake reads it; the room lists the member with presence', async (t) => {
     const { presence, memberships, lifecycle } = await makeState(t, { graceMs: LONG });
-    t.equal(await memberships.grant({ userId: 'u1', username: 'One' }, 'room:a', 'n1'), true);
-    t.equal(await memberships.grant({ userId: 'u1', username: 'One' }, 'room:a', 'n1'), false, 'twice: not new');
+    t.same(await memberships.grant({ userId: 'u1', username: 'One' }, 'room:a', 'n1'), {
+      granted: true,
+      username: 'One',
+    });
+    t.same(
+      await memberships.grant({ userId: 'u1' }, 'room:a', 'n1'),
+      { granted: false, username: 'One' },
+      'twice: not new',
+    );
     await memberships.grant({ userId: 'u1' }, 'match:m', 'n1');
     t.same((await memberships.roomsOf('u1')).sort(), ['match:m', 'room:a']);
     const added = await presence.addSocket(socket('u1', 's1', 'n1'), 10);
     t.same(added.rooms.sort(), ['match:m', 'room:a'], 'the handshake reads the rooms');
     const second = await presence.addSocket(socket('u1', 's1', 'n1'), 10);
     t.same(second.rooms.sort(), ['match:m', 'room:a'], 'also for a socket already registered');
-    await memberships.grant({ userId: 'u2', username: 'Two' }, 'room:a', 'n1');
+    t.same(await memberships.grant({ userId: 'u2', username: 'Two' }, 'room:a', 'n1'), {
+      granted: true,
+      username: 'Two',
+    });
+    t.same(
+      await memberships.grant({ userId: 'u1' }, 'room:c', 'n1'),
+      { granted: true, username: 'name-u1' },
+      "no name given: the online user's",
+    );
+    t.same(await memberships.grant({ userId: 'nobody' }, 'room:c', 'n1'), { granted: true, username: 'nobody' });
     t.same(await memberships.members('room:a'), [
       { userId: 'u1', username: 'One', online: true, connections: 1 },
       { userId: 'u2', username: 'Two', online: false, connections: 0 },
     ]);
     t.same(await memberships.members('room:none'), [], 'an unknown room has no members');
     const joined = of(await lifecycle(), 'room:player_joined');
-    t.equal(joined.length, 3, 'one room:player_joined per new membership');
+    t.equal(joined.length, 5, 'one room:player_joined per new membership');
     t.match(
       joined.find((e) => e.data.room === 'room:a' && e.data.userId === 'u1'),
       {

@@ -26,10 +26,10 @@ export interface ClientToServerEvents {
   /** Intent: ask a backend to create a room; the ack carries the intent's stream entry id. */
   'room:create': WithPayload<'room:create', { id: string }>;
   /** Join `room:<roomId>` with a room ticket from a backend. */
-  'room:join': WithPayload<'room:join'>;
+  'room:join': WithPayload<'room:join', P.RoomJoinResult>;
   'room:leave': WithPayload<'room:leave'>;
   /** Join `match:<matchId>` with a ticket naming it. */
-  'match:join': WithPayload<'match:join'>;
+  'match:join': WithPayload<'match:join', P.RoomJoinResult>;
   'match:leave': WithPayload<'match:leave'>;
   'room:update': WithPayload<'room:update', { id: string }>;
   'room:player_ready': WithPayload<'room:player_ready', { id: string }>;

@@ -1,4 +1,5 @@
 import type { ErrorBody } from './errors.js';
+import type { MembershipEndReason } from './lifecycle.js';
 import type { RoomName, UserId } from './rooms.js';
 
 /** How the socket's handshake authenticated: `ok`, or why it is anonymous. */
@@ -25,6 +26,8 @@ export interface ConnectedPayload {
   auth: AuthState;
   /** True when connection state recovery restored rooms and missed events; else resync. */
   recovered: boolean;
+  /** The user's room memberships (`room:<id>`, `match:<id>`), which this socket is already in. */
+  rooms: RoomName[];
   /**
    * How long (ms) this socket may be away and still recover; 0 = this deployment cannot recover
    * (`redis` and `redis-sharded` modes, or recovery off): every reconnect needs a resync.
@@ -81,6 +84,23 @@ export interface UserPresence {
   status: string | null;
 }
 
+/** One member of a room, as room presence shows it (`GET /v1/rooms/:room/members`, the join ack). */
+export interface RoomMemberPresence {
+  userId: UserId;
+  username: string;
+  /** True while the user has a socket anywhere. */
+  online: boolean;
+  /** The user's sockets across the cluster. */
+  connections: number;
+}
+
+/** The room's members: the `room:join` / `match:join` ack's `data`, and the members endpoint's body. */
+export interface RoomJoinResult {
+  /** The full room name. */
+  room: RoomName;
+  members: RoomMemberPresence[];
+}
+
 /** One room as listed in the lobby. */
 export interface RoomSummary {
   roomId: string;
@@ -98,16 +118,29 @@ export interface RoomListPayload {
 /** `lobby:user_joined` / `lobby:user_left`. */
 export type LobbyUserPayload = PublicUser;
 
-/** `room:player_joined`. */
+/**
+ * `room:player_joined`: a user gained a membership of the room (sent by the service once per
+ * transition, to the room's members and the user's own sockets).
+ */
 export interface PlayerJoinedPayload {
+  /** The room's id (`42` of `room:42`). */
   roomId: string;
-  player: PublicUser;
+  /** The full room name (`room:42`, `match:7`). */
+  room: RoomName;
+  user: PublicUser;
 }
 
-/** `room:player_left`. */
+/**
+ * `room:player_left`: a user's membership ended (sent by the service once per transition, to the
+ * room's members and the user's own sockets).
+ */
 export interface PlayerLeftPayload {
+  /** The room's id (`42` of `room:42`). */
   roomId: string;
+  /** The full room name. */
+  room: RoomName;
   userId: UserId;
+  reason: MembershipEndReason;
 }
 
 /** `room:player_ready`. */

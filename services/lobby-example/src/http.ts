@@ -24,8 +24,8 @@ const fail = (code: string, message: string) => ({ ok: false, error: { code, mes
  * The HTTP API of the example:
  * - `GET /rooms` -> `{ rooms }`, the lobby's room list;
  * - `POST /rooms/:roomId/join` (access-token cookie) -> `{ ticket, room }` (`room` with its `members`): records the player, tells the
- *   room (`room:player_joined`) and the lobby (`lobby:room_list`), and issues the room ticket the
- *   client then passes to `room:join`. 401 without a valid token, 404 for an unknown room, 409 when
+ *   lobby (`lobby:room_list`), and issues the room ticket the client then passes to `room:join` (where the
+ *   service announces `room:player_joined`). 401 without a valid token, 404 for an unknown room, 409 when
  *   it is full. Joining again returns a fresh ticket and announces nothing.
  */
 export function buildHttp(deps: HttpDeps): FastifyInstance {
@@ -50,10 +50,8 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     const room = store.get(roomId);
     if (result === 'unknown' || room === undefined) return reply.code(404).send(fail('NOT_FOUND', 'no such room'));
     if (result === 'full') return reply.code(409).send(fail('ROOM_FULL', 'the room is full'));
-    if (result === 'joined') {
-      await publisher.playerJoined(room, user);
-      await publisher.roomList();
-    }
+    // The service announces room:player_joined when the client redeems the ticket (its membership begins).
+    if (result === 'joined') await publisher.roomList();
     const ticket = await createRoomTicket({ userId: user.userId, room: roomNames.room(roomId), secret: ticketSecret });
     return { ticket, room: store.detail(room) };
   });

@@ -40,8 +40,8 @@ export function createIntentHandler({ emitter, store, publisher }: IntentDeps): 
     if (is(entry, 'room:create')) {
       const room = store.create(entry.id, entry.payload.name, entry.payload.maxPlayers, sender);
       await emitter.joinRoom({ userId: sender.userId, rooms: [roomNames.room(room.roomId)] });
+      // The service announces room:player_joined for the new membership.
       await publisher.roomCreated(room);
-      await publisher.playerJoined(room, sender);
     } else if (is(entry, 'room:player_ready')) {
       const { roomId, ready } = entry.payload;
       if (store.setReady(roomId, sender.userId, ready)) {

@@ -6,8 +6,6 @@ import type { Room, RoomStore } from './rooms.js';
 export interface Publisher {
   /** `room:created` and then the new `lobby:room_list`, to the lobby. */
   roomCreated(room: Room): Promise<void>;
-  /** `room:player_joined`, to the room. */
-  playerJoined(room: Room, player: PublicUser): Promise<void>;
   /** The current `lobby:room_list` (room player counts), to the lobby. */
   roomList(): Promise<void>;
   /** `room:player_ready`, to the room. */
@@ -23,8 +21,6 @@ export function createPublisher(emitter: GameEmitter, store: RoomStore): Publish
       await emitter.toLobby().emit('room:created', store.summary(room));
       await publisher.roomList();
     },
-    playerJoined: (room, player) =>
-      emitter.toRoom(room.roomId).emit('room:player_joined', { roomId: room.roomId, player }),
     roomList: () => emitter.toLobby().emit('lobby:room_list', { rooms: store.list() }),
     playerReady: (roomId, userId, ready) => emitter.toRoom(roomId).emit('room:player_ready', { roomId, userId, ready }),
     chatMessage: (roomId, from, text, timestamp) =>

@@ -95,10 +95,10 @@ t.test('two players on two pods create, join, ready up and chat through the exam
     const joined = await seenEvent<PlayerJoinedPayload>(
       seen.alice,
       'room:player_joined',
-      (payload) => payload.player.userId === 'alice',
+      (payload) => payload.user.userId === 'alice',
       'alice sees herself join',
     );
-    t.same(joined, { roomId, player: { userId: 'alice', username: 'alice' } });
+    t.same(joined, { roomId, room: `room:${roomId}`, user: { userId: 'alice', username: 'alice' } });
     const listed = await fetch(`${lobby.url}/rooms`);
     t.match(await listed.json(), { rooms: [{ roomId, name: 'alice room', players: 1, maxPlayers: 2 }] });
   });
@@ -124,14 +124,17 @@ t.test('two players on two pods create, join, ready up and chat through the exam
       },
       'the answer carries the room with its members, so the joining page can draw it',
     );
-    t.same(await request(bob.socket, 'room:join', { roomId, ticket }), { ok: true });
+    t.match(await request(bob.socket, 'room:join', { roomId, ticket }), {
+      ok: true,
+      data: { room: `room:${roomId}`, members: [{ userId: 'alice' }, { userId: 'bob' }] },
+    });
     const joined = await seenEvent<PlayerJoinedPayload>(
       seen.alice,
       'room:player_joined',
-      (payload) => payload.player.userId === 'bob',
+      (payload) => payload.user.userId === 'bob',
       'alice sees bob join',
     );
-    t.same(joined, { roomId, player: { userId: 'bob', username: 'bob' } });
+    t.same(joined, { roomId, room: `room:${roomId}`, user: { userId: 'bob', username: 'bob' } });
     await seenEvent<RoomListPayload>(
       seen.carol,
       'lobby:room_list',

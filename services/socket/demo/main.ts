@@ -236,7 +236,7 @@ function connect(): void {
     rooms = payload.rooms;
     renderRooms();
   });
-  socket.on('room:player_joined', ({ roomId, player }) => {
+  socket.on('room:player_joined', ({ roomId, user: player }) => {
     if (current?.roomId === roomId) {
       current.members.set(player.userId, { username: player.username, ready: false });
       renderRoom();

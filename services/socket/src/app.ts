@@ -6,10 +6,15 @@ import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
 import {
   MemoryDenyList,
+  MemoryLifecycle,
+  MemoryMemberships,
   MemoryPresence,
   RedisDenyList,
+  RedisMemberships,
   RedisPresence,
   type DenyList,
+  type LifecycleListener,
+  type Memberships,
   type Presence,
 } from '@gamesocket/presence';
 import { createRoomTicketVerifier } from './auth/room-tickets.js';
@@ -26,7 +31,7 @@ import { createLogger, type Logger } from './core/logger.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
 import { drainSockets } from './lifetime/drain.js';
 import { initializeSocket, type SocketServerDeps } from './socket-server.js';
-import { memorySessionOwners, redisSessionOwners } from './handshake/session-recovery.js';
+import { memorySessionOwners, redisSessionOwners, sessionAdmissions } from './handshake/session-recovery.js';
 import type { GameServer } from './core/socket-types.js';
 
 /** A built, not yet listening, socket service. */
@@ -38,6 +43,12 @@ export interface App {
   log: Logger;
   cluster: ClusterLayer;
   presence: PresenceTracker;
+  /**
+   * `memory` mode only (no Redis stream to read): calls `listener` with every presence and membership
+   * transition of this process, as backends read them from the lifecycle streams in Redis modes.
+   * Returns the function that stops it.
+   */
+  onLifecycle: ((listener: LifecycleListener) => () => void) | undefined;
   /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP server. */
   close(): Promise<void>;
 }
@@ -51,10 +62,32 @@ export interface BuildOptions {
 // Socket.IO recovers sessions only with the in-memory and the Redis Streams adapters.
 function recoveryOf(config: Config, cluster: ClusterLayer): SocketServerDeps['recovery'] {
   if (config.recoveryWindowMs === 0) return undefined;
-  if (config.adapter === 'memory') return { owners: memorySessionOwners(), streamOffsets: false };
+  if (config.adapter === 'memory')
+    return { owners: memorySessionOwners(), streamOffsets: false, admissions: sessionAdmissions() };
   if (config.adapter === 'redis-streams' && cluster.redis !== undefined)
-    return { owners: redisSessionOwners(cluster.redis), streamOffsets: true };
+    return { owners: redisSessionOwners(cluster.redis), streamOffsets: true, admissions: sessionAdmissions() };
   return undefined;
+}
+
+/** The cluster state of the mode: in this process (`memory`), or in Redis beside the adapter. */
+function clusterState(
+  config: Config,
+  cluster: ClusterLayer,
+  log: Logger,
+): { presence: Presence; memberships: Memberships; denyList: DenyList; lifecycle: MemoryLifecycle | undefined } {
+  if (cluster.redis === undefined) {
+    const lifecycle = new MemoryLifecycle((err) => log.error({ err }, 'a lifecycle listener threw'));
+    const memberships = new MemoryMemberships({ graceMs: config.membershipGraceMs, lifecycle });
+    const denyList = new MemoryDenyList();
+    return { presence: new MemoryPresence({ memberships, denyList, lifecycle }), memberships, denyList, lifecycle };
+  }
+  const store = { membershipGraceMs: config.membershipGraceMs, lifecycleMaxLen: config.lifecycleStreamMaxLen };
+  return {
+    presence: new RedisPresence(cluster.redis, store),
+    memberships: new RedisMemberships(cluster.redis, store),
+    denyList: new RedisDenyList(cluster.redis, store),
+    lifecycle: undefined,
+  };
 }
 
 /**
@@ -120,20 +153,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   );
 
-  const presenceStore: Presence = cluster.redis === undefined ? new MemoryPresence() : new RedisPresence(cluster.redis);
-  const denyList: DenyList = cluster.redis === undefined ? new MemoryDenyList() : new RedisDenyList(cluster.redis);
+  const state = clusterState(config, cluster, log);
   const { io, presence } = initializeSocket(fastify.server, {
     config,
     verifier,
     metrics,
     log,
     adapter: cluster.adapter,
-    presence: presenceStore,
+    presence: state.presence,
+    memberships: state.memberships,
     presenceStoreUp: cluster.isUp,
     isDraining: () => closing,
     gate,
     recovery: recoveryOf(config, cluster),
-    denyList,
+    denyList: state.denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
     intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, (err, event) => {
       metrics.intentFailures.inc();
@@ -179,7 +212,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await registerBackendApi(fastify, {
       io,
       presence,
-      denyList,
+      denyList: state.denyList,
       token: config.publishApiToken,
       unavailableReason: () => (cluster.isUp() ? undefined : 'redis unavailable'),
     });
@@ -209,6 +242,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     cluster,
     presence,
+    onLifecycle: state.lifecycle === undefined ? undefined : (listener) => state.lifecycle!.subscribe(listener),
     close: () => fastify.close(),
   };
 }

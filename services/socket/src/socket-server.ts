@@ -1,12 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import { rooms } from '@gamesocket/protocol';
-import { createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
+import { parseRoom, rooms } from '@gamesocket/protocol';
+import { checkDenied, createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
 import type { VerificationGate } from './auth/verification-gate.js';
 import { createAdmission } from './handshake/admission.js';
 import { guardBackpressure } from './delivery/backpressure.js';
 import { trustedProxies } from './handshake/client-address.js';
-import { guardRecovery, type SessionOwners } from './handshake/session-recovery.js';
+import { guardRecovery, type SessionAdmissions, type SessionOwners } from './handshake/session-recovery.js';
 import { recoveringAdapter } from './delivery/recovering-delivery.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config/config.js';
@@ -20,7 +20,7 @@ import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js
 import { allowRequest, installConnectStages } from './handshake/pipeline.js';
 import { refuseWhileDraining } from './handshake/draining.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
-import type { DenyList, Presence } from '@gamesocket/presence';
+import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from './auth/room-tickets.js';
 import type { IntentWriter } from './intents/intent-stream.js';
 import { createTokenLifetimes } from './lifetime/token-deadlines.js';
@@ -47,8 +47,9 @@ export interface SocketServerDeps {
    * Connection state recovery (memory and redis-streams modes); undefined = off. `streamOffsets`:
    * packet offsets are Redis stream ids (redis-streams mode).
    */
-  recovery: { owners: SessionOwners; streamOffsets: boolean } | undefined;
+  recovery: { owners: SessionOwners; streamOffsets: boolean; admissions: SessionAdmissions } | undefined;
   denyList: DenyList;
+  memberships: Memberships;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
 }
@@ -88,8 +89,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     verifier,
     cookieName: config.authCookie,
     log,
-    denyList: deps.denyList,
-    denyListUp: deps.presenceStoreUp,
   });
   const requestStages = allowRequest({
     draining: refuseWhileDraining(deps.isDraining),
@@ -113,7 +112,9 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
 
   // With recovery, the mode's adapter closes the holes around recovered sockets (recovering-delivery.ts).
   const adapter =
-    recovery === undefined ? deps.adapter : recoveringAdapter(deps.adapter, { streamOffsets: recovery.streamOffsets });
+    recovery === undefined
+      ? deps.adapter
+      : recoveringAdapter(deps.adapter, { streamOffsets: recovery.streamOffsets, admit: recovery.admissions.admit });
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     pingInterval: config.pingIntervalMs,
@@ -150,11 +151,13 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   const presence = new PresenceTracker(
     io,
     deps.presence,
+    deps.memberships,
     {
       nodeId: config.nodeId,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       ttlMs: config.presenceTtlMs,
       storeUp: deps.presenceStoreUp,
+      membershipGraceMs: config.membershipGraceMs,
     },
     log,
     metrics,
@@ -165,7 +168,15 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       recovery === undefined
         ? undefined
         : (server) =>
-            guardRecovery(server, { authenticate, owners: recovery.owners, windowMs: config.recoveryWindowMs, log }),
+            guardRecovery(server, {
+              authenticate,
+              owners: recovery.owners,
+              windowMs: config.recoveryWindowMs,
+              log,
+              denied: (identity) => checkDenied(deps.denyList, identity, { up: deps.presenceStoreUp, log }),
+              roomsOf: (userId) => deps.memberships.roomsOf(userId),
+              admissions: recovery.admissions,
+            }),
     backpressure: backpressure.middleware,
     oneSocket,
     authenticate: socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })),
@@ -207,6 +218,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       user,
       auth,
       recovered: socket.recovered,
+      rooms: membershipRooms(socket),
       recoveryWindowMs: deps.recovery === undefined ? 0 : config.recoveryWindowMs,
       timestamp: Date.now(),
     });
@@ -222,4 +234,14 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
 
   return { io, presence };
+}
+
+/** The membership rooms (`room:<id>`, `match:<id>`) a socket is in. */
+function membershipRooms(socket: GameSocket): string[] {
+  const held: string[] = [];
+  for (const room of socket.rooms) {
+    const kind = parseRoom(room)?.kind;
+    if (kind === 'room' || kind === 'match') held.push(room);
+  }
+  return held;
 }

@@ -152,7 +152,7 @@ t.test('memory mode: publish, join, leave and disconnect reach the right sockets
     await publish(t, { to: 'room:1', event: 'lobby:stats', data: stats('room-empty') });
     const joined = await call(service, '/v1/join', { user: 'u-a', rooms: 'room:1' });
     t.equal(joined.status, 202);
-    t.same(joined.body, { ok: true });
+    t.same(joined.body, { ok: true, changed: ['room:1'] }, 'the memberships that are new');
     await eventually(async () => (await roomMembers('room:1')).length === 2, 5000, 'both tabs in room:1');
     t.same(await roomMembers('room:1'), [alice1.socket.id, alice2.socket.id].sort(), 'exactly the two tabs of u-a');
 
@@ -161,7 +161,7 @@ t.test('memory mode: publish, join, leave and disconnect reach the right sockets
 
     const left = await call(service, '/v1/leave', { user: 'u-a', rooms: ['room:1'] });
     t.equal(left.status, 202);
-    t.same(left.body, { ok: true });
+    t.same(left.body, { ok: true, changed: ['room:1'] }, 'the memberships that ended');
     await eventually(async () => (await roomMembers('room:1')).length === 0, 5000, 'room:1 to be empty');
     await publish(t, { to: 'room:1', event: 'lobby:stats', data: stats('room-after-leave') });
     // Per-socket order: once the marker is in, the room publish would have been too.

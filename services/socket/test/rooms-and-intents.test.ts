@@ -201,9 +201,9 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
       .setIssuedAt(now - 60)
       .setExpirationTime(nowSec() - 2)
       .sign(new TextEncoder().encode(TEST_SECRET));
-    t.same(
+    t.match(
       await request(alice.socket, 'room:join', { roomId: '41', ticket: withinTolerance }),
-      { ok: true },
+      { ok: true, data: { room: 'room:41' } },
       `a ticket expired 2 s ago is inside the ${TOLERANCE_SEC} s clock tolerance`,
     );
 
@@ -214,10 +214,25 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
       const carolTexts = chatLog(carol);
       t.same(await request(alice.socket, 'room:join', { roomId: '42', ticket: await ticket('alice', 'room:42') }), {
         ok: true,
+        data: {
+          room: 'room:42',
+          members: [{ userId: 'alice', username: 'name-alice', online: true, connections: 1 }],
+        },
       });
-      t.same(await request(bob.socket, 'room:join', { roomId: '42', ticket: await ticket('bob', 'room:42') }), {
-        ok: true,
-      });
+      t.same(
+        await request(bob.socket, 'room:join', { roomId: '42', ticket: await ticket('bob', 'room:42') }),
+        {
+          ok: true,
+          data: {
+            room: 'room:42',
+            members: [
+              { userId: 'alice', username: 'name-alice', online: true, connections: 1 },
+              { userId: 'bob', username: 'name-bob', online: true, connections: 1 },
+            ],
+          },
+        },
+        'the ack lists the room members with their presence',
+      );
       t.same(await usersIn(podB, 'room:42'), ['alice', 'bob'], 'members on both pods');
       await publishAndSettle('room:42', 'hello room', [alice, bob, carol]);
       t.same(aliceTexts, ['hello room'], 'member on pod A got it once');
@@ -258,8 +273,9 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
         'INVALID_PAYLOAD',
         'a user room as match id',
       );
-      t.same(await request(dave.socket, 'match:join', { matchId: '7', ticket: await ticket('dave', 'match:7') }), {
+      t.match(await request(dave.socket, 'match:join', { matchId: '7', ticket: await ticket('dave', 'match:7') }), {
         ok: true,
+        data: { room: 'match:7', members: [{ userId: 'dave', online: true }] },
       });
       const got = nextEvent(dave.socket, 'match:state_update');
       await emitter.toMatch('7').emit('match:state_update', { matchId: '7', seq: 1, state: { turn: 1 } });
@@ -306,7 +322,7 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
     const expMs = exp * 1000;
     const client = await connectClient(t, podB.url, { token: short });
     t.equal(client.connected.auth, 'ok');
-    t.same(await request(client.socket, 'room:join', { roomId: '42', ticket: await ticket('shorty', 'room:42') }), {
+    t.match(await request(client.socket, 'room:join', { roomId: '42', ticket: await ticket('shorty', 'room:42') }), {
       ok: true,
     });
     const at: Record<string, number> = {};
@@ -354,8 +370,8 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
     t.equal(fresh.user?.userId, 'shorty');
     t.same(
       await roomsOf(podA, fresh.socketId),
-      [fresh.socketId, 'user:shorty'].sort(),
-      'the user room again, and no game room without a new ticket (no recovery in redis mode)',
+      [fresh.socketId, 'room:42', 'user:shorty'].sort(),
+      'the user room and the membership again, without a new ticket (no recovery in redis mode)',
     );
 
     gone = nextEvent(client.socket, 'disconnect');
@@ -497,7 +513,7 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
 
   t.test('intents', async (t) => {
     const sender = await connectClient(t, podA.url, { token: await mintToken({ sub: 'sender', username: 'Sendy' }) });
-    t.same(await request(sender.socket, 'room:join', { roomId: '42', ticket: await ticket('sender', 'room:42') }), {
+    t.match(await request(sender.socket, 'room:join', { roomId: '42', ticket: await ticket('sender', 'room:42') }), {
       ok: true,
     });
     const outsider = await connectUser(t, podB, 'outsider');
@@ -605,7 +621,7 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
         },
         'a member may',
       );
-      t.same(await request(sender.socket, 'match:join', { matchId: '9', ticket: await ticket('sender', 'match:9') }), {
+      t.match(await request(sender.socket, 'match:join', { matchId: '9', ticket: await ticket('sender', 'match:9') }), {
         ok: true,
       });
       const ended = await request<{ id: string }>(sender.socket, 'match:end', {
@@ -698,9 +714,9 @@ t.test('memory mode: intents answer UNAVAILABLE', async (t) => {
   t.equal(service.app.cluster.mode, 'memory');
   const client = await connectClient(t, service.url, { token: await token('memo') });
   t.equal(codeOf(await request(client.socket, 'room:create', { name: 'no redis' })), 'UNAVAILABLE');
-  t.same(
+  t.match(
     await request(client.socket, 'room:join', { roomId: '5', ticket: await ticket('memo', 'room:5') }),
-    { ok: true },
+    { ok: true, data: { room: 'room:5', members: [{ userId: 'memo', online: true }] } },
     'tickets work without Redis',
   );
   t.equal(codeOf(await request(client.socket, 'room:chat_message', { roomId: '5', text: 'hi' })), 'UNAVAILABLE');

@@ -12,6 +12,8 @@ export interface Identity {
   auth: AuthState;
   user: User | null;
   tokenExp: number | undefined;
+  /** The token's `jti`, when it has one. */
+  jti?: string | undefined;
 }
 
 /** Options of `createAuthenticator`. */
@@ -19,10 +21,6 @@ export interface AuthenticatorOptions {
   verifier: TokenVerifier;
   cookieName: string;
   log: Logger;
-  /** Revoked users and token ids; checked for every valid token. */
-  denyList: DenyList;
-  /** False while the deny-list's store is known to be down: the check is skipped, not awaited. */
-  denyListUp?: () => boolean;
   /** Caps the verifications in flight (see `createVerificationGate`); default: no cap. */
   gate?: VerificationGate;
 }
@@ -33,24 +31,14 @@ export type Authenticator = (request: IncomingMessage) => Promise<Identity>;
 const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined };
 
 /**
- * Reads the access token from the request's cookie, verifies it and checks the deny-list. A
- * missing, expired, invalid or revoked token gives an anonymous identity (never an error).
+ * Reads the access token from the request's cookie and verifies it. A missing, expired or invalid
+ * token gives an anonymous identity (never an error). The deny-list is checked later, in the
+ * presence handshake's one Redis call (`checkDenied` for the other callers).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const { verifier, cookieName, log, denyList, denyListUp = () => true } = options;
+  const { verifier, cookieName, log } = options;
   const gated = <T>(run: () => Promise<T>): Promise<T> => (options.gate === undefined ? run() : options.gate.run(run));
   const cache = new WeakMap<IncomingMessage, Promise<Identity>>();
-
-  // Fail open while the deny-list is unreachable: revocation also disconnects live sockets.
-  const isDenied = async (userId: string, jti: string | undefined): Promise<boolean> => {
-    if (!denyListUp()) return false;
-    try {
-      return await denyList.isDenied(userId, jti);
-    } catch (err) {
-      log.warn({ err }, 'deny-list unavailable; token accepted');
-      return false;
-    }
-  };
 
   const identify = async (request: IncomingMessage): Promise<Identity> => {
     try {
@@ -63,11 +51,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           log.debug({ reason: result.reason }, 'handshake token rejected');
           return { auth: result.auth, user: null, tokenExp: undefined };
         }
-        if (await isDenied(result.user.userId, result.jti)) {
-          log.info({ userId: result.user.userId }, 'handshake token revoked');
-          return { auth: 'invalid', user: null, tokenExp: undefined };
-        }
-        return { auth: 'ok', user: result.user, tokenExp: result.exp };
+        return { auth: 'ok', user: result.user, tokenExp: result.exp, jti: result.jti };
       });
     } catch (err) {
       // A verifier failure (e.g. JWKS unreachable) must not refuse the public lobby.
@@ -90,11 +74,30 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
  */
 export function socketAuthMiddleware(authenticate: Authenticator, onResult?: (auth: AuthState) => void) {
   return async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
-    const { auth, user, tokenExp } = await authenticate(socket.request);
+    const { auth, user, tokenExp, jti } = await authenticate(socket.request);
     socket.data.user = user;
     socket.data.auth = auth;
     socket.data.tokenExp = tokenExp;
+    socket.data.jti = jti;
     onResult?.(auth);
     next();
   };
+}
+
+/**
+ * True when the deny-list names the user or the token. Fails open while the deny-list is
+ * unreachable (`up` false or an error): a revocation also disconnects the live sockets.
+ */
+export async function checkDenied(
+  denyList: DenyList,
+  identity: Identity,
+  options: { up: () => boolean; log: Logger },
+): Promise<boolean> {
+  if (identity.user === null || !options.up()) return false;
+  try {
+    return await denyList.isDenied(identity.user.userId, identity.jti);
+  } catch (err) {
+    options.log.warn({ err }, 'deny-list unavailable; token accepted');
+    return false;
+  }
 }

@@ -1,5 +1,9 @@
 import { hostname } from 'node:os';
-import { DEFAULT_ADAPTER_STREAM_MAX_LEN, DEFAULT_INTENT_STREAM_MAX_LEN } from '@gamesocket/protocol';
+import {
+  DEFAULT_ADAPTER_STREAM_MAX_LEN,
+  DEFAULT_INTENT_STREAM_MAX_LEN,
+  DEFAULT_LIFECYCLE_STREAM_MAX_LEN,
+} from '@gamesocket/protocol';
 import {
   cidrList,
   flag,
@@ -147,6 +151,18 @@ export const VARIABLES = {
     kind: integer(100, 10_000_000),
     default: DEFAULT_INTENT_STREAM_MAX_LEN,
     doc: 'approximate length cap of each intent stream (`XADD MAXLEN ~`)',
+  }),
+  membershipGraceMs: variable({
+    name: 'MEMBERSHIP_GRACE_MS',
+    kind: integer(1000, 86_400_000),
+    default: 120_000,
+    doc: 'how long a user with no socket anywhere keeps their room memberships; then they end as `expired`',
+  }),
+  lifecycleStreamMaxLen: variable({
+    name: 'LIFECYCLE_STREAM_MAX_LEN',
+    kind: integer(100, 10_000_000),
+    default: DEFAULT_LIFECYCLE_STREAM_MAX_LEN,
+    doc: 'approximate length cap of each lifecycle stream (one per presence shard, `XADD MAXLEN ~`)',
   }),
   maxConnectionsPerUser: variable({
     name: 'MAX_CONNECTIONS_PER_USER',

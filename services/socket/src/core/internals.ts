@@ -262,6 +262,8 @@ export type AdapterOption = NonNullable<ServerOptions['adapter']>;
 
 /** What `withDeliveryHooks` lets a caller see and decide. Every hook is optional. */
 export interface DeliveryHooks {
+  /** A session was found (`restoreSession`, public); false = do not restore it (the socket starts fresh). */
+  admit?(session: Session): boolean;
   /** A session restore succeeded (`restoreSession`, public); may edit `session.missedPackets`. */
   restored?(session: Session, offset: string): void;
   /**
@@ -309,12 +311,15 @@ function hookAdapter(adapter: Adapter, nsp: Namespace, hooks: DeliveryHooks): vo
   }
   const inMiddlewares = preConnect as Map<string, Socket>;
 
-  const { restored, encoded, reaching, removed } = hooks;
-  if (restored !== undefined) {
+  const { admit, restored, encoded, reaching, removed } = hooks;
+  if (admit !== undefined || restored !== undefined) {
     const restoreSession = adapter.restoreSession.bind(adapter);
     adapter.restoreSession = async (pid, offset) => {
       const session = await restoreSession(pid, offset);
-      if (session) restored(session, offset);
+      if (!session) return session;
+      // Socket.IO's own adapters answer null for a session they cannot restore (its type omits it).
+      if (admit?.(session) === false) return null as unknown as Session;
+      restored?.(session, offset);
       return session;
     };
   }

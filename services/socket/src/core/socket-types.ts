@@ -7,6 +7,8 @@ export interface SocketData {
   auth: AuthState;
   /** The access token's `exp` in epoch seconds, when authenticated. */
   tokenExp: number | undefined;
+  /** The access token's `jti`, when it has one: the handshake checks it against the deny-list. */
+  jti?: string | undefined;
 }
 
 /** Events between pods (none yet: the adapter carries broadcasts). */

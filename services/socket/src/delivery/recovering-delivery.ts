@@ -45,9 +45,13 @@ const lastOf = (packet: unknown[] | undefined): unknown => packet?.[packet.lengt
  *   to it came twice: each recovered socket skips the entries it was replayed.
  * - Volatile events (`VOLATILE_EVENTS`) are left out of every replay: they carry no offset, so the
  *   client's offset does not cover the ones it already got.
+ * - `admit` (the recovery guard's membership check) may refuse a session: it is not restored.
  */
-export function recoveringAdapter(base: AdapterOption | undefined, options: { streamOffsets: boolean }): AdapterOption {
-  return withDeliveryHooks(base, () => recoveryHooks(options));
+export function recoveringAdapter(
+  base: AdapterOption | undefined,
+  options: { streamOffsets: boolean; admit?: (session: Session) => boolean },
+): AdapterOption {
+  return withDeliveryHooks(base, () => ({ ...recoveryHooks(options), admit: options.admit }));
 }
 
 /** The state and hooks of one recovering adapter (one namespace). */

@@ -1,14 +1,16 @@
-import { KEY_PREFIX, sessionOwnerKey } from '@gamesocket/protocol';
-import type { Authenticator } from '../auth/socket-auth.js';
+import { KEY_PREFIX, parseRoom, sessionOwnerKey, type RoomName } from '@gamesocket/protocol';
+import type { Session } from 'socket.io-adapter';
+import type { Authenticator, Identity } from '../auth/socket-auth.js';
 import type { RedisClient } from '../cluster/redis-clients.js';
-import { sessionPid, wrapCreateSocket } from '../core/internals.js';
+import { sessionPid, wrapCreateSocket, type CreateSocket as CreateSocketFn } from '../core/internals.js';
 import type { Logger } from '../core/logger.js';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
 
 /** Who owned each recoverable session (by its private id `pid`): a user id, or '' for anonymous. */
 export interface SessionOwners {
   set(pid: string, owner: string, ttlMs: number): Promise<void>;
-  get(pid: string): Promise<string | undefined>;
+  /** Reads and forgets the owner: a session is restored at most once. */
+  take(pid: string): Promise<string | undefined>;
 }
 
 /** Session owners in this process (memory mode). */
@@ -25,8 +27,9 @@ export function memorySessionOwners(now: () => number = Date.now): SessionOwners
       owners.delete(pid);
       owners.set(pid, { owner, until: at + ttlMs });
     },
-    async get(pid) {
+    async take(pid) {
       const entry = owners.get(pid);
+      owners.delete(pid);
       return entry !== undefined && entry.until > now() ? entry.owner : undefined;
     },
   };
@@ -38,40 +41,93 @@ export function redisSessionOwners(redis: RedisClient, prefix = KEY_PREFIX): Ses
     async set(pid, owner, ttlMs) {
       await redis.set(sessionOwnerKey(pid, prefix), owner, 'PX', ttlMs);
     },
-    async get(pid) {
+    async take(pid) {
       // While Redis is down the stream cannot replay anyway: answer at once, no recovery.
       if (redis.status !== 'ready') return undefined;
-      return (await redis.get(sessionOwnerKey(pid, prefix))) ?? undefined;
+      return (await redis.getdel(sessionOwnerKey(pid, prefix))) ?? undefined;
     },
   };
 }
 
 /**
- * Connection state recovery without leaking across identities. Socket.IO restores a session's
- * rooms and replays its missed packets while it creates the socket — before any middleware runs —
- * so re-running auth afterwards would be too late. This guard authenticates the handshake first
- * and lets the session be restored only when the request's identity is the session's owner
- * (recorded when the socket disconnected); otherwise the client gets a fresh socket and
- * `system:connected.recovered: false`, and must resync.
+ * The memberships each session being restored may come back with (by `pid`), between the guard that
+ * reads them and the adapter's restore that checks the session against them.
  */
-export function guardRecovery(
-  io: GameServer,
-  deps: { authenticate: Authenticator; owners: SessionOwners; windowMs: number; log: Logger },
-): void {
+export interface SessionAdmissions {
+  /** Sets what the session of `pid` may hold while `run` creates its socket. */
+  during<T>(pid: string, rooms: readonly RoomName[], run: () => Promise<T>): Promise<T>;
+  /** True when every membership room of the restored session is still held: else it is not restored. */
+  admit(session: Session): boolean;
+}
+
+/** The admissions of one pod. */
+export function sessionAdmissions(): SessionAdmissions {
+  const allowed = new Map<string, ReadonlySet<RoomName>>();
+  return {
+    async during(pid, rooms, run) {
+      allowed.set(pid, new Set(rooms));
+      try {
+        return await run();
+      } finally {
+        allowed.delete(pid);
+      }
+    },
+    admit(session) {
+      const held = allowed.get(session.pid) ?? new Set<RoomName>();
+      return session.rooms.every((room) => {
+        const kind = parseRoom(room)?.kind;
+        return (kind !== 'room' && kind !== 'match') || held.has(room);
+      });
+    },
+  };
+}
+
+/** What the recovery guard needs. */
+export interface RecoveryGuardDeps {
+  authenticate: Authenticator;
+  owners: SessionOwners;
+  windowMs: number;
+  log: Logger;
+  /** True when the deny-list names the identity's user or token. */
+  denied(identity: Identity): Promise<boolean>;
+  /** The memberships a user holds now. */
+  roomsOf(userId: string): Promise<RoomName[]>;
+  admissions: SessionAdmissions;
+}
+
+/**
+ * Connection state recovery without leaking across identities or past a kick. Socket.IO restores a
+ * session's rooms and replays its missed packets while it creates the socket — before any
+ * middleware runs — so checking afterwards would be too late. This guard authenticates the handshake
+ * first and lets the session be restored only when the request's identity is the session's owner
+ * (recorded when the socket disconnected, and forgotten when read: a session is restored at most
+ * once), is not revoked, and still holds every membership room the session was in (else a kick
+ * while away would be undone and the room's events since replayed). Otherwise the client gets a
+ * fresh socket in its current memberships and `system:connected.recovered: false`, and resyncs.
+ */
+export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
   const { authenticate, owners, windowMs, log } = deps;
+  const fresh = (client: Parameters<CreateSocketFn>[0], auth: Record<string, unknown>, why: string) => {
+    log.debug({ why }, 'recovery refused');
+    const clean = { ...auth };
+    delete clean.pid;
+    delete clean.offset;
+    return [client, clean] as const;
+  };
   // Socket.IO has no public hook before restoreSession: wrap the namespace's socket factory.
   wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
-    if (typeof auth.pid !== 'string') return createSocket(client, auth);
-    const [owner, identity] = await Promise.all([
-      owners.get(auth.pid).catch(() => undefined),
-      authenticate(client.request),
-    ]);
-    if (owner !== undefined && owner === (identity.user?.userId ?? '')) return createSocket(client, auth);
-    log.debug({ known: owner !== undefined }, 'recovery refused: the session belongs to another identity');
-    const fresh = { ...auth };
-    delete fresh.pid;
-    delete fresh.offset;
-    return createSocket(client, fresh);
+    const pid = auth.pid;
+    if (typeof pid !== 'string') return createSocket(client, auth);
+    const [owner, identity] = await Promise.all([owners.take(pid).catch(() => undefined), authenticate(client.request)]);
+    if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
+      return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));
+    }
+    const user = identity.user;
+    if (user === null) return deps.admissions.during(pid, [], () => createSocket(client, auth));
+    const [denied, rooms] = await Promise.all([deps.denied(identity), deps.roomsOf(user.userId).catch(() => undefined)]);
+    if (denied) return createSocket(...fresh(client, auth, 'revoked'));
+    if (rooms === undefined) return createSocket(...fresh(client, auth, 'memberships unavailable'));
+    return deps.admissions.during(pid, rooms, () => createSocket(client, auth));
   });
 
   io.on('connection', (socket: GameSocket) => {

@@ -11,7 +11,7 @@ import {
   rooms as roomNames,
 } from '@gamesocket/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DenyList } from '@gamesocket/presence';
+import { isMembershipRoom, type DenyList } from '@gamesocket/presence';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import { ServiceError } from '../core/errors.js';
 import { secretMatcher } from '../core/secret-compare.js';
@@ -56,6 +56,9 @@ export const RevokeBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** `GET` / `DELETE /v1/rooms/:room` params: the full room name, URL-encoded (`room%3A42`). */
+export const RoomParams = Type.Object({ room: Type.String({ minLength: 1, maxLength: 200 }) });
 
 /** `POST /v1/disconnect` body. */
 export const DisconnectBody = Type.Object({ user: UserIdSchema }, { additionalProperties: false });
@@ -144,18 +147,44 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
         },
       );
 
+      // `room:` and `match:` rooms are memberships (the user's, kept across connections); others, such as
+      // the lobby, only move the sockets connected now.
       const membership =
-        (action: 'socketsJoin' | 'socketsLeave') =>
+        (action: 'join' | 'leave') =>
         async (request: FastifyRequest<{ Body: Static<typeof MembershipBody> }>, reply: FastifyReply) => {
           const { user, rooms } = request.body;
           const targets = toArray(rooms);
           const invalid = badRooms(targets, false);
           if (invalid !== undefined) return fail(reply, 400, 'INVALID_PAYLOAD', invalid);
-          deps.io.in(roomNames.user(user))[action](targets);
-          return reply.code(202).send({ ok: true });
+          const changed =
+            action === 'join'
+              ? await deps.presence.memberships.join({ userId: user }, targets)
+              : await deps.presence.memberships.leave(user, targets, 'kicked');
+          return reply.code(202).send({ ok: true, changed });
         };
-      api.post('/join', { schema: { body: MembershipBody } }, membership('socketsJoin'));
-      api.post('/leave', { schema: { body: MembershipBody } }, membership('socketsLeave'));
+      api.post('/join', { schema: { body: MembershipBody } }, membership('join'));
+      api.post('/leave', { schema: { body: MembershipBody } }, membership('leave'));
+
+      const roomOf = (name: string): string | undefined => (isMembershipRoom(name) ? name : undefined);
+      api.get<{ Params: Static<typeof RoomParams> }>(
+        '/rooms/:room/members',
+        { schema: { params: RoomParams } },
+        async (request, reply) => {
+          const room = roomOf(request.params.room);
+          if (room === undefined) return fail(reply, 400, 'INVALID_PAYLOAD', 'room: a room:<id> or match:<id> name');
+          return { room, members: await deps.presence.members(room) };
+        },
+      );
+      api.delete<{ Params: Static<typeof RoomParams> }>(
+        '/rooms/:room',
+        { schema: { params: RoomParams } },
+        async (request, reply) => {
+          const room = roomOf(request.params.room);
+          if (room === undefined) return fail(reply, 400, 'INVALID_PAYLOAD', 'room: a room:<id> or match:<id> name');
+          const removed = await deps.presence.memberships.close(room);
+          return { ok: true, room, removed };
+        },
+      );
 
       api.post<{ Body: Static<typeof StatusBody> }>(
         '/status',
@@ -193,8 +222,11 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
         async (request, reply) => {
           const { user, jti, until } = request.body;
           await deps.denyList.deny(jti === undefined ? { userId: user } : { jti }, until);
-          // Revoking every token of a user also closes the sockets it holds now.
-          if (jti === undefined) deps.io.in(roomNames.user(user)).disconnectSockets(true);
+          // Revoking every token of a user also ends their memberships and closes the sockets they hold now.
+          if (jti === undefined) {
+            await deps.presence.memberships.revoke(user);
+            deps.io.in(roomNames.user(user)).disconnectSockets(true);
+          }
           return reply.code(202).send({ ok: true });
         },
       );

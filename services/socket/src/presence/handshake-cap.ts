@@ -1,3 +1,4 @@
+import { LOBBY_ROOM } from '@gamesocket/protocol';
 import type { Presence, SocketEntry } from '@gamesocket/presence';
 import { ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -26,11 +27,13 @@ export interface HandshakeCapDeps {
 export type PresenceMiddleware = (socket: GameSocket, next: (err?: Error) => void) => Promise<void>;
 
 /**
- * The handshake stage of presence (after auth): registers a signed-in socket in the store under
- * the per-user cap, announces `player:online` for a user's first socket, and hands the socket to
- * the lifecycle. One over the cap is refused with a `CONNECTION_LIMIT` `ServiceError` (the
- * handshake pipeline maps it). Presence failures never refuse: the socket gets in, the pod is
- * marked dirty and converges once the store answers again. Anonymous sockets pass untouched.
+ * The handshake stage of presence (after auth), one store call for a signed-in socket: the
+ * deny-list (a revoked user or token continues as anonymous, `auth: 'invalid'`), the registration
+ * under the per-user cap (one over it is refused with a `CONNECTION_LIMIT` `ServiceError`, which the
+ * handshake pipeline maps; recovered sockets too), and the user's memberships, which the socket
+ * joins before it connects. `player:online` for a user's first socket. Presence failures never
+ * refuse: the socket gets in (in no membership room), the pod is marked dirty and converges once the
+ * store answers again. Anonymous sockets pass untouched.
  */
 export function createHandshakeCap(deps: HandshakeCapDeps): PresenceMiddleware {
   const { presence, sockets, lifecycle, announce } = deps;
@@ -46,27 +49,20 @@ export function createHandshakeCap(deps: HandshakeCapDeps): PresenceMiddleware {
       nodeId: deps.nodeId,
       username: user.username,
     };
-    if (socket.recovered) {
-      // A recovered socket is already in its rooms, but Socket.IO's adapter skips sockets that
-      // are still in middlewares: awaiting Redis here would drop the broadcasts of that window.
-      // It was accepted under the cap before; register it without waiting.
-      lifecycle.track(socket, entry);
-      if (deps.storeUp()) {
-        presence.addSocket(entry).then(
-          (result) => {
-            if (result.first) announce.online({ userId: user.userId, username: user.username });
-          },
-          () => (sockets.dirty = true),
-        );
-      } else {
-        sockets.dirty = true;
-      }
-      next();
-      return;
-    }
     try {
       if (!deps.storeUp()) throw new Error('presence store is down');
-      const result = await presence.addSocket(entry, deps.maxConnectionsPerUser);
+      // A recovered socket is already in its rooms; broadcasts meanwhile reach it (recovering-delivery.ts).
+      const result = await presence.addSocket(entry, deps.maxConnectionsPerUser, { jti: socket.data.jti });
+      if (result.denied) {
+        deps.metrics.handshakes.inc({ result: 'revoked' });
+        deps.log.info({ userId: user.userId }, 'handshake token revoked');
+        leaveUserRooms(socket);
+        socket.data.user = null;
+        socket.data.auth = 'invalid';
+        socket.data.tokenExp = undefined;
+        next();
+        return;
+      }
       if (!result.accepted) {
         deps.metrics.handshakes.inc({ result: 'connection_limit' });
         next(
@@ -78,6 +74,7 @@ export function createHandshakeCap(deps: HandshakeCapDeps): PresenceMiddleware {
         );
         return;
       }
+      if (result.rooms.length > 0) void socket.join(result.rooms);
       if (result.first) announce.online({ userId: user.userId, username: user.username });
     } catch (err) {
       // Presence is down: let the player in, converge later.
@@ -87,4 +84,11 @@ export function createHandshakeCap(deps: HandshakeCapDeps): PresenceMiddleware {
     lifecycle.track(socket, entry);
     next();
   };
+}
+
+/** Takes a socket that turned anonymous out of every room but its own and the lobby (a restored session's). */
+function leaveUserRooms(socket: GameSocket): void {
+  for (const room of [...socket.rooms]) {
+    if (room !== socket.id && room !== LOBBY_ROOM) void socket.leave(room);
+  }
 }

@@ -1,4 +1,4 @@
-import type { Presence } from '@gamesocket/presence';
+import type { Memberships, Presence } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import { resyncPod } from './outage-resync.js';
@@ -7,6 +7,9 @@ import type { PodSockets } from './pod-sockets.js';
 /** What the heartbeat and the reaper need. */
 export interface HeartbeatReaperDeps {
   presence: Presence;
+  memberships: Memberships;
+  /** The rooms a socket of this pod is in (undefined once it is gone). */
+  roomsOf(socketId: string): ReadonlySet<string> | undefined;
   nodeId: string;
   /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
   ttlMs: number;

@@ -1,4 +1,5 @@
-import type { Presence, SocketEntry, UserRef } from '@gamesocket/presence';
+import { parseRoom, type RoomName } from '@gamesocket/protocol';
+import type { Memberships, Presence, SocketEntry, UserRef } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import type { PodSockets } from './pod-sockets.js';
@@ -6,6 +7,9 @@ import type { PodSockets } from './pod-sockets.js';
 /** What a resync needs. */
 export interface OutageResyncDeps {
   presence: Presence;
+  memberships: Memberships;
+  /** The rooms a socket of this pod is in (undefined once it is gone). */
+  roomsOf(socketId: string): ReadonlySet<string> | undefined;
   nodeId: string;
   sockets: PodSockets;
   announce: Announcements;
@@ -33,6 +37,9 @@ export async function resyncPod(deps: OutageResyncDeps): Promise<void> {
   const { presence, sockets, announce } = deps;
   const { entries, version } = sockets.snapshot();
   const result = await presence.syncNode(deps.nodeId, entries);
+  // Memberships the store lost (Redis came back empty) come back from the rooms this pod's sockets are in.
+  const restored = await deps.memberships.restore(heldMemberships(entries, deps.roomsOf), deps.nodeId);
+  if (restored > 0) deps.log.info({ memberships: restored }, 'memberships restored');
   // A socket that came or went meanwhile may be stored wrongly: sync again on the next beat.
   sockets.synced(version);
   for (const user of result.online) announce.online(user);
@@ -48,4 +55,25 @@ export async function resyncPod(deps: OutageResyncDeps): Promise<void> {
   if (result.online.length + result.offline.length > 0) {
     deps.log.info({ online: result.online.length, offline: result.offline.length }, 'presence resynced');
   }
+}
+
+/** The memberships this pod's sockets hold, per user. */
+export function heldMemberships(
+  entries: readonly SocketEntry[],
+  roomsOf: (socketId: string) => ReadonlySet<string> | undefined,
+): (UserRef & { rooms: RoomName[] })[] {
+  const users = new Map<string, UserRef & { rooms: Set<RoomName> }>();
+  for (const entry of entries) {
+    for (const room of roomsOf(entry.socketId) ?? []) {
+      const kind = parseRoom(room)?.kind;
+      if (kind !== 'room' && kind !== 'match') continue;
+      let user = users.get(entry.userId);
+      if (user === undefined) {
+        user = { userId: entry.userId, username: entry.username ?? entry.userId, rooms: new Set() };
+        users.set(entry.userId, user);
+      }
+      user.rooms.add(room);
+    }
+  }
+  return [...users.values()].map((user) => ({ ...user, rooms: [...user.rooms] }));
 }

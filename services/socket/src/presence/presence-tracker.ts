@@ -1,5 +1,5 @@
-import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
-import type { Presence } from '@gamesocket/presence';
+import type { LobbyStats, RoomName, UserPresence } from '@gamesocket/protocol';
+import { MembershipActions, type Memberships, type Presence, type RoomMember } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
@@ -7,6 +7,8 @@ import { Announcements } from './announcements.js';
 import { DrainHandoff } from './drain-handoff.js';
 import { createHandshakeCap, type PresenceMiddleware } from './handshake-cap.js';
 import { HeartbeatReaper } from './heartbeat-reaper.js';
+import { MembershipExpiry } from './membership-expiry.js';
+import { podSignals } from './pod-signals.js';
 import { PodSockets } from './pod-sockets.js';
 import { PresenceRequests } from './presence-requests.js';
 import { SocketLifecycle } from './socket-lifecycle.js';
@@ -20,6 +22,8 @@ export interface PresenceTrackerOptions {
   ttlMs: number;
   /** False while the presence store is known to be unreachable: handshakes skip it instead of waiting. */
   storeUp(): boolean;
+  /** How long a user with no socket keeps their memberships. */
+  membershipGraceMs: number;
 }
 
 /**
@@ -39,9 +43,21 @@ export class PresenceTracker {
   private readonly requests: PresenceRequests;
   private readonly heartbeat: HeartbeatReaper;
   private readonly drain: DrainHandoff;
+  private readonly expiry: MembershipExpiry;
+  /** Every membership change (tickets, leaves, the HTTP API, revocations, room closes, the grace) goes through it. */
+  readonly memberships: MembershipActions;
 
-  constructor(io: GameServer, presence: Presence, options: PresenceTrackerOptions, log: Logger, metrics: Metrics) {
+  constructor(
+    io: GameServer,
+    presence: Presence,
+    private readonly store: Memberships,
+    options: PresenceTrackerOptions,
+    log: Logger,
+    metrics: Metrics,
+  ) {
     const { nodeId, ttlMs, storeUp } = options;
+    this.memberships = new MembershipActions(store, podSignals(io), nodeId);
+    this.expiry = new MembershipExpiry({ actions: this.memberships, graceMs: options.membershipGraceMs, storeUp, log });
     const sockets = new PodSockets();
     const announce = new Announcements(io);
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
@@ -59,6 +75,8 @@ export class PresenceTracker {
     });
     this.heartbeat = new HeartbeatReaper({
       presence,
+      memberships: store,
+      roomsOf: (socketId) => io.of('/').sockets.get(socketId)?.rooms,
       nodeId,
       ttlMs,
       storeUp,
@@ -84,14 +102,20 @@ export class PresenceTracker {
     return this.requests.setStatus(userId, status);
   }
 
+  /** A room's members with their presence. */
+  members(room: RoomName): Promise<RoomMember[]> {
+    return this.store.members(room);
+  }
+
   /** Current presence of these users. */
   getMany(userIds: readonly string[]): Promise<UserPresence[]> {
     return this.requests.getMany(userIds);
   }
 
   /** Starts heartbeats and the reaper; the first beat removes what a previous life under this NODE_ID left. */
-  start(): Promise<void> {
-    return this.heartbeat.start();
+  async start(): Promise<void> {
+    await this.heartbeat.start();
+    this.expiry.start();
   }
 
   /**
@@ -107,6 +131,7 @@ export class PresenceTracker {
   async shutdown(): Promise<void> {
     this.drain.begin();
     this.heartbeat.stop();
+    this.expiry.stop();
     await this.drain.handOff();
   }
 

@@ -35,7 +35,7 @@ export interface Memberships {
   end(userId: UserId, rooms: readonly RoomName[], reason: MembershipEndReason, nodeId: string): Promise<RoomName[]>;
   /** Ends every membership of a user (a revocation); resolves the rooms the user held. */
   endAll(userId: UserId, reason: MembershipEndReason, nodeId: string): Promise<RoomName[]>;
-  /** Ends every membership of a room (`closed`); resolves the users who held one. */
+  /** Ends every membership of a room (`closed`); resolves the users who held one, by user id. */
   closeRoom(room: RoomName, nodeId: string): Promise<UserId[]>;
   /** The rooms a user holds. */
   roomsOf(userId: UserId): Promise<RoomName[]>;

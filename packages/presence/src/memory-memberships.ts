@@ -112,7 +112,7 @@ export class MemoryMemberships implements Memberships {
   }
 
   async closeRoom(room: RoomName, nodeId: string): Promise<UserId[]> {
-    const users = [...(this.roomMembers.get(room)?.keys() ?? [])];
+    const users = [...(this.roomMembers.get(room)?.keys() ?? [])].sort();
     return users.filter((userId) => this.endOne(userId, room, 'closed', nodeId));
   }
 

@@ -133,7 +133,7 @@ export class RedisMemberships implements Memberships {
         )) as UserId[];
       }),
     );
-    const users = closed.flat();
+    const users = closed.flat().sort();
     await this.count(room, -users.length, nodeId);
     return users;
   }

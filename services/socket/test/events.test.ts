@@ -85,7 +85,7 @@ t.test('system:connected is the first event on every socket', async (t) => {
 
   t.same(
     Object.keys(user.connected).sort(),
-    ['auth', 'nodeId', 'recovered', 'recoveryWindowMs', 'socketId', 'timestamp', 'user'],
+    ['auth', 'nodeId', 'recovered', 'recoveryWindowMs', 'rooms', 'socketId', 'timestamp', 'user'],
     'system:connected carries exactly the documented fields',
   );
   await roundTrip(user.socket);

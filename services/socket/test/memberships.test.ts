@@ -271,14 +271,12 @@ t.test('redis-streams: a kick while away sticks through recovery; nothing after 
   // Kicked while away: the session must not bring the room back.
   await drop(pod, client.socket);
   t.same(await emitter.leaveRoom({ userId: 'frank', rooms: 'room:k' }), ['room:k']);
-  await emitter
-    .toRoom('k')
-    .emit('room:chat_message', {
-      roomId: 'k',
-      from: { userId: 's', username: 's' },
-      text: 'after the kick',
-      timestamp: 2,
-    });
+  await emitter.toRoom('k').emit('room:chat_message', {
+    roomId: 'k',
+    from: { userId: 's', username: 's' },
+    text: 'after the kick',
+    timestamp: 2,
+  });
   client.socket.connect();
   await eventually(() => client.connects.length === 3, 5000, 'the reconnect');
   t.equal(client.connects[2]?.recovered, false, 'not restored: it was in a room it no longer holds');
@@ -357,7 +355,7 @@ t.test('a SIGKILLed pod: its users go offline once each and reconnect into their
 
 t.test('Redis restarted empty: presence and memberships come back from the pods', async (t) => {
   const redis = await startRedis(t);
-  const { pods, emitter, reader } = await redisPods(t, redis, 'redis');
+  const { pods, emitter } = await redisPods(t, redis, 'redis');
   const [podA, podB] = pods;
   const ivy = await connectUser(t, podA.url, 'ivy');
   const jay = await connectUser(t, podB.url, 'jay');

@@ -118,13 +118,19 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
   wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
     const pid = auth.pid;
     if (typeof pid !== 'string') return createSocket(client, auth);
-    const [owner, identity] = await Promise.all([owners.take(pid).catch(() => undefined), authenticate(client.request)]);
+    const [owner, identity] = await Promise.all([
+      owners.take(pid).catch(() => undefined),
+      authenticate(client.request),
+    ]);
     if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
       return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));
     }
     const user = identity.user;
     if (user === null) return deps.admissions.during(pid, [], () => createSocket(client, auth));
-    const [denied, rooms] = await Promise.all([deps.denied(identity), deps.roomsOf(user.userId).catch(() => undefined)]);
+    const [denied, rooms] = await Promise.all([
+      deps.denied(identity),
+      deps.roomsOf(user.userId).catch(() => undefined),
+    ]);
     if (denied) return createSocket(...fresh(client, auth, 'revoked'));
     if (rooms === undefined) return createSocket(...fresh(client, auth, 'memberships unavailable'));
     return deps.admissions.during(pid, rooms, () => createSocket(client, auth));

@@ -4,6 +4,7 @@ import { createEmitter, type EmitterMode } from '@gamesocket/emitter';
 import { createUserReader } from './auth.js';
 import { buildHttp } from './http.js';
 import { createIntentHandler } from './intents.js';
+import { createLifecycleHandler } from './lifecycle.js';
 import { createPublisher } from './publish.js';
 import { RoomStore } from './rooms.js';
 
@@ -42,8 +43,9 @@ const logError = (err: unknown): void => {
 
 /**
  * Starts the example backend: consumes the `room` intents that clients send through the socket
- * service (group `lobby-example`), keeps the room list in memory, answers by publishing events
- * through the emitter, and serves `GET /rooms` and `POST /rooms/:roomId/join` (room tickets).
+ * service and its lifecycle feed (group `lobby-example`), keeps the room list in memory (a seat
+ * per membership, freed when it ends), answers by publishing events through the emitter, and
+ * serves `GET /rooms` and `POST /rooms/:roomId/join` (room tickets).
  */
 export async function startLobbyExample(options: LobbyExampleOptions): Promise<LobbyExample> {
   for (const [name, secret] of [
@@ -56,21 +58,26 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
   const emitter = await createEmitter({ redis: options.redisUrl, mode: options.mode });
   const store = new RoomStore();
   const publisher = createPublisher(emitter, store);
-  const consumer = await emitter
-    .consumeIntents(
-      {
-        domain: 'room',
-        group: 'lobby-example',
-        consumer: options.consumer ?? `${hostname()}-${process.pid}`,
-        onError,
-      },
+  const consumerName = options.consumer ?? `${hostname()}-${process.pid}`;
+  const consumers = await Promise.all([
+    emitter.consumeIntents(
+      { domain: 'room', group: 'lobby-example', consumer: consumerName, onError },
       createIntentHandler({ emitter, store, publisher }),
-    )
-    .catch(async (err: unknown) => {
-      await emitter.close();
-      throw err;
-    });
+    ),
+    // Only what happens from now on: this backend's room list starts empty at every start.
+    emitter.consumeLifecycle(
+      { group: 'lobby-example', consumer: consumerName, startId: '$', onError },
+      createLifecycleHandler({ store, publisher }),
+    ),
+  ]).catch(async (err: unknown) => {
+    await emitter.close();
+    throw err;
+  });
+  const stopConsumers = async (): Promise<void> => {
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+  };
   const http = buildHttp({
+    emitter,
     store,
     publisher,
     readUser: createUserReader(options.jwtSecret),
@@ -81,7 +88,7 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
   try {
     await http.listen({ port: options.port, host: options.host });
   } catch (err) {
-    await consumer.stop();
+    await stopConsumers();
     await emitter.close();
     throw err;
   }
@@ -90,7 +97,7 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
   return {
     url: `http://${host}:${port}`,
     async close() {
-      await consumer.stop();
+      await stopConsumers();
       await http.close();
       await emitter.close();
     },

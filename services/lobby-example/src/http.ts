@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { EmitterError, createRoomTicket } from '@gamesocket/emitter';
+import { EmitterError, type GameEmitter, createRoomTicket } from '@gamesocket/emitter';
 import { rooms as roomNames } from '@gamesocket/protocol';
 import type { UserReader } from './auth.js';
 import { allowOrigins } from './cors.js';
@@ -8,6 +8,8 @@ import type { RoomStore } from './rooms.js';
 
 /** Dependencies of `buildHttp`. */
 export interface HttpDeps {
+  /** Begins a joining player's membership (`joinRoom`). */
+  emitter: Pick<GameEmitter, 'joinRoom'>;
   store: RoomStore;
   publisher: Publisher;
   readUser: UserReader;
@@ -23,9 +25,10 @@ const fail = (code: string, message: string) => ({ ok: false, error: { code, mes
 /**
  * The HTTP API of the example:
  * - `GET /rooms` -> `{ rooms }`, the lobby's room list;
- * - `POST /rooms/:roomId/join` (access-token cookie) -> `{ ticket, room }` (`room` with its `members`): records the player, tells the
- *   lobby (`lobby:room_list`), and issues the room ticket the client then passes to `room:join` (where the
- *   service announces `room:player_joined`). 401 without a valid token, 404 for an unknown room, 409 when
+ * - `POST /rooms/:roomId/join` (access-token cookie) -> `{ ticket, room }` (`room` with its `members`): records the
+ *   player, begins their membership of `room:<id>` (`emitter.joinRoom`: the service puts their sockets in and announces
+ *   `room:player_joined`), tells the lobby (`lobby:room_list`), and issues a room ticket (`room:join` with it is a no-op
+ *   for a member; a page that lost its socket can use it). 401 without a valid token, 404 for an unknown room, 409 when
  *   it is full. Joining again returns a fresh ticket and announces nothing.
  */
 export function buildHttp(deps: HttpDeps): FastifyInstance {
@@ -50,8 +53,11 @@ export function buildHttp(deps: HttpDeps): FastifyInstance {
     const room = store.get(roomId);
     if (result === 'unknown' || room === undefined) return reply.code(404).send(fail('NOT_FOUND', 'no such room'));
     if (result === 'full') return reply.code(409).send(fail('ROOM_FULL', 'the room is full'));
-    // The service announces room:player_joined when the client redeems the ticket (its membership begins).
-    if (result === 'joined') await publisher.roomList();
+    if (result === 'joined') {
+      // The seat is a membership from now on: held through drops, freed by the service's room:player_left.
+      await deps.emitter.joinRoom({ userId: user.userId, username: user.username, rooms: [roomNames.room(roomId)] });
+      await publisher.roomList();
+    }
     const ticket = await createRoomTicket({ userId: user.userId, room: roomNames.room(roomId), secret: ticketSecret });
     return { ticket, room: store.detail(room) };
   });

@@ -24,7 +24,7 @@ export interface IntentDeps {
  * stamped on the entry, never anything in the payload. Delivery is at-least-once, so an intent id
  * handled before is skipped, and `room:create` is keyed by its id (a retry after a failed publish
  * reuses the room). An intent for a room this backend does not know, or from a non-member, is
- * dropped (acknowledged without effect).
+ * dropped (acknowledged without effect); so is a `room:create` when the list is full (`MAX_ROOMS`).
  */
 export function createIntentHandler({ emitter, store, publisher }: IntentDeps): IntentHandler {
   const handled = new Set<string>();
@@ -39,9 +39,11 @@ export function createIntentHandler({ emitter, store, publisher }: IntentDeps): 
     const sender: PublicUser = { userId: entry.sender.userId, username: entry.sender.username };
     if (is(entry, 'room:create')) {
       const room = store.create(entry.id, entry.payload.name, entry.payload.maxPlayers, sender);
-      await emitter.joinRoom({ userId: sender.userId, rooms: [roomNames.room(room.roomId)] });
-      // The service announces room:player_joined for the new membership.
-      await publisher.roomCreated(room);
+      if (room !== undefined) {
+        // A membership: the service announces room:player_joined (the creator learns the room id from it).
+        await emitter.joinRoom({ userId: sender.userId, username: sender.username, rooms: [roomNames.room(room.roomId)] });
+        await publisher.roomCreated(room);
+      }
     } else if (is(entry, 'room:player_ready')) {
       const { roomId, ready } = entry.payload;
       if (store.setReady(roomId, sender.userId, ready)) {

@@ -8,6 +8,8 @@ export interface Publisher {
   roomCreated(room: Room): Promise<void>;
   /** The current `lobby:room_list` (room player counts), to the lobby. */
   roomList(): Promise<void>;
+  /** `room:delete`, to the lobby and the room, then the new `lobby:room_list`. */
+  roomDeleted(roomId: string): Promise<void>;
   /** `room:player_ready`, to the room. */
   playerReady(roomId: string, userId: UserId, ready: boolean): Promise<void>;
   /** `room:chat_message`, to the room; `from` is the intent's stamped sender. */
@@ -22,6 +24,10 @@ export function createPublisher(emitter: GameEmitter, store: RoomStore): Publish
       await publisher.roomList();
     },
     roomList: () => emitter.toLobby().emit('lobby:room_list', { rooms: store.list() }),
+    async roomDeleted(roomId) {
+      await emitter.to(['lobby', `room:${roomId}`]).emit('room:delete', { roomId });
+      await publisher.roomList();
+    },
     playerReady: (roomId, userId, ready) => emitter.toRoom(roomId).emit('room:player_ready', { roomId, userId, ready }),
     chatMessage: (roomId, from, text, timestamp) =>
       emitter.toRoom(roomId).emit('room:chat_message', { roomId, from, text, timestamp }),

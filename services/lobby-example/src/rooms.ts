@@ -4,6 +4,9 @@ import type { PublicUser, RoomSummary, UserId } from '@gamesocket/protocol';
 /** Players per room when `room:create` names no `maxPlayers`. */
 export const DEFAULT_MAX_PLAYERS = 4;
 
+/** Rooms the list holds at most: a `room:create` beyond it is dropped (the lobby list stays bounded). */
+export const MAX_ROOMS = 100;
+
 /** A room as this backend keeps it. */
 export interface Room {
   roomId: string;
@@ -31,10 +34,14 @@ export class RoomStore {
   /** The room each `room:create` intent made, so a redelivered intent does not make a second one. */
   private readonly byIntent = new Map<string, string>();
 
-  /** Creates a room with `creator` in it; for an intent id seen before, returns the room it made. */
-  create(intentId: string, name: string, maxPlayers: number | undefined, creator: PublicUser): Room {
+  /**
+   * Creates a room with `creator` in it; for an intent id seen before, returns the room it made;
+   * undefined when the list holds `MAX_ROOMS` already.
+   */
+  create(intentId: string, name: string, maxPlayers: number | undefined, creator: PublicUser): Room | undefined {
     const existing = this.get(this.byIntent.get(intentId) ?? '');
     if (existing !== undefined) return existing;
+    if (this.rooms.size >= MAX_ROOMS) return undefined;
     const roomId = randomBytes(4).toString('hex');
     const room: Room = { roomId, name, maxPlayers: maxPlayers ?? DEFAULT_MAX_PLAYERS, players: new Map() };
     room.players.set(creator.userId, { ...creator, ready: false });
@@ -56,6 +63,19 @@ export class RoomStore {
     if (room.players.size >= room.maxPlayers) return 'full';
     room.players.set(player.userId, { ...player, ready: false });
     return 'joined';
+  }
+
+  /**
+   * Frees a player's seat (their membership ended); when the room is left empty it is deleted.
+   * Answers what changed: `left`, `emptied` (left and the room deleted), or `none`.
+   */
+  leave(roomId: string, userId: UserId): 'left' | 'emptied' | 'none' {
+    const room = this.rooms.get(roomId);
+    if (room?.players.delete(userId) !== true) return 'none';
+    if (room.players.size > 0) return 'left';
+    this.rooms.delete(roomId);
+    for (const [intentId, id] of this.byIntent) if (id === roomId) this.byIntent.delete(intentId);
+    return 'emptied';
   }
 
   /** Sets a member's ready flag; false when the room is unknown or the user is not in it. */

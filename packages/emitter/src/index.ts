@@ -7,3 +7,4 @@ export { consumeIntents } from './intent-consumer.js';
 export type { ConsumeOptions, IntentConsumer, IntentHandler } from './intent-consumer.js';
 export { createRoomTicket } from './room-tickets.js';
 export type { RoomTicketOptions } from './room-tickets.js';
+export type { ConsumerGroupOptions, StreamConsumer } from './stream-consumer.js';

@@ -12,6 +12,7 @@ import {
   encodeLifecycleFields,
   LifecycleDecodeError,
   presenceKeys,
+  shardOf,
   type LifecycleData,
   type LifecycleEntry,
   type LifecycleEvent,
@@ -162,6 +163,54 @@ for (const mode of ['standalone', '3-master cluster'] as const) {
       t.same(await redis.xinfo('GROUPS', 'gamesocket:{p16}:lifecycle'), [], 'no group on a shard beyond the count');
       t.same(await redis.xinfo('GROUPS', 'other:{p0}:lifecycle'), [], 'nor on another prefix');
       await withTimeout(consumer.stop(), 5000, 'stop()');
+    });
+
+    t.test('the transitions the emitter makes reach the feed as the presence scripts write them', async (t) => {
+      const prefix = `scripts${run++}`;
+      const emitter = await createEmitter({
+        redis: url,
+        mode: 'redis',
+        presence: { prefix, shards: SHARDS },
+        nodeId: 'emitter-under-test',
+      });
+      t.teardown(() => emitter.close());
+      const seen: { entry: LifecycleEntry; source: LifecycleSource }[] = [];
+      const consumer = await emitter.consumeLifecycle(
+        { group: 'scripts', consumer: 'c1', startId: '$', blockMs: 100, pollMs: 20 },
+        (entry, source) => {
+          seen.push({ entry, source });
+        },
+      );
+      t.teardown(() => consumer.stop());
+      const since = Date.now() - 60_000;
+      await emitter.joinRoom({ userId: 'ann', rooms: 'room:7', username: 'Ann' });
+      await emitter.joinRoom({ userId: 'bob', rooms: 'room:7', username: 'Bob' });
+      await emitter.leaveRoom({ userId: 'ann', rooms: 'room:7' });
+      await emitter.closeRoom('room:7');
+      await eventually(() => seen.length >= 5, 10_000, 'five transitions');
+      const summary = seen.map(({ entry, source }) => ({ event: entry.event, data: entry.data, shard: source.shard }));
+      const ann = shardOf('ann', SHARDS);
+      const bob = shardOf('bob', SHARDS);
+      t.same(
+        [...summary].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        [
+          { event: 'room:emptied', data: { room: 'room:7' }, shard: shardOf('room:7', SHARDS) },
+          { event: 'room:player_joined', data: { userId: 'ann', username: 'Ann', room: 'room:7' }, shard: ann },
+          { event: 'room:player_joined', data: { userId: 'bob', username: 'Bob', room: 'room:7' }, shard: bob },
+          { event: 'room:player_left', data: { userId: 'ann', room: 'room:7', reason: 'kicked' }, shard: ann },
+          { event: 'room:player_left', data: { userId: 'bob', room: 'room:7', reason: 'closed' }, shard: bob },
+        ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        'each transition once, in its shard, decoded',
+      );
+      t.ok(
+        seen.every(({ entry }) => entry.nodeId === 'emitter-under-test' && entry.ts > since),
+        'stamped with the emitter and Redis time',
+      );
+      t.same(
+        summary.filter((e) => e.data.userId === 'ann').map((e) => e.event),
+        ['room:player_joined', 'room:player_left'],
+        "one user's transitions in order",
+      );
     });
 
     t.test('two consumers of one group share the work, never the same entry', async (t) => {

@@ -98,7 +98,11 @@ t.test('consumeIntents against a redis-mode service', async (t) => {
         roomId: '42',
         ticket: await createRoomTicket({ userId: 'alice', room: 'room:42', secret: TEST_SECRET }),
       }),
-      { ok: true },
+      {
+        ok: true,
+        data: { room: 'room:42', members: [{ userId: 'alice', username: 'Alice', online: true, connections: 1 }] },
+      },
+      'alice joins room:42 (the ack lists its members)',
     );
     const chatId = await intent(alice, 'room:chat_message', { roomId: '42', text: 'ready?' });
     const readyId = await intent(bob, 'room:create', { name: 'b2', maxPlayers: 4, settings: { map: 'dust' } });

@@ -25,6 +25,12 @@ import {
 } from '@gamesocket/presence';
 import { closeClient, createRedisClient } from '@gamesocket/redis';
 import { consumeIntents, type ConsumeOptions, type IntentConsumer, type IntentHandler } from './intent-consumer.js';
+import {
+  consumeLifecycle,
+  type LifecycleConsumeOptions,
+  type LifecycleConsumer,
+  type LifecycleHandler,
+} from './lifecycle-consumer.js';
 import { classicTransport } from './classic-transport.js';
 import { EmitterError, redisCall } from './errors.js';
 import { shardedTransport } from './sharded-transport.js';
@@ -155,6 +161,8 @@ export class GameEmitter {
   /** Presence reads (reject with `EmitterError` UNAVAILABLE while Redis is down). */
   readonly presence: PresenceReader;
   private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
+  /** Where the pods write the lifecycle feed: the presence prefix and shard count. */
+  private readonly lifecycleFeed: { prefix?: string; shards?: number };
 
   constructor(
     /** The Redis client this emitter writes with. */
@@ -174,6 +182,7 @@ export class GameEmitter {
               options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
             );
     this.store = new RedisPresence(redis, options.presence);
+    this.lifecycleFeed = { prefix: options.presence?.prefix, shards: options.presence?.shards };
     this.denyList = new RedisDenyList(redis, options.presence);
     this.memberships = new RedisMemberships(redis, options.presence);
     const signals: MembershipSignals = {
@@ -319,6 +328,15 @@ export class GameEmitter {
    */
   consumeIntents(options: ConsumeOptions, handler: IntentHandler): Promise<IntentConsumer> {
     return consumeIntents(this.redis, options, handler);
+  }
+
+  /**
+   * Consumes the lifecycle feed (presence and membership transitions) of every presence shard of this emitter's
+   * `presence` options with a consumer group (ack after `handler` resolves; pending entries of a crashed consumer
+   * are claimed again; malformed entries are reported and skipped). See `consumeLifecycle`.
+   */
+  consumeLifecycle(options: LifecycleConsumeOptions, handler: LifecycleHandler): Promise<LifecycleConsumer> {
+    return consumeLifecycle(this.redis, { ...options, ...this.lifecycleFeed }, handler);
   }
 
   /** Revokes: closes every socket of `userId` on every pod. */

@@ -5,5 +5,14 @@ export type { EmitterErrorCode } from './errors.js';
 export type { RedisClient } from './transport.js';
 export { consumeIntents } from './intent-consumer.js';
 export type { ConsumeOptions, IntentConsumer, IntentHandler } from './intent-consumer.js';
+export { consumeLifecycle } from './lifecycle-consumer.js';
+export type {
+  LifecycleConsumeOptions,
+  LifecycleConsumer,
+  LifecycleFeedOptions,
+  LifecycleHandler,
+  LifecycleSource,
+} from './lifecycle-consumer.js';
+export type { ConsumerGroupOptions, StreamConsumer } from './stream-consumer.js';
 export { createRoomTicket } from './room-tickets.js';
 export type { RoomTicketOptions } from './room-tickets.js';

@@ -98,7 +98,11 @@ t.test('consumeIntents against a redis-mode service', async (t) => {
         roomId: '42',
         ticket: await createRoomTicket({ userId: 'alice', room: 'room:42', secret: TEST_SECRET }),
       }),
-      { ok: true },
+      {
+        ok: true,
+        data: { room: 'room:42', members: [{ userId: 'alice', username: 'Alice', online: true, connections: 1 }] },
+      },
+      'alice joins room:42 (the ack lists its members)',
     );
     const chatId = await intent(alice, 'room:chat_message', { roomId: '42', text: 'ready?' });
     const readyId = await intent(bob, 'room:create', { name: 'b2', maxPlayers: 4, settings: { map: 'dust' } });
@@ -256,7 +260,7 @@ t.test('consumeIntents against a redis-mode service', async (t) => {
     t.pass('stopped');
   });
 
-  t.test('a malformed entry reaches onError as an IntentDecodeError, never the handler', async (t) => {
+  t.test('a malformed entry reaches onError as an IntentDecodeError, is acknowledged and skipped', async (t) => {
     const errors: unknown[] = [];
     const decoding = await consume(t, {
       domain: 'match',
@@ -266,17 +270,27 @@ t.test('consumeIntents against a redis-mode service', async (t) => {
       onError: (err) => errors.push(err),
     });
     const sender: IntentSender = { userId: 'alice', username: 'Alice', socketId: 's1', nodeId: NODE_ID };
-    const bad = await reader.xadd(MATCH_STREAM, '*', 'event', 'match:end', 'payload', '{not json');
-    const good = await reader.xadd(
-      MATCH_STREAM,
-      '*',
-      ...encodeIntentFields({ event: 'match:end', payload: { matchId: 'm1' }, sender, timestamp: 1 }),
-    );
-    await eventually(() => decoding.ids().includes(good ?? ''), 5000, 'the well-formed entry handled');
-    await eventually(() => errors.length > 0, 5000, 'onError called');
+    const fields = encodeIntentFields({ event: 'match:end', payload: { matchId: 'm1' }, sender, timestamp: 1 });
+    const badJson = await reader.xadd(MATCH_STREAM, '*', 'event', 'match:end', 'payload', '{not json');
+    const noSender = await reader.xadd(MATCH_STREAM, '*', ...fields.slice(0, 4), 'timestamp', '1');
+    const unknown = await reader.xadd(MATCH_STREAM, '*', 'event', 'match:nope', ...fields.slice(2));
+    const good = await reader.xadd(MATCH_STREAM, '*', ...fields);
+    await eventually(() => decoding.ids().includes(good ?? ''), 5000, 'the well-formed entry after them handled');
+    await eventually(async () => (await pending('decode', MATCH_STREAM)) === 0, 5000, 'everything acknowledged');
     t.same(decoding.ids(), [good], 'the handler saw only the well-formed entry');
-    t.ok(errors[0] instanceof IntentDecodeError, 'an IntentDecodeError');
-    t.match(errors[0], { entryId: bad, message: /payload is not JSON/ }, 'naming the entry and the fault');
-    t.equal(await pending('decode', MATCH_STREAM), 1, 'the malformed entry stays pending');
+    t.ok(
+      errors.every((err) => err instanceof IntentDecodeError),
+      'each an IntentDecodeError',
+    );
+    t.match(
+      errors,
+      [
+        { entryId: badJson, message: /payload is not JSON/ },
+        { entryId: noSender, message: /missing field "userId"/ },
+        { entryId: unknown, message: /not an intent event/ },
+      ],
+      'naming each entry and its fault, in stream order',
+    );
+    t.equal(errors.length, 3, 'each reported once (none is pending, so none can be claimed again)');
   });
 });

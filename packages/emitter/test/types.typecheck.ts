@@ -42,6 +42,10 @@ export async function typingChecks(emitter: GameEmitter): Promise<void> {
     // @ts-expect-error an intent entry's payload is only known after narrowing on `event`
     void entry.payload.text;
   });
+  // A lifecycle entry's data is typed; the handler may take the entry alone.
+  await emitter.consumeLifecycle({ group: 'g', consumer: 'c' }, (entry) => void entry.data.reason?.toUpperCase());
+  // @ts-expect-error the feed's streams follow the emitter's presence options, not the call's
+  await emitter.consumeLifecycle({ group: 'g', consumer: 'c', prefix: 'other' }, () => undefined);
 
   // @ts-expect-error a room event without its roomId
   await emitter.toRoom('r1').emit('room:player_ready', { userId: 'u1', ready: true });

@@ -41,7 +41,11 @@ export function createIntentHandler({ emitter, store, publisher }: IntentDeps): 
       const room = store.create(entry.id, entry.payload.name, entry.payload.maxPlayers, sender);
       if (room !== undefined) {
         // A membership: the service announces room:player_joined (the creator learns the room id from it).
-        await emitter.joinRoom({ userId: sender.userId, username: sender.username, rooms: [roomNames.room(room.roomId)] });
+        await emitter.joinRoom({
+          userId: sender.userId,
+          username: sender.username,
+          rooms: [roomNames.room(room.roomId)],
+        });
         await publisher.roomCreated(room);
       }
     } else if (is(entry, 'room:player_ready')) {

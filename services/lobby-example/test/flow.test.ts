@@ -224,6 +224,58 @@ t.test('two players on two pods create, join, ready up and chat through the exam
     t.match(preflight.headers.get('access-control-allow-methods'), /POST/);
   });
 
+  t.test('seats follow memberships: a drop keeps it, a leave frees it, an empty room is deleted', async (t) => {
+    // bob's connection drops and comes back: his seat and membership hold, and no one saw him leave.
+    bob.socket.disconnect();
+    const bobAgain = await connectClient(t, pod0.url, { token: tokens.bob });
+    t.same(bobAgain.connected.rooms, [`room:${roomId}`], 'back in the room without a ticket');
+    const bobSeen = record(bobAgain);
+    t.same(await request(bobAgain.socket, 'room:leave', { roomId }), { ok: true });
+    const left = await seenEvent<{ userId: string; reason: string }>(
+      seen.alice,
+      'room:player_left',
+      (payload) => payload.userId === 'bob',
+      'alice sees bob leave',
+    );
+    t.match(left, { roomId, userId: 'bob', reason: 'left' });
+    await seenEvent<RoomListPayload>(
+      seen.carol,
+      'lobby:room_list',
+      ({ rooms }) => rooms.some((room) => room.roomId === roomId && room.players === 1),
+      'the lobby count goes down to 1',
+    );
+    t.same(
+      seen.alice.filter(
+        ([event, payload]) => event === 'room:player_left' && (payload as { userId: string }).userId === 'bob',
+      ).length,
+      1,
+      'one room:player_left for bob, not one per tab or drop',
+    );
+    t.same(await request(alice.socket, 'room:leave', { roomId }), { ok: true });
+    await seenEvent<{ roomId: string }>(
+      seen.carol,
+      'room:delete',
+      (payload) => payload.roomId === roomId,
+      'room:delete',
+    );
+    await seenEvent<RoomListPayload>(
+      seen.carol,
+      'lobby:room_list',
+      ({ rooms }) => !rooms.some((room) => room.roomId === roomId),
+      'the empty room is gone from the list',
+    );
+    const listed = (await (await fetch(`${lobby.url}/rooms`)).json()) as RoomListPayload;
+    t.notOk(
+      listed.rooms.some((room) => room.roomId === roomId),
+      'GET /rooms no longer lists it',
+    );
+    t.same(
+      bobSeen.filter(([event]) => event === 'room:chat_message'),
+      [],
+      'nothing of the room reaches bob after he left',
+    );
+  });
+
   t.test('the backend met no errors', async (t) => {
     t.same(backendErrors, []);
   });

@@ -9,7 +9,7 @@
  * the element ids and `data-*` attributes used here.
  */
 import { createGameSocket, type ConnectedPayload, type GameSocket } from '@gamesocket/client';
-import type { PublicUser, RoomSummary } from '@gamesocket/protocol';
+import { parseRoom, type PublicUser, type RoomMemberPresence, type RoomSummary } from '@gamesocket/protocol';
 import { LobbyApi, lobbyUrl, type RoomDetail } from './lobby-api.js';
 import { byId, el, fill, log } from './view.js';
 
@@ -25,7 +25,8 @@ interface CurrentRoom {
   roomId: string;
   name: string;
   maxPlayers: number;
-  members: Map<string, { username: string; ready: boolean }>;
+  /** Members by user id: their ready flag (the backend's) and whether they have a socket anywhere (presence). */
+  members: Map<string, { username: string; ready: boolean; online: boolean }>;
 }
 
 /** Shown in `#state` (and its `data-state`): what the connection is doing now. */
@@ -99,9 +100,11 @@ function renderRoom(): void {
   fill(
     byId('room-players'),
     [...current.members.entries()].map(([userId, member]) =>
-      el('li', `${member.username}${member.ready ? ' ✔ ready' : ''}`, {
+      el('li', `${member.username}${member.ready ? ' ✔ ready' : ''} — ${member.online ? 'online' : 'offline'}`, {
         'data-user': userId,
         'data-ready': String(member.ready),
+        'data-online': String(member.online),
+        class: member.online ? 'online' : 'offline',
       }),
     ),
   );
@@ -121,17 +124,40 @@ function seePlayer(userId: string, patch: Partial<Player>): void {
   const known = players.get(userId) ?? { username: userId, online: false, status: null };
   players.set(userId, { ...known, ...patch });
   renderPlayers();
+  // A room member's presence mark follows the same events (the page watches its room's members).
+  const member = current?.members.get(userId);
+  if (member !== undefined && patch.online !== undefined) {
+    member.online = patch.online;
+    renderRoom();
+  }
 }
 
-function enterRoom(detail: Pick<RoomDetail, 'roomId' | 'name' | 'maxPlayers'>, members: RoomDetail['members']): void {
+/**
+ * Shows the room: `members` from the backend (with ready flags), `presence` from the `room:join` ack when there is
+ * one; then watches the members, so each goes offline (a closed tab) and leaves (`room:player_left`, after the
+ * service's grace) on screen as it happens.
+ */
+function enterRoom(
+  detail: Pick<RoomDetail, 'roomId' | 'name' | 'maxPlayers'>,
+  members: RoomDetail['members'],
+  presence: readonly RoomMemberPresence[] = [],
+): void {
+  const online = new Map(presence.map((member) => [member.userId, member.online]));
+  const entering = current?.roomId !== detail.roomId;
   current = {
     roomId: detail.roomId,
     name: detail.name,
     maxPlayers: detail.maxPlayers,
-    members: new Map(members.map((m) => [m.userId, { username: m.username, ready: m.ready }])),
+    members: new Map(
+      members.map((m) => [
+        m.userId,
+        { username: m.username, ready: m.ready, online: online.get(m.userId) ?? m.userId === me?.userId },
+      ]),
+    ),
   };
-  fill(byId('chat'), []);
+  if (entering) fill(byId('chat'), []);
   renderRoom();
+  void watch([...current.members.keys()]);
 }
 
 async function refreshRooms(): Promise<void> {
@@ -164,8 +190,10 @@ async function watch(userIds: string[]): Promise<void> {
 }
 
 /**
- * After the first connect and after every reconnect that did not recover the session: the socket is in no room it
- * joined, so join the lobby again, re-watch, re-read the lists, and ask the backend for a new ticket to the room.
+ * After the first connect and after every reconnect that did not recover the session: the socket is back in its
+ * memberships (`system:connected.rooms`) but in no other room, so join the lobby again, re-watch, re-read the lists,
+ * and redraw the room it is still a member of (or leave the view of one it no longer holds: kicked, or the grace
+ * ran out while away).
  */
 async function resync(): Promise<void> {
   if (game === undefined) return;
@@ -173,7 +201,13 @@ async function resync(): Promise<void> {
   if (!joined.ok) log(`lobby:join ${joined.error.code}`);
   await watch([...players.keys()]);
   await Promise.all([refreshRooms(), refreshStats()]);
-  if (current !== undefined && me !== null) await joinRoom(current.roomId);
+  const held = (game.connected?.rooms ?? []).map((room) => parseRoom(room)).find((room) => room?.kind === 'room');
+  if (held !== undefined && me !== null) {
+    await joinRoom(held.id);
+  } else if (current !== undefined) {
+    current = undefined;
+    renderRoom();
+  }
 }
 
 async function joinRoom(roomId: string): Promise<void> {
@@ -183,7 +217,7 @@ async function joinRoom(roomId: string): Promise<void> {
   const ack = await game.joinRoom(roomId, answer.value.ticket);
   if (!ack.ok) return showError('rooms-error', `room:join ${ack.error.code}: ${ack.error.message}`);
   showError('rooms-error', '');
-  enterRoom(answer.value.room, answer.value.room.members);
+  enterRoom(answer.value.room, answer.value.room.members, ack.data?.members);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -234,12 +268,20 @@ function connect(): void {
   });
   socket.on('lobby:room_list', (payload) => {
     rooms = payload.rooms;
+    // A room entered from its room:player_joined (before the list named it) gets its name and size now.
+    const summary = current === undefined ? undefined : rooms.find((room) => room.roomId === current?.roomId);
+    if (current !== undefined && summary !== undefined) {
+      current.name = summary.name;
+      current.maxPlayers = summary.maxPlayers;
+      renderRoom();
+    }
     renderRooms();
   });
   socket.on('room:player_joined', ({ roomId, user: player }) => {
     if (current?.roomId === roomId) {
-      current.members.set(player.userId, { username: player.username, ready: false });
+      current.members.set(player.userId, { username: player.username, ready: false, online: true });
       renderRoom();
+      void watch([player.userId]);
     } else if (player.userId === me?.userId) {
       // The backend put this user into a room it created (room:create): the event names the new room.
       const summary = rooms.find((room) => room.roomId === roomId);
@@ -248,9 +290,15 @@ function connect(): void {
       ]);
     }
   });
-  socket.on('room:player_left', ({ roomId, userId }) => {
+  socket.on('room:player_left', ({ roomId, userId, reason }) => {
     if (current?.roomId !== roomId) return;
-    current.members.delete(userId);
+    if (userId === me?.userId) {
+      // This user's membership ended (left in another tab, kicked, the room closed): leave the view.
+      current = undefined;
+      showError('rooms-error', reason === 'left' ? '' : `you left the room (${reason})`);
+    } else {
+      current.members.delete(userId);
+    }
     renderRoom();
   });
   socket.on('room:player_ready', ({ roomId, userId, ready }) => {

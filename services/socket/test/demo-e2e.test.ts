@@ -39,7 +39,8 @@ t.test(
     } = await startGameStack(t, {
       start: startLobbyExample,
       mode: 'redis-streams',
-      podEnv: { DEV_LOGIN: 'true' },
+      // A short grace, as the demo's own compose stack has: a closed tab's player leaves the room within seconds.
+      podEnv: { DEV_LOGIN: 'true', MEMBERSHIP_GRACE_MS: '2000' },
       // The pages' origins: each pod serves the demo at its own port.
       allowedOrigins: (pods) => pods.map((pod) => pod.url),
       consumer: 'demo-e2e',
@@ -96,6 +97,12 @@ t.test(
       await alice.waitForSelector('#room-players li[data-user="bob"]');
       t.pass('alice sees bob join (room:player_joined)');
       t.equal(await textOf(alice, '#room-name'), 'table one (2/4)');
+      await alice.waitForSelector('#room-players li[data-user="bob"][data-online="true"]');
+      t.match(
+        await textOf(bob, '#room-players li[data-user="alice"]'),
+        /— online$/,
+        'bob sees alice online in the room',
+      );
     });
 
     await t.test('ready and chat reach both players', async (t) => {
@@ -127,10 +134,16 @@ t.test(
       t.pass('alice gets room chat after the recovery, without rejoining');
     });
 
-    await t.test('closing bob’s browser context: alice sees bob go offline', async (t) => {
+    await t.test('closing bob’s browser context: offline in the room, then gone after the grace', async (t) => {
       await bob.context().close();
       await alice.waitForSelector('#players li[data-user="bob"][data-online="false"]', { timeout: OFFLINE_MS });
       t.match(await textOf(alice, '#players li[data-user="bob"]'), /^bob — offline$/, 'bob is listed offline');
+      await alice.waitForSelector('#room-players li[data-user="bob"][data-online="false"]', { timeout: OFFLINE_MS });
+      t.pass('the room shows bob offline: his seat is held through the grace');
+      await alice.waitForSelector('#room-players li[data-user="bob"]', { state: 'detached', timeout: OFFLINE_MS });
+      t.pass('after the grace bob has left the room (room:player_left, expired)');
+      await alice.waitForSelector(`#rooms li[data-room="${roomId}"]:has-text("1/4")`, { timeout: OFFLINE_MS });
+      t.pass('the lobby count went down (the backend freed the seat)');
       t.equal(await alice.getAttribute('#players li[data-user="alice"]', 'data-online'), 'true', 'alice still online');
       t.equal(await alice.getAttribute('#state', 'data-state'), 'recovered', 'alice still connected (recovered)');
       const screenshot = join(artifactsDir(), 'demo-e2e-final.png');

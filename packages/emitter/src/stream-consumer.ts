@@ -201,6 +201,11 @@ export async function consumeStreams<T>(redis: RedisClient, spec: StreamsSpec<T>
       } catch (err) {
         if (!running) break;
         onError(err);
+        // Redis restarted empty (no persistence): the streams and the group are gone; recreate them from the start
+        // of what pods append from now on, instead of failing every round until this process restarts.
+        if (String((err as Error).message).includes('NOGROUP')) {
+          await Promise.all(streams.map((stream) => createGroup(redis, stream, group, '0'))).catch(onError);
+        }
         await pause(ERROR_BACKOFF_MS);
       }
     }

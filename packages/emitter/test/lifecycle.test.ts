@@ -386,3 +386,51 @@ for (const mode of ['standalone', '3-master cluster'] as const) {
     });
   });
 }
+
+t.test('a consumer outlives a Redis restarted empty: the group is made again and new entries arrive', async (t) => {
+  const redis = await startRedis(t);
+  const emitter = await createEmitter({ redis: redis.url, mode: 'redis', presence: { shards: 2 } });
+  t.teardown(() => emitter.close());
+  const seen: string[] = [];
+  const errors: unknown[] = [];
+  const consumer = await emitter.consumeLifecycle(
+    { group: 'g', consumer: 'c', blockMs: 100, onError: (err) => errors.push(err) },
+    (entry) => {
+      seen.push(entry.data.userId ?? '');
+    },
+  );
+  t.teardown(() => consumer.stop());
+  const append = (userId: string) =>
+    emitter.redis.xadd(
+      streamOf(shardOf(userId, 2), 'gamesocket'),
+      '*',
+      ...encodeLifecycleFields({ event: 'player:online', data: { userId }, nodeId: NODE_ID, ts: 1 }),
+    );
+  await append('before');
+  await eventually(() => seen.includes('before'), 5000, 'the first entry');
+  await redis.kill();
+  await redis.restart();
+  // The pods append again into fresh streams; the consumer's group no longer exists there.
+  await eventually(
+    async () => {
+      try {
+        await append('after');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    10_000,
+    'redis back',
+  );
+  await eventually(() => seen.includes('after'), 10_000, 'the entry after the restart');
+  t.ok(
+    errors.some((err) => String(err).includes('NOGROUP')),
+    'the missing group was reported once it was noticed',
+  );
+  t.same(
+    seen.filter((userId) => userId === 'after'),
+    ['after'],
+    'handled once',
+  );
+});

@@ -1,6 +1,6 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { createVerificationGate } from './auth/verification-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
@@ -113,6 +113,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     // Schemas mean what they say: no silently dropped properties, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Room names in paths (`/v1/rooms/room%3A<128-char id>`) fit; longer or malformed URLs get the API's envelope.
+    maxParamLength: 512,
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void (reply as FastifyReply)
+        .code(status)
+        .send({ ok: false, error: { code: 'INVALID_PAYLOAD', message: err.message } });
+    },
   });
   let redisErrors = (): void => undefined;
   const cluster = createClusterLayer(config, log, () => redisErrors());

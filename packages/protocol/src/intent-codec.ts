@@ -1,5 +1,6 @@
 import { isIntentEvent, type AnyIntentEntry, type IntentEntry, type IntentEvent } from './intents.js';
 import type { ClientPayload } from './schemas.js';
+import { epochMsField, streamFields } from './stream-fields.js';
 
 /**
  * The fields of an intent stream entry, in the order the socket service writes them: `event`, `payload` (JSON),
@@ -53,14 +54,10 @@ export function encodeIntentFields<E extends IntentEvent>(record: IntentRecord<E
  * ignored. The payload is not validated against its schema again: the socket service did so before appending.
  */
 export function decodeIntentEntry(id: string, fields: readonly string[]): AnyIntentEntry {
-  if (fields.length % 2 !== 0) throw new IntentDecodeError(id, `odd number of field values (${fields.length})`);
-  const values = new Map<string, string>();
-  for (let i = 0; i < fields.length; i += 2) values.set(fields[i] as string, fields[i + 1] as string);
-  const field = (name: (typeof INTENT_FIELDS)[number]): string => {
-    const value = values.get(name);
-    if (value === undefined) throw new IntentDecodeError(id, `missing field "${name}"`);
-    return value;
+  const fail = (reason: string): never => {
+    throw new IntentDecodeError(id, reason);
   };
+  const field = streamFields(fields, fail);
   const event = field('event');
   if (!isIntentEvent(event)) throw new IntentDecodeError(id, `not an intent event: ${JSON.stringify(event)}`);
   const json = field('payload');
@@ -70,11 +67,7 @@ export function decodeIntentEntry(id: string, fields: readonly string[]): AnyInt
   } catch {
     throw new IntentDecodeError(id, 'payload is not JSON');
   }
-  const stamp = field('timestamp');
-  const timestamp = Number(stamp);
-  if (!/^\d+$/.test(stamp) || !Number.isSafeInteger(timestamp)) {
-    throw new IntentDecodeError(id, `timestamp is not epoch ms: ${JSON.stringify(stamp)}`);
-  }
+  const timestamp = epochMsField(field('timestamp'), 'timestamp', fail);
   const entry: IntentEntry = {
     id,
     event,

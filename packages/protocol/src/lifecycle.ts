@@ -1,4 +1,5 @@
 import type { RoomName, UserId } from './rooms.js';
+import { epochMsField, streamFields } from './stream-fields.js';
 
 /**
  * The lifecycle feed: every presence and membership transition, appended exactly once cluster-wide by the Redis
@@ -84,14 +85,10 @@ const optionalString = (value: unknown): boolean => value === undefined || typeo
  * fields or `ts` is not epoch ms. Unknown fields are ignored.
  */
 export function decodeLifecycleEntry(id: string, fields: readonly string[]): LifecycleEntry {
-  if (fields.length % 2 !== 0) throw new LifecycleDecodeError(id, `odd number of field values (${fields.length})`);
-  const values = new Map<string, string>();
-  for (let i = 0; i < fields.length; i += 2) values.set(fields[i] as string, fields[i + 1] as string);
-  const field = (name: (typeof LIFECYCLE_FIELDS)[number]): string => {
-    const value = values.get(name);
-    if (value === undefined) throw new LifecycleDecodeError(id, `missing field "${name}"`);
-    return value;
+  const fail = (reason: string): never => {
+    throw new LifecycleDecodeError(id, reason);
   };
+  const field = streamFields(fields, fail);
   const event = field('event');
   if (!isLifecycleEvent(event)) throw new LifecycleDecodeError(id, `not a lifecycle event: ${JSON.stringify(event)}`);
   let data: unknown;
@@ -108,11 +105,7 @@ export function decodeLifecycleEntry(id: string, fields: readonly string[]): Lif
   if (reason !== undefined && !(MEMBERSHIP_END_REASONS as readonly unknown[]).includes(reason)) {
     throw new LifecycleDecodeError(id, `unknown reason: ${JSON.stringify(reason)}`);
   }
-  const stamp = field('ts');
-  const ts = Number(stamp);
-  if (!/^\d+$/.test(stamp) || !Number.isSafeInteger(ts)) {
-    throw new LifecycleDecodeError(id, `ts is not epoch ms: ${JSON.stringify(stamp)}`);
-  }
+  const ts = epochMsField(field('ts'), 'ts', fail);
   const clean: LifecycleData = {};
   if (userId !== undefined) clean.userId = userId as string;
   if (username !== undefined) clean.username = username as string;

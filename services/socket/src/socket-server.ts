@@ -1,9 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { parseRoom, rooms } from '@gamesocket/protocol';
 import { checkDenied, createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
 import type { VerificationGate } from './auth/verification-gate.js';
-import { createAdmission } from './handshake/admission.js';
+import { createAdmission, type Refusal } from './handshake/admission.js';
 import { guardBackpressure } from './delivery/backpressure.js';
 import { trustedProxies } from './handshake/client-address.js';
 import { guardRecovery, type SessionAdmissions, type SessionOwners } from './handshake/session-recovery.js';
@@ -12,12 +12,13 @@ import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './core/metrics.js';
 import type { Logger } from './core/logger.js';
+import { limitLog } from './core/log-limiter.js';
 import { createEventPipeline } from './events/pipeline.js';
 import { handlers } from './events/handlers/index.js';
 import { originCheck } from './handshake/origin.js';
 import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js';
 import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js';
-import { allowRequest, installConnectStages } from './handshake/pipeline.js';
+import { allowRequest, installConnectStages, type RequestStage } from './handshake/pipeline.js';
 import { refuseWhileDraining } from './handshake/draining.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
@@ -63,6 +64,9 @@ export interface SocketLayer {
 /** Most network chunks one long-polling POST may arrive in (Engine.IO's default is 10 000). */
 export const MAX_POLLING_CHUNKS = 256;
 
+/** Refusals a client can trigger at will are logged at most once per this interval, with counts (core/log-limiter.ts). */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
  * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
@@ -90,24 +94,36 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     cookieName: config.authCookie,
     log,
   });
-  const requestStages = allowRequest({
-    draining: refuseWhileDraining(deps.isDraining),
-    origin: originCheck(config.allowedOrigins, {
-      // The dev demo page is served by this process, on whatever PORT it got.
-      allowSameOrigin: config.devLogin,
-      onRefused: (origin) => {
-        metrics.handshakes.inc({ result: 'origin_refused' });
-        log.info({ origin }, 'handshake refused: origin not allowed');
-      },
-    }),
-    admission: (req) => {
-      const refusal = admission.check(req);
+  const counted =
+    (check: (req: IncomingMessage) => Refusal | undefined): RequestStage =>
+    (req) => {
+      const refusal = check(req);
       if (refusal === undefined) return undefined;
       metrics.handshakesRefused.inc({ code: refusal.code, limit: refusal.limit });
       // Debug only: a flood would otherwise flood the logs too (the counter is the signal).
       log.debug({ code: refusal.code, limit: refusal.limit }, 'handshake refused');
       return refusal.message;
-    },
+    };
+  // A client chooses its Origin header: one line per interval, whatever it sends (the counter counts each).
+  const refusedOrigins = limitLog({
+    intervalMs: REFUSAL_LOG_INTERVAL_MS,
+    first: (origin) => log.info({ origin }, 'handshake refused: origin not allowed'),
+    summary: (count, origins) =>
+      log.info({ count, origins, intervalMs: REFUSAL_LOG_INTERVAL_MS }, 'handshakes refused: origin not allowed'),
+  });
+  httpServer.once('close', () => refusedOrigins.flush());
+  const requestStages = allowRequest({
+    draining: refuseWhileDraining(deps.isDraining),
+    rate: counted((req) => admission.rate(req)),
+    origin: originCheck(config.allowedOrigins, {
+      // The dev demo page is served by this process, on whatever PORT it got.
+      allowSameOrigin: config.devLogin,
+      onRefused: (origin) => {
+        metrics.handshakes.inc({ result: 'origin_refused' });
+        refusedOrigins.note(origin);
+      },
+    }),
+    admission: counted((req) => admission.check(req)),
   });
 
   // With recovery, the mode's adapter closes the holes around recovered sockets (recovering-delivery.ts).

@@ -12,7 +12,6 @@ import type { TokenVerifier } from './auth/token-verifier.js';
 import type { Config } from './config/config.js';
 import type { Metrics } from './core/metrics.js';
 import type { Logger } from './core/logger.js';
-import { limitLog } from './core/log-limiter.js';
 import { createEventPipeline } from './events/pipeline.js';
 import { handlers } from './events/handlers/index.js';
 import { originCheck } from './handshake/origin.js';
@@ -20,6 +19,7 @@ import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js
 import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js';
 import { allowRequest, installConnectStages, type RequestStage } from './handshake/pipeline.js';
 import { refuseWhileDraining } from './handshake/draining.js';
+import { createRefusalLogs } from './handshake/refusal-logs.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from './auth/room-tickets.js';
@@ -64,9 +64,6 @@ export interface SocketLayer {
 /** Most network chunks one long-polling POST may arrive in (Engine.IO's default is 10 000). */
 export const MAX_POLLING_CHUNKS = 256;
 
-/** Refusals a client can trigger at will are logged at most once per this interval, with counts (core/log-limiter.ts). */
-export const REFUSAL_LOG_INTERVAL_MS = 60_000;
-
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
  * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
@@ -74,6 +71,8 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
   const { config, verifier, metrics, log, recovery } = deps;
+  const refusalLogs = createRefusalLogs(log);
+  httpServer.once('close', () => refusalLogs.flush());
   const admission = createAdmission({
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     handshakeRatePerIp: config.handshakeRatePerIp,
@@ -104,14 +103,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       log.debug({ code: refusal.code, limit: refusal.limit }, 'handshake refused');
       return refusal.message;
     };
-  // A client chooses its Origin header: one line per interval, whatever it sends (the counter counts each).
-  const refusedOrigins = limitLog({
-    intervalMs: REFUSAL_LOG_INTERVAL_MS,
-    first: (origin) => log.info({ origin }, 'handshake refused: origin not allowed'),
-    summary: (count, origins) =>
-      log.info({ count, origins, intervalMs: REFUSAL_LOG_INTERVAL_MS }, 'handshakes refused: origin not allowed'),
-  });
-  httpServer.once('close', () => refusedOrigins.flush());
   const requestStages = allowRequest({
     draining: refuseWhileDraining(deps.isDraining),
     rate: counted((req) => admission.rate(req)),
@@ -120,7 +111,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       allowSameOrigin: config.devLogin,
       onRefused: (origin) => {
         metrics.handshakes.inc({ result: 'origin_refused' });
-        refusedOrigins.note(origin);
+        // A client chooses its Origin header: logged once per interval, whatever it sends.
+        refusalLogs.origin.note(origin);
       },
     }),
     admission: counted((req) => admission.check(req)),

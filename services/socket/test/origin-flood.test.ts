@@ -10,7 +10,7 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/core/logger.js';
-import { REFUSAL_LOG_INTERVAL_MS } from '../src/socket-server.js';
+import { REFUSAL_LOG_INTERVAL_MS } from '../src/handshake/refusal-logs.js';
 import {
   TEST_ORIGIN,
   TEST_SERVICE_ENV,

@@ -86,6 +86,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
         'X-Forwarded-For from a peer not in TRUSTED_PROXIES is ignored: behind a load balancer, list it there, ' +
           'or every client counts as the balancer for the per-address limits',
       ),
+    onMalformedForwardedFor: (entry) => refusalLogs.forwardedFor.note(entry),
   });
   const authenticate = createAuthenticator({
     gate: deps.gate,

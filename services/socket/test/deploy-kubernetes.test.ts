@@ -1,6 +1,7 @@
 /** deploy/kubernetes/*.yaml against the config schemas, the entry points and each other. */
 import t from 'tap';
 import { loadOptions } from '../../lobby-example/src/config.js';
+import { parseCidr } from '../src/config/cidr.js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import {
   rec,
@@ -79,6 +80,15 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   t.equal(config.production, true, 'production');
   t.not(config.adapter, 'memory', 'a Redis mode');
   t.equal(config.nodeId, SAMPLE_POD_NAME, 'NODE_ID is the pod name (a valid node id)');
+  t.ok(config.trustedProxies.length > 0, 'TRUSTED_PROXIES names the ingress controller');
+  for (const entry of config.trustedProxies) {
+    const cidr = parseCidr(entry);
+    const narrowest = cidr?.type === 'ipv6' ? 120 : 24;
+    t.ok(
+      cidr !== undefined && (cidr.prefix ?? 128) >= narrowest,
+      `TRUSTED_PROXIES ${entry} is narrow (/${narrowest} or longer): not a pod CIDR every pod could spoof from`,
+    );
+  }
 
   for (const secret of secrets) {
     const values = secretValues(secret);

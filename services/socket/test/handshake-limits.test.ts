@@ -298,6 +298,11 @@ t.test('X-Forwarded-For names the client only behind a trusted proxy', async (t)
       'CONNECTION_LIMIT',
       'trusted hops (an inner proxy) are skipped',
     );
+    t.equal(
+      refusalCode(await pollingAttempt(url, xff('203.0.113.5:51234'))),
+      'CONNECTION_LIMIT',
+      'an entry with a port is the same client',
+    );
     await closeAll([...a, b]);
   });
 

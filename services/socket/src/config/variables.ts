@@ -247,7 +247,7 @@ export const VARIABLES = {
     kind: cidrList,
     default: [],
     defaultDoc: 'unset',
-    doc: 'load balancers / proxies whose `X-Forwarded-For` names the client; unset = header ignored, the TCP peer is the client',
+    doc: 'load balancers / proxies whose `X-Forwarded-For` names the client (only them: each can pose as any client); `ip:port` entries are read, a malformed one counts as the proxy; unset = header ignored',
   }),
   requestBodyTimeoutMs: variable({
     name: 'REQUEST_BODY_TIMEOUT_MS',

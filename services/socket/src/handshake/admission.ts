@@ -30,6 +30,11 @@ export interface AdmissionOptions {
    * proxy (behind a load balancer that is a missing TRUSTED_PROXIES: every client shares its address).
    */
   onUntrustedForwardedFor?: (peer: string) => void;
+  /**
+   * Called with each malformed X-Forwarded-For entry from a trusted proxy: that client counts as the
+   * proxy's own address (see `clientAddress`). Called for each one: the caller bounds its logging.
+   */
+  onMalformedForwardedFor?: (entry: string) => void;
   now?: () => number;
 }
 
@@ -158,7 +163,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     let key = keys.get(req);
     if (key === undefined) {
       noticeUntrusted(req);
-      key = addressKey(clientAddress(req, trusted));
+      key = addressKey(clientAddress(req, trusted, options.onMalformedForwardedFor));
       keys.set(req, key);
     }
     return key;

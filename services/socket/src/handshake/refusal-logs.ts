@@ -8,6 +8,8 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 export interface RefusalLogs {
   /** A refused Origin header (cut to 100 characters). */
   origin: LogLimiter;
+  /** A malformed X-Forwarded-For entry from a trusted proxy. */
+  forwardedFor: LogLimiter;
   /** Writes the pending summaries (at shutdown). */
   flush(): void;
 }
@@ -19,10 +21,21 @@ export function createRefusalLogs(log: Logger, intervalMs = REFUSAL_LOG_INTERVAL
     first: (value) => log.info({ origin: value }, 'handshake refused: origin not allowed'),
     summary: (count, origins) => log.info({ count, origins, intervalMs }, 'handshakes refused: origin not allowed'),
   });
+  const forwardedFor = limitLog({
+    intervalMs,
+    first: (entry) =>
+      log.warn(
+        { entry },
+        'malformed X-Forwarded-For entry from a trusted proxy: that client counts as the proxy for the per-address limits',
+      ),
+    summary: (count, entries) => log.warn({ count, entries, intervalMs }, 'malformed X-Forwarded-For entries'),
+  });
   return {
     origin,
+    forwardedFor,
     flush() {
       origin.flush();
+      forwardedFor.flush();
     },
   };
 }

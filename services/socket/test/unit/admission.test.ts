@@ -141,6 +141,23 @@ t.test('X-Forwarded-For names the client only behind a trusted proxy', async (t)
   t.same(untrusted, ['192.0.2.1'], 'the untrusted header is reported once, with the peer');
 });
 
+t.test('a malformed X-Forwarded-For entry from a trusted proxy counts as the proxy, and is reported', async (t) => {
+  const malformed: string[] = [];
+  const { admit } = setup({
+    maxConnectionsPerIp: 1,
+    trusted: trustedProxies(['10.0.0.1']),
+    onMalformedForwardedFor: (entry) => malformed.push(entry),
+  });
+  t.equal(admit(request('10.0.0.1', { 'x-forwarded-for': '203.0.113.5:4242' })), undefined, 'ip:port: a client');
+  t.equal(admit(request('10.0.0.1', { 'x-forwarded-for': 'not-an-ip' })), undefined, 'malformed: the proxy');
+  t.match(
+    admit(request('10.0.0.1', { 'x-forwarded-for': '203.0.113.6, still-not-an-ip' })),
+    { code: 'CONNECTION_LIMIT' },
+    "another malformed one shares the proxy's slot",
+  );
+  t.same(malformed, ['not-an-ip', 'still-not-an-ip'], 'each is reported once (the two stages read it once)');
+});
+
 t.test('while token verification is saturated, handshakes carrying the auth cookie are refused', async (t) => {
   const gate: VerificationGate = createVerificationGate(1);
   const { admit } = setup({ gate });

@@ -135,6 +135,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     parser: createProtocolGuard((kind) => metrics.protocolRefusals.inc({ kind })),
     cors: { origin: config.allowedOrigins, credentials: true },
     allowRequest: requestStages,
+    // A session that holds no namespace this long after its handshake is closed (Socket.IO's own timer).
+    connectTimeout: config.connectTimeoutMs,
     serveClient: config.devAuth,
     cookie: false,
     ...(deps.recovery !== undefined && {
@@ -188,7 +190,11 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
             }),
     backpressure: backpressure.middleware,
     oneSocket,
-    authenticate: socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })),
+    authenticate: socketAuthMiddleware(
+      authenticate,
+      (auth) => metrics.handshakes.inc({ result: auth }),
+      (refusal) => metrics.handshakesRefused.inc({ code: refusal.code, limit: 'verification_queue' }),
+    ),
     presence: presence.middleware,
   });
 

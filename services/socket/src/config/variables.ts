@@ -228,7 +228,13 @@ export const VARIABLES = {
     name: 'HANDSHAKE_CONCURRENCY',
     kind: integer(1, 100_000),
     default: 64,
-    doc: 'access tokens verified at once per pod (more wait their turn); while saturated, handshakes with the cookie get `UNAVAILABLE`',
+    doc: 'access tokens verified at once per pod; as many more may wait, past that a CONNECT gets `UNAVAILABLE`; while any wait, new handshakes with the cookie get `UNAVAILABLE`',
+  }),
+  connectTimeoutMs: variable({
+    name: 'CONNECT_TIMEOUT_MS',
+    kind: integer(100, 60_000),
+    default: 5000,
+    doc: 'most time from a new Engine.IO session to its accepted Socket.IO CONNECT (token verification included); a session without one by then is closed',
   }),
   tokenCacheSize: variable({
     name: 'TOKEN_CACHE_SIZE',

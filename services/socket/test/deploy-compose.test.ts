@@ -100,6 +100,7 @@ t.test('compose: lobby-example sets only what its config reads, consistent with 
     t.equal(options.mode, socketEnv.ADAPTER, 'same cluster mode as the socket service');
     t.equal(options.redisUrl, socketEnv.REDIS_URL, 'same Redis as the socket service');
     t.equal(options.jwtSecret, socketEnv.JWT_SECRET, 'same JWT secret as the socket service');
+    t.equal(options.ticketSecret, socketEnv.ROOM_TICKET_SECRET, 'same room ticket key as the socket service');
     for (const [key, value] of Object.entries(raw).filter(([key]) => /SECRET|TOKEN|PASSWORD/.test(key))) {
       t.match(value, /NOT-FOR-PRODUCTION/, `${name}: ${key}'s dev default is marked not for production`);
     }

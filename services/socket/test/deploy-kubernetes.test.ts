@@ -223,6 +223,8 @@ t.test('Kubernetes: lobby-example env is what its config reads, shared with the 
   t.equal(options.mode, socketConfig.adapter, 'same cluster mode');
   t.same([options.redisUrl], socketConfig.redisUrls, 'same Redis');
   t.equal(options.jwtSecret, socketConfig.jwtSecret, 'same JWT secret');
+  t.equal(options.ticketSecret, socketConfig.roomTicketSecret, 'same room ticket key');
+  t.not(options.ticketSecret, options.jwtSecret, 'the room ticket key is not the JWT secret');
   t.equal(containerPort(lobbyContainer, 'http'), options.port, 'containerPort http is its PORT');
   t.equal(Number(at(lobbyDeployment.doc, 'spec.replicas')), 1, 'one replica (rooms live in memory)');
   for (const probe of probesOf(lobbyContainer)) {

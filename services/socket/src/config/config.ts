@@ -15,7 +15,10 @@ export interface Config extends Omit<Settings, 'production' | 'adapter' | 'admin
   production: boolean;
   /** ADAPTER, by default `redis` with REDIS_URL and `memory` without. */
   adapter: AdapterMode;
-  /** ROOM_TICKET_SECRET, by default JWT_SECRET (required with a JWKS; dev auth uses its own). */
+  /**
+   * ROOM_TICKET_SECRET; outside production by default JWT_SECRET (required with a JWKS, and in production, where it
+   * must differ from JWT_SECRET; dev auth uses its own).
+   */
   roomTicketSecret: string | undefined;
   /** Basic-auth credentials of the read-only admin view; undefined = the view does not exist. */
   admin: { user: string; password: string } | undefined;
@@ -98,6 +101,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (production && variable.requiredInProduction !== undefined && !variable.isSet(env)) {
       throw new ConfigError(variable.name, `is required in production (${variable.requiredInProduction})`);
     }
+  }
+  // Else every backend that mints room tickets could mint access tokens for any user.
+  if (production && jwtSecret !== undefined && roomTicketSecret === jwtSecret) {
+    throw new ConfigError('ROOM_TICKET_SECRET', 'must differ from JWT_SECRET when NODE_ENV=production');
   }
 
   return {

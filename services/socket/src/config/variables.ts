@@ -125,8 +125,9 @@ export const VARIABLES = {
   roomTicketSecret: variable({
     name: 'ROOM_TICKET_SECRET',
     kind: secret(32, 'bytes'),
-    defaultDoc: '`JWT_SECRET`',
-    doc: 'HS256 key of room tickets issued by backend services; required with `JWT_JWKS_URL`',
+    defaultDoc: '`JWT_SECRET` outside production',
+    requiredInProduction: 'a key of its own, not JWT_SECRET',
+    doc: 'HS256 key of room tickets issued by backend services; required with `JWT_JWKS_URL`; must differ from `JWT_SECRET` in production',
   }),
   tokenExpiryWarningSec: variable({
     name: 'TOKEN_EXPIRY_WARNING_SEC',

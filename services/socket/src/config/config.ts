@@ -93,6 +93,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DEV_LOGIN', 'needs JWT_SECRET to sign with (not JWT_JWKS_URL)');
   }
 
+  if (settings.metricsPort !== undefined && settings.metricsPort !== 0 && settings.metricsPort === settings.port) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (both ${settings.port})`);
+  }
+
   if ((adminUser === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError('ADMIN_PASSWORD', 'and ADMIN_USER go together: set both or neither');
   }

@@ -50,6 +50,11 @@ export const VARIABLES = {
     doc: 'production (dev auth off, JWT config and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
   }),
   port: variable({ name: 'PORT', kind: integer(0, 65535), default: 3000, doc: 'listen port; 0 picks a free one' }),
+  metricsPort: variable({
+    name: 'METRICS_PORT',
+    kind: integer(0, 65535),
+    doc: 'a second listen port (on `HOST`) for `/metrics` and `/admin`, which then leave `PORT` (`/healthz`, `/readyz` stay); 0 picks a free one; unset = all on `PORT`',
+  }),
   host: variable({
     name: 'HOST',
     kind: matching(/^[A-Za-z0-9.:-]{1,253}$/, 'a host name or IP address'),

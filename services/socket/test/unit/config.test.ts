@@ -36,6 +36,13 @@ t.test('loadConfig defaults outside production', async (t) => {
   t.same(config.trustedProxies, [], 'no trusted proxy: X-Forwarded-For is ignored');
 });
 
+t.test('METRICS_PORT: unset by default; 0 (a free port) also beside PORT=0', async (t) => {
+  t.equal(loadConfig({}).metricsPort, undefined, 'unset: /metrics and /admin stay on PORT');
+  t.equal(loadConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+  t.equal(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort, 0, 'two free ports');
+  t.equal(loadConfig({}).connectTimeoutMs, 5000, 'CONNECT_TIMEOUT_MS defaults to 5 s');
+});
+
 t.test('hostile-client limits are read', async (t) => {
   const config = loadConfig({
     MAX_BUFFERED_BYTES: '65536',
@@ -224,6 +231,9 @@ const invalidCases: [string, Env, string][] = [
     'ROOM_TICKET_SECRET',
   ],
   ['RATE_LIMIT_BURST=0', { RATE_LIMIT_BURST: '0' }, 'RATE_LIMIT_BURST'],
+  ['METRICS_PORT equal to PORT', { PORT: '3000', METRICS_PORT: '3000' }, 'METRICS_PORT'],
+  ['METRICS_PORT=abc', { METRICS_PORT: 'abc' }, 'METRICS_PORT'],
+  ['CONNECT_TIMEOUT_MS=50', { CONNECT_TIMEOUT_MS: '50' }, 'CONNECT_TIMEOUT_MS'],
   [
     'dev auth with REDIS_URL (pods cannot share a per-boot secret)',
     { REDIS_URL: 'redis://127.0.0.1:6379' },

@@ -114,7 +114,9 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   for (const probe of probes) {
     t.equal(containerPort(socketContainer, probe.port), config.port, `${probe.kind} port`);
   }
-  t.equal(Number(scrapeAnnotations['prometheus.io/port']), config.port, 'scrape port');
+  t.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, 'METRICS_PORT: a port of its own');
+  t.equal(containerPort(socketContainer, 'metrics'), config.metricsPort, 'containerPort metrics is METRICS_PORT');
+  t.equal(Number(scrapeAnnotations['prometheus.io/port']), config.metricsPort, 'Prometheus scrapes METRICS_PORT');
 
   const podSpec = rec(at(socketDeployment.doc, 'spec.template.spec'), 'pod spec');
   const preStop = list(at(socketContainer, 'lifecycle.preStop.exec.command'), 'preStop').map((c) => text(c, 'c'));
@@ -161,7 +163,11 @@ t.test('Kubernetes: Service, PDB, HPA and Ingress point at the socket pods', asy
   const service = manifest('Service', (m) => selects(at(m.doc, 'spec.selector')));
   const servicePorts = list(at(service.doc, 'spec.ports'), 'ports').map((p) => rec(p, 'port'));
   for (const port of servicePorts) {
-    t.equal(containerPort(socketContainer, port.targetPort), containerPort(socketContainer, 'http'), 'targetPort');
+    t.equal(
+      containerPort(socketContainer, port.targetPort),
+      containerPort(socketContainer, 'http'),
+      'targetPort: the main port only (never METRICS_PORT)',
+    );
   }
   const pdb = manifest('PodDisruptionBudget');
   t.ok(selects(at(pdb.doc, 'spec.selector.matchLabels')), 'the PDB selects the socket pods');

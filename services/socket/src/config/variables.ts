@@ -47,7 +47,7 @@ export const VARIABLES = {
   production: variable({
     name: 'NODE_ENV',
     kind: production,
-    doc: 'production (dev auth off, JWT config and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
+    doc: 'production (dev auth off; JWT config, `ROOM_TICKET_SECRET` and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
   }),
   port: variable({ name: 'PORT', kind: integer(0, 65535), default: 3000, doc: 'listen port; 0 picks a free one' }),
   metricsPort: variable({

@@ -13,6 +13,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   url: string;
   port: number;
+  /** Base URL of `/metrics` and `/admin`: the METRICS_PORT listener when set, else `url`. */
+  metricsUrl: string;
   /** Every stdout line so far (pino JSON). */
   lines: string[];
   /** True while the process has not exited. */
@@ -42,14 +44,15 @@ export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOpt
   let buffered = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const listening = withTimeout(
-    new Promise<number>((resolve, reject) => {
+    new Promise<{ port: number; metricsPort?: number }>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         const parts = buffered.split('\n');
         buffered = parts.pop() ?? '';
         for (const line of parts) {
           lines.push(line);
-          if (line.includes('"gamesocket listening"')) resolve((JSON.parse(line) as { port: number }).port);
+          if (line.includes('"gamesocket listening"'))
+            resolve(JSON.parse(line) as { port: number; metricsPort?: number });
         }
       });
       void exit.then((code) => reject(new Error(`service exited with ${code} before listening`)));
@@ -59,8 +62,9 @@ export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOpt
     'service process to listen',
   );
   let port: number;
+  let metricsPort: number | undefined;
   try {
-    port = await listening;
+    ({ port, metricsPort } = await listening);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -69,6 +73,7 @@ export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOpt
     child,
     url: `http://127.0.0.1:${port}`,
     port,
+    metricsUrl: `http://127.0.0.1:${metricsPort ?? port}`,
     lines,
     alive: () => child.exitCode === null && child.signalCode === null,
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {

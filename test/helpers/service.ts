@@ -9,6 +9,8 @@ export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
+  /** Base URL of `/metrics` and `/admin`: the METRICS_PORT listener when set, else `url`. */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,11 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
   const app = await buildApp(config);
   await app.fastify.listen({ port: config.port, host: config.host });
   const { port } = app.fastify.server.address() as AddressInfo;
+  let metricsPort = port;
+  if (app.ops !== undefined) {
+    await app.ops.listen({ port: config.metricsPort, host: config.host });
+    metricsPort = (app.ops.server.address() as AddressInfo).port;
+  }
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -55,7 +62,7 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
     await app.close();
   };
   t.teardown(close);
-  return { app, url: `http://127.0.0.1:${port}`, port, close };
+  return { app, url: `http://127.0.0.1:${port}`, port, metricsUrl: `http://127.0.0.1:${metricsPort}`, close };
 }
 
 /** Starts `count` service instances sharing `env` (e.g. one Redis); NODE_ID pod-0, pod-1, ... */

@@ -31,14 +31,26 @@ export function userFromClaims(claims: Claims): User | undefined {
 }
 
 /**
- * The claims of a room ticket besides `iat` / `exp`: a short-lived HS256 JWT a backend mints (the emitter's
- * `createRoomTicket`) and the socket service verifies at `room:join` / `match:join` with `ROOM_TICKET_SECRET`.
+ * The `typ` header of every room ticket. With `ROOM_TICKET_AUDIENCE` it tells a ticket from an access token even
+ * when both are signed with one key: the ticket verifier requires both, readers of access tokens refuse either.
+ */
+export const ROOM_TICKET_TYPE = 'gamesocket-room-ticket+jwt';
+
+/** The `aud` claim of every room ticket (see `ROOM_TICKET_TYPE`); an access token must never carry it. */
+export const ROOM_TICKET_AUDIENCE = 'gamesocket:room-ticket';
+
+/**
+ * The claims of a room ticket besides `iat` / `exp`: a short-lived HS256 JWT (header `typ` `ROOM_TICKET_TYPE`) a
+ * backend mints (the emitter's `createRoomTicket`) and the socket service verifies at `room:join` / `match:join`
+ * with `ROOM_TICKET_SECRET`.
  */
 export type RoomTicketClaims = {
   /** The user the ticket admits. */
   sub: UserId;
-  /** The full room name it admits to (`room:42`, `match:7`); also the ticket's type marker (`isRoomTicket`). */
+  /** The full room name it admits to (`room:42`, `match:7`). */
   room: RoomName;
+  /** Always `ROOM_TICKET_AUDIENCE`: a ticket is for the room join, never a login. */
+  aud: typeof ROOM_TICKET_AUDIENCE;
 };
 
 /** A room ticket's lifetime when its minter names none, seconds: a ticket is used right away. */
@@ -46,18 +58,36 @@ export const DEFAULT_ROOM_TICKET_TTL_SEC = 60;
 
 /** The claims of a ticket that admits `userId` to `room`. */
 export function roomTicketClaims(userId: UserId, room: RoomName): RoomTicketClaims {
-  return { room, sub: userId };
+  return { room, sub: userId, aud: ROOM_TICKET_AUDIENCE };
+}
+
+const audiences = (aud: unknown): unknown[] => (Array.isArray(aud) ? aud : [aud]);
+
+/** True when a JWT `typ` header is `ROOM_TICKET_TYPE` (compared as JOSE does: any case, `application/` optional). */
+export function isRoomTicketType(typ: unknown): boolean {
+  return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === ROOM_TICKET_TYPE;
 }
 
 /**
- * True when `claims` are a room ticket's: they carry a `room` claim. Tickets are signed with `JWT_SECRET` by
- * default, so a reader of login tokens must refuse any token this is true of.
+ * True when a token is (or poses as) a room ticket: its header says so, its audience is `ROOM_TICKET_AUDIENCE`, or
+ * it carries a `room` claim (tickets minted before the marker had only that). A reader of access tokens must refuse
+ * any token this is true of; pass the protected header when you have it.
  */
-export function isRoomTicket(claims: Claims): boolean {
-  return claims.room !== undefined;
+export function isRoomTicket(claims: Claims, header: Readonly<{ typ?: unknown }> = {}): boolean {
+  return (
+    isRoomTicketType(header.typ) || audiences(claims.aud).includes(ROOM_TICKET_AUDIENCE) || claims.room !== undefined
+  );
 }
 
-/** True when verified ticket `claims` admit `userId` to `room` (and carry an `exp`: a ticket never lives forever). */
+/**
+ * True when verified ticket `claims` admit `userId` to `room`: the ticket's audience, its user, its room, and an
+ * `exp` (a ticket never lives forever). The verifier checks the `typ` header.
+ */
 export function roomTicketAdmits(claims: Claims, userId: UserId, room: RoomName): boolean {
-  return claims.sub === userId && claims.room === room && typeof claims.exp === 'number';
+  return (
+    audiences(claims.aud).includes(ROOM_TICKET_AUDIENCE) &&
+    claims.sub === userId &&
+    claims.room === room &&
+    typeof claims.exp === 'number'
+  );
 }

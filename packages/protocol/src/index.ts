@@ -47,9 +47,12 @@ export {
   ROLE_MAX_LENGTH,
   DEFAULT_ROLE,
   DEFAULT_ROOM_TICKET_TTL_SEC,
+  ROOM_TICKET_TYPE,
+  ROOM_TICKET_AUDIENCE,
   userFromClaims,
   roomTicketClaims,
   isRoomTicket,
+  isRoomTicketType,
   roomTicketAdmits,
 } from './identity.js';
 export type { Claims, RoomTicketClaims } from './identity.js';

@@ -24,7 +24,9 @@ import type { Config } from './config/config.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
-import { registerHealthRoutes } from './http/health-routes.js';
+import { registerHealthRoutes, registerMetricsRoute } from './http/health-routes.js';
+import { createOpsServer } from './http/ops-server.js';
+import { trustedProxies } from './handshake/client-address.js';
 import { checkInternals } from './core/internals.js';
 import { createMetrics, type Metrics } from './core/metrics.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -38,6 +40,8 @@ import type { GameServer } from './core/socket-types.js';
 export interface App {
   config: Config;
   fastify: FastifyInstance;
+  /** The METRICS_PORT listener (`/metrics`, `/admin`), not yet listening; undefined = they are on `fastify`. */
+  ops: FastifyInstance | undefined;
   io: GameServer;
   metrics: Metrics;
   log: Logger;
@@ -49,7 +53,7 @@ export interface App {
    * Returns the function that stops it.
    */
   onLifecycle: ((listener: LifecycleListener) => () => void) | undefined;
-  /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP server. */
+  /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP servers. */
   close(): Promise<void>;
 }
 
@@ -186,8 +190,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     readiness: {
       notReadyReason: () => (closing ? 'draining' : cluster.isUp() ? undefined : 'redis unavailable'),
     },
-    metrics,
   });
+  const ops =
+    config.metricsPort === undefined ? undefined : createOpsServer(loggerInstance, config.requestBodyTimeoutMs);
+  registerMetricsRoute(ops ?? fastify, metrics);
   const loginSecret = devSecret ?? (config.devLogin ? config.jwtSecret : undefined);
   if (loginSecret !== undefined) {
     await fastify.register(fastifyCookie);
@@ -205,8 +211,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   if (config.admin !== undefined) {
-    registerAdminRoutes(fastify, {
+    registerAdminRoutes(ops ?? fastify, {
       io,
+      trusted: trustedProxies(config.trustedProxies),
       nodeId: config.nodeId,
       adapterMode: cluster.mode,
       redisUp: cluster.isUp,
@@ -241,6 +248,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   await fastify.ready();
+  await ops?.ready();
   await presence.start();
   return {
     config,
@@ -251,6 +259,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cluster,
     presence,
     onLifecycle: state.lifecycle === undefined ? undefined : (listener) => state.lifecycle!.subscribe(listener),
-    close: () => fastify.close(),
+    ops,
+    close: async () => {
+      await fastify.close();
+      await ops?.close();
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { buildApp, type App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { InternalsMismatch } from './core/internals.js';
@@ -15,6 +16,11 @@ function readConfig(): Config {
     }
     throw err;
   }
+}
+
+/** The port a server listens on (the configured one when it reports none). */
+function portOf(address: ReturnType<Server['address']>, configured: number): number {
+  return typeof address === 'object' && address !== null ? address.port : configured;
 }
 
 async function build(): Promise<App> {
@@ -63,11 +69,23 @@ try {
   process.stderr.write(`gamesocket: cannot listen on ${config.host}:${config.port}: ${(err as Error).message}\n`);
   process.exit(1);
 }
-const port = app.fastify.server.address();
+let metricsPort: number | undefined;
+if (app.ops !== undefined) {
+  try {
+    await app.ops.listen({ port: config.metricsPort, host: config.host });
+  } catch (err) {
+    process.stderr.write(
+      `gamesocket: cannot listen on ${config.host}:${String(config.metricsPort)} (METRICS_PORT): ${(err as Error).message}\n`,
+    );
+    process.exit(1);
+  }
+  metricsPort = portOf(app.ops.server.address(), config.metricsPort ?? 0);
+}
 log.info(
   {
     address,
-    port: typeof port === 'object' && port !== null ? port.port : config.port,
+    port: portOf(app.fastify.server.address(), config.port),
+    ...(metricsPort !== undefined && { metricsPort }),
     adapter: config.adapter,
     devAuth: config.devAuth,
   },

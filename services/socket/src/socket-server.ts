@@ -1,9 +1,9 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
 import { parseRoom, rooms } from '@gamesocket/protocol';
 import { checkDenied, createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
 import type { VerificationGate } from './auth/verification-gate.js';
-import { createAdmission } from './handshake/admission.js';
+import { createAdmission, type Refusal } from './handshake/admission.js';
 import { guardBackpressure } from './delivery/backpressure.js';
 import { trustedProxies } from './handshake/client-address.js';
 import { guardRecovery, type SessionAdmissions, type SessionOwners } from './handshake/session-recovery.js';
@@ -17,8 +17,9 @@ import { handlers } from './events/handlers/index.js';
 import { originCheck } from './handshake/origin.js';
 import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js';
 import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js';
-import { allowRequest, installConnectStages } from './handshake/pipeline.js';
+import { allowRequest, installConnectStages, type RequestStage } from './handshake/pipeline.js';
 import { refuseWhileDraining } from './handshake/draining.js';
+import { createRefusalLogs } from './handshake/refusal-logs.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
 import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from './auth/room-tickets.js';
@@ -70,6 +71,8 @@ export const MAX_POLLING_CHUNKS = 256;
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
   const { config, verifier, metrics, log, recovery } = deps;
+  const refusalLogs = createRefusalLogs(log);
+  httpServer.once('close', () => refusalLogs.flush());
   const admission = createAdmission({
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     handshakeRatePerIp: config.handshakeRatePerIp,
@@ -83,6 +86,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
         'X-Forwarded-For from a peer not in TRUSTED_PROXIES is ignored: behind a load balancer, list it there, ' +
           'or every client counts as the balancer for the per-address limits',
       ),
+    onMalformedForwardedFor: (entry) => refusalLogs.forwardedFor.note(entry),
   });
   const authenticate = createAuthenticator({
     gate: deps.gate,
@@ -90,24 +94,29 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     cookieName: config.authCookie,
     log,
   });
-  const requestStages = allowRequest({
-    draining: refuseWhileDraining(deps.isDraining),
-    origin: originCheck(config.allowedOrigins, {
-      // The dev demo page is served by this process, on whatever PORT it got.
-      allowSameOrigin: config.devLogin,
-      onRefused: (origin) => {
-        metrics.handshakes.inc({ result: 'origin_refused' });
-        log.info({ origin }, 'handshake refused: origin not allowed');
-      },
-    }),
-    admission: (req) => {
-      const refusal = admission.check(req);
+  const counted =
+    (check: (req: IncomingMessage) => Refusal | undefined): RequestStage =>
+    (req) => {
+      const refusal = check(req);
       if (refusal === undefined) return undefined;
       metrics.handshakesRefused.inc({ code: refusal.code, limit: refusal.limit });
       // Debug only: a flood would otherwise flood the logs too (the counter is the signal).
       log.debug({ code: refusal.code, limit: refusal.limit }, 'handshake refused');
       return refusal.message;
-    },
+    };
+  const requestStages = allowRequest({
+    draining: refuseWhileDraining(deps.isDraining),
+    rate: counted((req) => admission.rate(req)),
+    origin: originCheck(config.allowedOrigins, {
+      // The dev demo page is served by this process, on whatever PORT it got.
+      allowSameOrigin: config.devLogin,
+      onRefused: (origin) => {
+        metrics.handshakes.inc({ result: 'origin_refused' });
+        // A client chooses its Origin header: logged once per interval, whatever it sends.
+        refusalLogs.origin.note(origin);
+      },
+    }),
+    admission: counted((req) => admission.check(req)),
   });
 
   // With recovery, the mode's adapter closes the holes around recovered sockets (recovering-delivery.ts).
@@ -126,6 +135,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     parser: createProtocolGuard((kind) => metrics.protocolRefusals.inc({ kind })),
     cors: { origin: config.allowedOrigins, credentials: true },
     allowRequest: requestStages,
+    // A session that holds no namespace this long after its handshake is closed (Socket.IO's own timer).
+    connectTimeout: config.connectTimeoutMs,
     serveClient: config.devAuth,
     cookie: false,
     ...(deps.recovery !== undefined && {
@@ -179,7 +190,11 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
             }),
     backpressure: backpressure.middleware,
     oneSocket,
-    authenticate: socketAuthMiddleware(authenticate, (auth) => metrics.handshakes.inc({ result: auth })),
+    authenticate: socketAuthMiddleware(
+      authenticate,
+      (auth) => metrics.handshakes.inc({ result: auth }),
+      (refusal) => metrics.handshakesRefused.inc({ code: refusal.code, limit: 'verification_queue' }),
+    ),
     presence: presence.middleware,
   });
 

@@ -20,6 +20,8 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 /** Bound of a spawned process's boot or exit (startup of a fresh node process under a loaded test run). */
 const PROCESS_MS = 15_000;
 const SECRET_40 = 'production-secret-of-forty-characters-00';
+// Production's room ticket key: a key of its own.
+const TICKET_SECRET_40 = 'production-ticket-key-of-forty-chars-000';
 
 // The built entry, spawned as a real process (loadConfig on its own: unit/config.test.ts).
 
@@ -141,6 +143,21 @@ const bootFailures: [string, Env, string][] = [
     'JWT_SECRET',
   ],
   ['NODE_ENV=production without ALLOWED_ORIGINS', { NODE_ENV: 'production', JWT_SECRET: SECRET_40 }, 'ALLOWED_ORIGINS'],
+  [
+    'NODE_ENV=production without ROOM_TICKET_SECRET',
+    { NODE_ENV: 'production', JWT_SECRET: SECRET_40, ALLOWED_ORIGINS: 'https://game.example.com' },
+    'ROOM_TICKET_SECRET',
+  ],
+  [
+    'NODE_ENV=production with ROOM_TICKET_SECRET = JWT_SECRET',
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET_40,
+      ROOM_TICKET_SECRET: SECRET_40,
+      ALLOWED_ORIGINS: 'https://game.example.com',
+    },
+    'ROOM_TICKET_SECRET',
+  ],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   ['ALLOWED_ORIGINS=nope', { ALLOWED_ORIGINS: 'nope' }, 'ALLOWED_ORIGINS'],
   ['JWT_JWKS_URL=ftp://', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks.json' }, 'JWT_JWKS_URL'],
@@ -183,6 +200,7 @@ t.test('a valid production process serves, refuses dev auth and exits 0 on SIGTE
   const { proc, url, ready } = await bootService(t, {
     NODE_ENV: 'production',
     JWT_SECRET: SECRET_40,
+    ROOM_TICKET_SECRET: TICKET_SECRET_40,
     ALLOWED_ORIGINS: `https://game.example.com,${TEST_ORIGIN}`,
     NODE_ID: 'prod-1',
   });
@@ -230,6 +248,7 @@ t.test('SIGTERM with a connected websocket client still exits 0, and the client 
   const { proc, url } = await bootService(t, {
     NODE_ENV: 'production',
     JWT_SECRET: SECRET_40,
+    ROOM_TICKET_SECRET: TICKET_SECRET_40,
     ALLOWED_ORIGINS: TEST_ORIGIN,
     NODE_ID: 'prod-2',
   });

@@ -7,9 +7,12 @@ import { loadOptions } from '../../lobby-example/src/config.js';
 import { loadConfig } from '../src/config/config.js';
 import { WAIT_MS, eventually, spawnService, startRedis } from '@gamesocket/test-helpers';
 import {
+  rec,
   list,
   text,
   at,
+  prometheusConfig,
+  prometheusTargets,
   durationMs,
   CONFIG_NAMES,
   shutdownBoundMs,
@@ -100,6 +103,7 @@ t.test('compose: lobby-example sets only what its config reads, consistent with 
     t.equal(options.mode, socketEnv.ADAPTER, 'same cluster mode as the socket service');
     t.equal(options.redisUrl, socketEnv.REDIS_URL, 'same Redis as the socket service');
     t.equal(options.jwtSecret, socketEnv.JWT_SECRET, 'same JWT secret as the socket service');
+    t.equal(options.ticketSecret, socketEnv.ROOM_TICKET_SECRET, 'same room ticket key as the socket service');
     for (const [key, value] of Object.entries(raw).filter(([key]) => /SECRET|TOKEN|PASSWORD/.test(key))) {
       t.match(value, /NOT-FOR-PRODUCTION/, `${name}: ${key}'s dev default is marked not for production`);
     }
@@ -113,16 +117,52 @@ t.test('compose: lobby-example sets only what its config reads, consistent with 
   }
 });
 
+t.test('compose: Prometheus scrapes every socket replica on its METRICS_PORT, never through HAProxy', async (t) => {
+  const prometheus = rec(composeServices.prometheus, 'compose service prometheus');
+  t.match(text(prometheus.image, 'image'), /^prom\/prometheus:v3\./, 'the official Prometheus 3 image');
+  const volumes = list(prometheus.volumes, 'prometheus volumes').map((v) => text(v, 'volume'));
+  t.ok(
+    volumes.some((v) => v.startsWith('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml')),
+    'mounts deploy/prometheus/prometheus.yml as its config',
+  );
+  const rules = list(prometheusConfig.rule_files, 'rule_files').map((r) => text(r, 'rule file'));
+  for (const rule of rules) {
+    t.ok(
+      volumes.some((v) => v.startsWith('./deploy/prometheus/alerts.yml:') && v.split(':')[1] === rule),
+      `rule file ${rule} is deploy/prometheus/alerts.yml, mounted`,
+    );
+  }
+  const expected = socketServiceNames.map((name) => {
+    const config = loadConfig({ ...imageEnv, ...composeEnv(name).env });
+    t.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, `${name}: METRICS_PORT of its own`);
+    return `${name}:${String(config.metricsPort)}`;
+  });
+  t.same(
+    prometheusTargets.map((target) => `${target.host}:${target.port}`).sort(),
+    [...expected].sort(),
+    'one target per socket replica, on its METRICS_PORT',
+  );
+});
+
 t.test('the image entry boots with the compose environment, is ready with Redis and drains on SIGTERM', async (t) => {
   const redis = await startRedis(t);
   const env = { ...imageEnv, ...composeEnv(socketServiceNames[0] ?? '').env };
-  const proc = await spawnService(t, { ...env, REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
-  const status = async (path: string): Promise<number> => {
-    const res = await fetch(`${proc.url}${path}`, { signal: AbortSignal.timeout(WAIT_MS) });
+  const proc = await spawnService(t, {
+    ...env,
+    REDIS_URL: redis.url,
+    PORT: '0',
+    METRICS_PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
+  const status = async (path: string, url = proc.url): Promise<number> => {
+    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(WAIT_MS) });
     await res.text();
     return res.status;
   };
   t.equal(await status('/healthz'), 200, '/healthz');
+  t.equal(await status('/metrics', proc.metricsUrl), 200, '/metrics on METRICS_PORT');
+  t.equal(await status('/metrics'), 404, 'not on the port HAProxy sends clients to');
   await eventually(async () => (await status('/readyz')) === 200, WAIT_MS, '/readyz 200 with Redis up');
   t.pass('/readyz answers 200 once Redis is connected');
   const code = await proc.stop('SIGTERM', shutdownBoundMs(loadConfig(env)) + WAIT_MS);

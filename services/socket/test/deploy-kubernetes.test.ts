@@ -1,6 +1,7 @@
 /** deploy/kubernetes/*.yaml against the config schemas, the entry points and each other. */
 import t from 'tap';
 import { loadOptions } from '../../lobby-example/src/config.js';
+import { parseCidr } from '../src/config/cidr.js';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import {
   rec,
@@ -79,6 +80,15 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   t.equal(config.production, true, 'production');
   t.not(config.adapter, 'memory', 'a Redis mode');
   t.equal(config.nodeId, SAMPLE_POD_NAME, 'NODE_ID is the pod name (a valid node id)');
+  t.ok(config.trustedProxies.length > 0, 'TRUSTED_PROXIES names the ingress controller');
+  for (const entry of config.trustedProxies) {
+    const cidr = parseCidr(entry);
+    const narrowest = cidr?.type === 'ipv6' ? 120 : 24;
+    t.ok(
+      cidr !== undefined && (cidr.prefix ?? 128) >= narrowest,
+      `TRUSTED_PROXIES ${entry} is narrow (/${narrowest} or longer): not a pod CIDR every pod could spoof from`,
+    );
+  }
 
   for (const secret of secrets) {
     const values = secretValues(secret);
@@ -104,7 +114,9 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   for (const probe of probes) {
     t.equal(containerPort(socketContainer, probe.port), config.port, `${probe.kind} port`);
   }
-  t.equal(Number(scrapeAnnotations['prometheus.io/port']), config.port, 'scrape port');
+  t.ok(config.metricsPort !== undefined && config.metricsPort !== config.port, 'METRICS_PORT: a port of its own');
+  t.equal(containerPort(socketContainer, 'metrics'), config.metricsPort, 'containerPort metrics is METRICS_PORT');
+  t.equal(Number(scrapeAnnotations['prometheus.io/port']), config.metricsPort, 'Prometheus scrapes METRICS_PORT');
 
   const podSpec = rec(at(socketDeployment.doc, 'spec.template.spec'), 'pod spec');
   const preStop = list(at(socketContainer, 'lifecycle.preStop.exec.command'), 'preStop').map((c) => text(c, 'c'));
@@ -151,7 +163,11 @@ t.test('Kubernetes: Service, PDB, HPA and Ingress point at the socket pods', asy
   const service = manifest('Service', (m) => selects(at(m.doc, 'spec.selector')));
   const servicePorts = list(at(service.doc, 'spec.ports'), 'ports').map((p) => rec(p, 'port'));
   for (const port of servicePorts) {
-    t.equal(containerPort(socketContainer, port.targetPort), containerPort(socketContainer, 'http'), 'targetPort');
+    t.equal(
+      containerPort(socketContainer, port.targetPort),
+      containerPort(socketContainer, 'http'),
+      'targetPort: the main port only (never METRICS_PORT)',
+    );
   }
   const pdb = manifest('PodDisruptionBudget');
   t.ok(selects(at(pdb.doc, 'spec.selector.matchLabels')), 'the PDB selects the socket pods');
@@ -213,6 +229,8 @@ t.test('Kubernetes: lobby-example env is what its config reads, shared with the 
   t.equal(options.mode, socketConfig.adapter, 'same cluster mode');
   t.same([options.redisUrl], socketConfig.redisUrls, 'same Redis');
   t.equal(options.jwtSecret, socketConfig.jwtSecret, 'same JWT secret');
+  t.equal(options.ticketSecret, socketConfig.roomTicketSecret, 'same room ticket key');
+  t.not(options.ticketSecret, options.jwtSecret, 'the room ticket key is not the JWT secret');
   t.equal(containerPort(lobbyContainer, 'http'), options.port, 'containerPort http is its PORT');
   t.equal(Number(at(lobbyDeployment.doc, 'spec.replicas')), 1, 'one replica (rooms live in memory)');
   for (const probe of probesOf(lobbyContainer)) {

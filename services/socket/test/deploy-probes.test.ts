@@ -20,14 +20,26 @@ t.test('probe and health check paths are routes of a built socket service', asyn
 
   const sources = new Set(socketProbePaths.map((p) => p.source.split(' ')[0]));
   t.ok(sources.has('compose') && sources.has('haproxy') && sources.has('k8s'), 'paths from every file were collected');
-  const service = await startService(t);
-  for (const { path, source } of socketProbePaths) {
-    const res = await fetch(`${service.url}${path}`, {
+  t.ok(
+    socketProbePaths.some((p) => p.metrics === true),
+    'scrape paths (served on METRICS_PORT) were collected',
+  );
+  const service = await startService(t, { METRICS_PORT: '0' });
+  const status = async (url: string, path: string): Promise<number> => {
+    const res = await fetch(`${url}${path}`, {
       headers: { origin: TEST_ORIGIN },
       signal: AbortSignal.timeout(WAIT_MS),
     });
     await res.text();
-    t.equal(res.status, 200, `${source}: GET ${path} -> 200`);
+    return res.status;
+  };
+  for (const { path, source, metrics } of socketProbePaths) {
+    if (metrics === true) {
+      t.equal(await status(service.metricsUrl, path), 200, `${source}: GET ${path} on METRICS_PORT -> 200`);
+      t.equal(await status(service.url, path), 404, `${source}: GET ${path} on the main port -> 404`);
+    } else {
+      t.equal(await status(service.url, path), 200, `${source}: GET ${path} -> 200`);
+    }
   }
   const missing = await fetch(`${service.url}/no-such-probe`, { signal: AbortSignal.timeout(WAIT_MS) });
   await missing.text();

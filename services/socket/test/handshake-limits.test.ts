@@ -27,6 +27,8 @@ import {
   withTimeout,
   metricValue,
   scrapeMetrics,
+  openRawSocket,
+  rawConnect,
 } from '@gamesocket/test-helpers';
 
 /** How one raw handshake attempt ended. */
@@ -298,6 +300,11 @@ t.test('X-Forwarded-For names the client only behind a trusted proxy', async (t)
       'CONNECTION_LIMIT',
       'trusted hops (an inner proxy) are skipped',
     );
+    t.equal(
+      refusalCode(await pollingAttempt(url, xff('203.0.113.5:51234'))),
+      'CONNECTION_LIMIT',
+      'an entry with a port is the same client',
+    );
     await closeAll([...a, b]);
   });
 
@@ -428,3 +435,61 @@ async function rawSession(t: Teardown, url: string, token: string): Promise<{ co
     },
   };
 }
+
+t.test('the verification queue is bounded: a CONNECT that finds it full is refused with UNAVAILABLE', async (t) => {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const jwks = await slowJwks(t, { keys: [jwk] });
+  const service = await startService(t, {
+    JWT_SECRET: '',
+    JWT_JWKS_URL: jwks.url,
+    ROOM_TICKET_SECRET: TEST_SECRET,
+    HANDSHAKE_CONCURRENCY: '2',
+  });
+  const { url } = service;
+  const token = (sub: string) => mintToken({ sub }, { key: privateKey, alg: 'ES256', kid: 'k1' });
+
+  // Five sessions are admitted while the gate is idle; their CONNECTs come later, all at once: the admission's
+  // check at the handshake cannot see them coming.
+  const subs = ['q1', 'q2', 'q3', 'q4', 'q5'];
+  const sockets = await Promise.all(
+    subs.map(async (sub) => openRawSocket(t, url, { cookie: authCookie(await token(sub)) })),
+  );
+  const answers = sockets.slice(0, 4).map((socket) => rawConnect(socket));
+  const verifications = async (state: string): Promise<number> =>
+    metricValue(await scrapeMetrics(url), 'gamesocket_handshake_verifications', `state="${state}"`);
+  await eventually(
+    async () => (await verifications('active')) === 2 && (await verifications('waiting')) === 2,
+    WAIT_MS,
+    '2 verifications active and 2 waiting',
+  );
+  const refused = await rawConnect(sockets[4]!);
+  t.match(refused, /^44\{/, `the fifth CONNECT is refused at once: ${refused}`);
+  const body = JSON.parse(refused.slice(2)) as { message: string; data?: { code: string } };
+  t.equal(body.data?.code, 'UNAVAILABLE', 'with the stable code UNAVAILABLE');
+  t.equal(await verifications('waiting'), 2, 'the queue did not grow');
+  t.equal(
+    metricValue(await scrapeMetrics(url), 'gamesocket_handshakes_refused_total', 'limit="verification_queue"'),
+    1,
+    'the refusal is counted',
+  );
+
+  jwks.release();
+  const connected = await Promise.all(answers);
+  t.ok(
+    connected.every((frame) => frame.startsWith('40{')),
+    'once the JWKS answers, the four queued players connect',
+  );
+});
+
+t.test('an Engine.IO session that sends no CONNECT within CONNECT_TIMEOUT_MS is closed', async (t) => {
+  const { url } = await startService(t, { CONNECT_TIMEOUT_MS: '300' });
+  const silent = await openRawSocket(t, url);
+  const player = await openRawSocket(t, url);
+  t.match(await rawConnect(player), /^40\{/, 'a player that sends CONNECT connects');
+  const closed = await withTimeout(silent.closed, WAIT_MS, 'the silent session to be closed');
+  t.pass(`the session that sent nothing is closed (code ${closed.code})`);
+  t.ok(player.isOpen(), 'the connected player stays');
+  player.send('421["system:ping"]');
+  t.match(await player.next((frame) => frame.startsWith('431')), /pong/, 'and is still served');
+});

@@ -2,13 +2,15 @@ import t from 'tap';
 import { Redis } from 'ioredis';
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose';
 import { createEmitter, createRoomTicket, type GameEmitter } from '@gamesocket/emitter';
-import type {
-  Ack,
-  ChatMessagePayload,
-  ConnectedPayload,
-  PingResponse,
-  SystemErrorPayload,
-  TokenExpiringPayload,
+import {
+  ROOM_TICKET_AUDIENCE,
+  ROOM_TICKET_TYPE,
+  type Ack,
+  type ChatMessagePayload,
+  type ConnectedPayload,
+  type PingResponse,
+  type SystemErrorPayload,
+  type TokenExpiringPayload,
 } from '@gamesocket/protocol';
 import type { Socket } from 'socket.io-client';
 import {
@@ -135,24 +137,28 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
     const aliceTexts = chatLog(alice);
     const now = nowSec();
     const expiredBySign = await new SignJWT({ room: 'room:42' })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'HS256', typ: ROOM_TICKET_TYPE })
+      .setAudience(ROOM_TICKET_AUDIENCE)
       .setSubject('alice')
       .setIssuedAt(now - 120)
       .setExpirationTime(now - 30)
       .sign(new TextEncoder().encode(TEST_SECRET));
     const noExp = await new SignJWT({ room: 'room:42' })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'HS256', typ: ROOM_TICKET_TYPE })
+      .setAudience(ROOM_TICKET_AUDIENCE)
       .setSubject('alice')
       .setIssuedAt()
       .sign(new TextEncoder().encode(TEST_SECRET));
     const hs512 = await new SignJWT({ room: 'room:42' })
-      .setProtectedHeader({ alg: 'HS512' })
+      .setProtectedHeader({ alg: 'HS512', typ: ROOM_TICKET_TYPE })
+      .setAudience(ROOM_TICKET_AUDIENCE)
       .setSubject('alice')
       .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(TEST_SECRET));
     const algNone = new UnsecuredJWT({ room: 'room:42' })
       .setSubject('alice')
+      .setAudience(ROOM_TICKET_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime('1m')
       .encode();
@@ -186,6 +192,9 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
       ['an HS512 ticket (algorithm pinned to HS256)', hs512],
       ['an alg:none ticket', algNone],
       ['garbage', 'not.a.jwt'],
+      // Signed with the ticket key (JWT_SECRET is the default outside production), but no ticket marker.
+      ["alice's access token", await token('alice')],
+      ["alice's access token with a room claim", await token('alice', { room: 'room:42' })],
     ];
     for (const [what, tk] of forbidden) {
       const ack = await request(alice.socket, 'room:join', { roomId: '42', ticket: tk });
@@ -196,7 +205,8 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
 
     // The ticket verifier accepts the same clock skew as access tokens (5 s by default).
     const withinTolerance = await new SignJWT({ room: 'room:41' })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'HS256', typ: ROOM_TICKET_TYPE })
+      .setAudience(ROOM_TICKET_AUDIENCE)
       .setSubject('alice')
       .setIssuedAt(now - 60)
       .setExpirationTime(nowSec() - 2)

@@ -4,6 +4,8 @@ import {
   isRoomTicket,
   roomTicketAdmits,
   roomTicketClaims,
+  ROOM_TICKET_AUDIENCE,
+  ROOM_TICKET_TYPE,
   userFromClaims,
   type Claims,
 } from '../../src/index.js';
@@ -68,11 +70,22 @@ t.test('claims -> user is { userId: sub ?? userId, username, role }', async (t) 
   for (const [what, claims, user] of cases) t.same(userFromClaims(claims), user, what);
 });
 
-t.test('a room ticket carries { sub, room }; its room claim marks it', async (t) => {
+t.test('a room ticket carries { sub, room, aud }; its type, its audience or a room claim marks it', async (t) => {
   const claims = roomTicketClaims('u1', 'room:42');
-  t.same(claims, { sub: 'u1', room: 'room:42' });
+  t.same(claims, { sub: 'u1', room: 'room:42', aud: ROOM_TICKET_AUDIENCE });
   t.equal(isRoomTicket(claims), true, 'a ticket is a ticket');
   t.equal(isRoomTicket({ sub: 'u1', username: 'alice' }), false, 'a login token is not');
+  t.equal(isRoomTicket({ sub: 'u1' }, { typ: ROOM_TICKET_TYPE }), true, 'the ticket type alone marks it');
+  t.equal(
+    isRoomTicket({ sub: 'u1' }, { typ: `application/${ROOM_TICKET_TYPE.toUpperCase()}` }),
+    true,
+    'as JOSE reads it',
+  );
+  t.equal(isRoomTicket({ sub: 'u1' }, { typ: 'JWT' }), false, 'a plain JWT type does not');
+  t.equal(isRoomTicket({ sub: 'u1', aud: ROOM_TICKET_AUDIENCE }), true, 'the ticket audience alone marks it');
+  t.equal(isRoomTicket({ sub: 'u1', aud: ['game', ROOM_TICKET_AUDIENCE] }), true, 'among other audiences too');
+  t.equal(isRoomTicket({ sub: 'u1', aud: 'game' }), false, 'another audience does not');
+  t.equal(isRoomTicket({ sub: 'u1', room: 'room:42' }), true, 'a room claim alone (tickets before the marker)');
 
   const verified = { ...claims, iat: 1, exp: 2 };
   t.equal(roomTicketAdmits(verified, 'u1', 'room:42'), true, 'admits its user to its room');
@@ -80,4 +93,6 @@ t.test('a room ticket carries { sub, room }; its room claim marks it', async (t)
   t.equal(roomTicketAdmits(verified, 'u1', 'room:43'), false, 'not another room');
   t.equal(roomTicketAdmits(verified, 'u1', 'match:42'), false, 'not another kind of room');
   t.equal(roomTicketAdmits(claims, 'u1', 'room:42'), false, 'not without an exp');
+  t.equal(roomTicketAdmits({ ...verified, aud: undefined }, 'u1', 'room:42'), false, 'not without the ticket audience');
+  t.equal(roomTicketAdmits({ ...verified, aud: 'game' }, 'u1', 'room:42'), false, 'not with another audience');
 });

@@ -1,10 +1,18 @@
 import { createSecretKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { roomTicketAdmits, type RoomName, type UserId } from '@gamesocket/protocol';
+import {
+  ROOM_TICKET_AUDIENCE,
+  ROOM_TICKET_TYPE,
+  roomTicketAdmits,
+  type RoomName,
+  type UserId,
+} from '@gamesocket/protocol';
 
 /**
  * Verifies room tickets: short-lived HS256 JWTs a backend service issues to let one user join one
- * room (the protocol's `RoomTicketClaims`: `sub` = the user, `room` = the full room name such as `room:42`, `exp`).
+ * room (the protocol's `RoomTicketClaims`: `sub` = the user, `room` = the full room name such as `room:42`,
+ * `aud` = `ROOM_TICKET_AUDIENCE`, `exp`; header `typ` = `ROOM_TICKET_TYPE`). Without both markers a token is no
+ * ticket, whatever it claims: an access token signed with the same key never opens a room.
  */
 export interface RoomTicketVerifier {
   /** True when `ticket` is valid, unexpired, for `userId` and for `room`. */
@@ -17,7 +25,12 @@ export function createRoomTicketVerifier(secret: string | Uint8Array, clockToler
   return {
     async verify(ticket, userId, room) {
       try {
-        const { payload } = await jwtVerify(ticket, key, { algorithms: ['HS256'], clockTolerance: clockToleranceSec });
+        const { payload } = await jwtVerify(ticket, key, {
+          algorithms: ['HS256'],
+          typ: ROOM_TICKET_TYPE,
+          audience: ROOM_TICKET_AUDIENCE,
+          clockTolerance: clockToleranceSec,
+        });
         return roomTicketAdmits(payload, userId, room);
       } catch {
         return false;

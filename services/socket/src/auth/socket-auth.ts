@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseCookie } from 'cookie';
 import type { AuthState, User } from '@gamesocket/protocol';
 import type { DenyList } from '@gamesocket/presence';
+import { ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { GameSocket } from '../core/socket-types.js';
 import type { VerificationGate } from './verification-gate.js';
@@ -14,6 +15,8 @@ export interface Identity {
   tokenExp: number | undefined;
   /** The token's `jti`, when it has one. */
   jti?: string | undefined;
+  /** Set when the handshake must be refused before anything was verified (the verification queue is full). */
+  refusal?: ServiceError;
 }
 
 /** Options of `createAuthenticator`. */
@@ -54,6 +57,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return { auth: 'ok', user: result.user, tokenExp: result.exp, jti: result.jti };
       });
     } catch (err) {
+      if (err instanceof ServiceError) return { ...ANONYMOUS, refusal: err };
       // A verifier failure (e.g. JWKS unreachable) must not refuse the public lobby.
       log.warn({ err }, 'handshake token verification failed');
       return { auth: 'invalid', user: null, tokenExp: undefined };
@@ -70,11 +74,21 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 /**
  * Socket.IO middleware: sets `socket.data.{user, auth, tokenExp}` from the handshake. A missing,
  * expired or invalid token still connects, as anonymous, so the lobby stays public;
- * `system:connected.auth` tells the client why.
+ * `system:connected.auth` tells the client why. A token that could not even wait for its
+ * verification (the queue is full) is refused with `UNAVAILABLE`: the client retries later.
  */
-export function socketAuthMiddleware(authenticate: Authenticator, onResult?: (auth: AuthState) => void) {
+export function socketAuthMiddleware(
+  authenticate: Authenticator,
+  onResult?: (auth: AuthState) => void,
+  onRefused?: (refusal: ServiceError) => void,
+) {
   return async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
-    const { auth, user, tokenExp, jti } = await authenticate(socket.request);
+    const { auth, user, tokenExp, jti, refusal } = await authenticate(socket.request);
+    if (refusal !== undefined) {
+      onRefused?.(refusal);
+      next(refusal);
+      return;
+    }
     socket.data.user = user;
     socket.data.auth = auth;
     socket.data.tokenExp = tokenExp;

@@ -5,6 +5,7 @@ import {
   createRemoteJWKSet,
   errors,
   jwtVerify,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyOptions,
   type JWTVerifyResult,
@@ -57,15 +58,16 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     async verify(token) {
       let payload: JWTPayload;
+      let header: JWTHeaderParameters;
       try {
-        ({ payload } = await verifyToken(token));
+        ({ payload, protectedHeader: header } = await verifyToken(token));
       } catch (err) {
         if (err instanceof errors.JWTExpired) return { auth: 'expired', reason: err.code };
         const reason = err instanceof errors.JOSEError ? err.code : 'ERR_VERIFY';
         return { auth: 'invalid', reason };
       }
-      // A room ticket is signed with the same key by default: it must never pass as an access token.
-      if (isRoomTicket(payload)) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
+      // A room ticket may be signed with the same key (outside production): it must never pass as an access token.
+      if (isRoomTicket(payload, header)) return { auth: 'invalid', reason: 'ERR_ROOM_TICKET' };
       const user = userFromClaims(payload);
       if (user === undefined) return { auth: 'invalid', reason: 'ERR_CLAIMS' };
       return {

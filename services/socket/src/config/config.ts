@@ -15,7 +15,10 @@ export interface Config extends Omit<Settings, 'production' | 'adapter' | 'admin
   production: boolean;
   /** ADAPTER, by default `redis` with REDIS_URL and `memory` without. */
   adapter: AdapterMode;
-  /** ROOM_TICKET_SECRET, by default JWT_SECRET (required with a JWKS; dev auth uses its own). */
+  /**
+   * ROOM_TICKET_SECRET; outside production by default JWT_SECRET (required with a JWKS, and in production, where it
+   * must differ from JWT_SECRET; dev auth uses its own).
+   */
   roomTicketSecret: string | undefined;
   /** Basic-auth credentials of the read-only admin view; undefined = the view does not exist. */
   admin: { user: string; password: string } | undefined;
@@ -90,6 +93,10 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DEV_LOGIN', 'needs JWT_SECRET to sign with (not JWT_JWKS_URL)');
   }
 
+  if (settings.metricsPort !== undefined && settings.metricsPort !== 0 && settings.metricsPort === settings.port) {
+    throw new ConfigError('METRICS_PORT', `must differ from PORT (both ${settings.port})`);
+  }
+
   if ((adminUser === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError('ADMIN_PASSWORD', 'and ADMIN_USER go together: set both or neither');
   }
@@ -98,6 +105,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (production && variable.requiredInProduction !== undefined && !variable.isSet(env)) {
       throw new ConfigError(variable.name, `is required in production (${variable.requiredInProduction})`);
     }
+  }
+  // Else every backend that mints room tickets could mint access tokens for any user.
+  if (production && jwtSecret !== undefined && roomTicketSecret === jwtSecret) {
+    throw new ConfigError('ROOM_TICKET_SECRET', 'must differ from JWT_SECRET when NODE_ENV=production');
   }
 
   return {

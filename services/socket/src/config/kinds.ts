@@ -146,6 +146,6 @@ export const originList = commaList(
 /** Comma list of IPs and CIDR blocks (see `parseCidr`). */
 export const cidrList = commaList(
   (entry) => parseCidr(entry) !== undefined,
-  'must list IPs or CIDRs like 10.0.0.0/8',
-  'comma list of IPs or CIDRs like `10.0.0.0/8`',
+  'must list IPs or CIDRs like 10.0.128.0/28',
+  'comma list of IPs or CIDRs like `10.0.128.0/28`',
 );

@@ -47,9 +47,14 @@ export const VARIABLES = {
   production: variable({
     name: 'NODE_ENV',
     kind: production,
-    doc: 'production (dev auth off, JWT config and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
+    doc: 'production (dev auth off; JWT config, `ROOM_TICKET_SECRET` and `ALLOWED_ORIGINS` required) unless unset, `development` or `test`: a typo fails closed',
   }),
   port: variable({ name: 'PORT', kind: integer(0, 65535), default: 3000, doc: 'listen port; 0 picks a free one' }),
+  metricsPort: variable({
+    name: 'METRICS_PORT',
+    kind: integer(0, 65535),
+    doc: 'a second listen port (on `HOST`) for `/metrics` and `/admin`, which then leave `PORT` (`/healthz`, `/readyz` stay); 0 picks a free one; unset = all on `PORT`',
+  }),
   host: variable({
     name: 'HOST',
     kind: matching(/^[A-Za-z0-9.:-]{1,253}$/, 'a host name or IP address'),
@@ -125,8 +130,9 @@ export const VARIABLES = {
   roomTicketSecret: variable({
     name: 'ROOM_TICKET_SECRET',
     kind: secret(32, 'bytes'),
-    defaultDoc: '`JWT_SECRET`',
-    doc: 'HS256 key of room tickets issued by backend services; required with `JWT_JWKS_URL`',
+    defaultDoc: '`JWT_SECRET` outside production',
+    requiredInProduction: 'a key of its own, not JWT_SECRET',
+    doc: 'HS256 key of room tickets issued by backend services; required with `JWT_JWKS_URL`; must differ from `JWT_SECRET` in production',
   }),
   tokenExpiryWarningSec: variable({
     name: 'TOKEN_EXPIRY_WARNING_SEC',
@@ -228,7 +234,13 @@ export const VARIABLES = {
     name: 'HANDSHAKE_CONCURRENCY',
     kind: integer(1, 100_000),
     default: 64,
-    doc: 'access tokens verified at once per pod (more wait their turn); while saturated, handshakes with the cookie get `UNAVAILABLE`',
+    doc: 'access tokens verified at once per pod; as many more may wait, past that a CONNECT gets `UNAVAILABLE`; while any wait, new handshakes with the cookie get `UNAVAILABLE`',
+  }),
+  connectTimeoutMs: variable({
+    name: 'CONNECT_TIMEOUT_MS',
+    kind: integer(100, 60_000),
+    default: 5000,
+    doc: 'most time from a new Engine.IO session to its accepted Socket.IO CONNECT (token verification included); a session without one by then is closed',
   }),
   tokenCacheSize: variable({
     name: 'TOKEN_CACHE_SIZE',
@@ -247,7 +259,7 @@ export const VARIABLES = {
     kind: cidrList,
     default: [],
     defaultDoc: 'unset',
-    doc: 'load balancers / proxies whose `X-Forwarded-For` names the client; unset = header ignored, the TCP peer is the client',
+    doc: 'load balancers / proxies whose `X-Forwarded-For` names the client (only them: each can pose as any client); `ip:port` entries are read, a malformed one counts as the proxy; unset = header ignored',
   }),
   requestBodyTimeoutMs: variable({
     name: 'REQUEST_BODY_TIMEOUT_MS',

@@ -197,7 +197,7 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     }),
     handshakesRefused: new Counter({
       name: 'gamesocket_handshakes_refused_total',
-      help: 'New sessions refused before the handshake, by error code and limit (per-IP rate, per-IP connections, verification cap)',
+      help: 'Handshakes refused by a limit, by error code and limit (per-IP rate, per-IP connections, verification cap: before the session; verification queue: at CONNECT)',
       labelNames: ['code', 'limit'],
       registers,
     }),
@@ -208,6 +208,7 @@ export function createMetrics(nodeId: string, sources: MetricSources): Metrics {
     ['RATE_LIMITED', 'ip_handshake_rate'],
     ['CONNECTION_LIMIT', 'ip_connections'],
     ['UNAVAILABLE', 'handshake_verification'],
+    ['UNAVAILABLE', 'verification_queue'],
   ] as const) {
     metrics.handshakesRefused.inc({ code, limit }, 0);
   }

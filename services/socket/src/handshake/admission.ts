@@ -30,6 +30,11 @@ export interface AdmissionOptions {
    * proxy (behind a load balancer that is a missing TRUSTED_PROXIES: every client shares its address).
    */
   onUntrustedForwardedFor?: (peer: string) => void;
+  /**
+   * Called with each malformed X-Forwarded-For entry from a trusted proxy: that client counts as the
+   * proxy's own address (see `clientAddress`). Called for each one: the caller bounds its logging.
+   */
+  onMalformedForwardedFor?: (entry: string) => void;
   now?: () => number;
 }
 
@@ -48,6 +53,11 @@ interface EngineEvents {
 
 /** Per-address admission of new Engine.IO sessions, run in `allowRequest` before any handshake work. */
 export interface Admission {
+  /**
+   * Takes a token from the bucket of `req`'s address, or refuses it (`RATE_LIMITED`). Runs before every
+   * other check, so every attempt counts, refused ones (a foreign Origin, a full address) too. O(1), no I/O.
+   */
+  rate(req: IncomingMessage): Refusal | undefined;
   /** Admits `req` (reserving a connection slot for its address) or says why not. O(1), no I/O. */
   check(req: IncomingMessage): Refusal | undefined;
   /** Ties reservations to the sessions Engine.IO creates (released when they close). */
@@ -65,7 +75,7 @@ const refusal = (code: Refusal['code'], limit: AdmissionLimit, why: string): Ref
 
 /**
  * Creates the admission: per client address (see `clientAddress`, `addressKey`) a token bucket of
- * handshakes and a cap on concurrent sessions; globally, refusal while token verification is saturated.
+ * handshake attempts and a cap on concurrent sessions; globally, refusal while token verification is saturated.
  */
 export function createAdmission(options: AdmissionOptions): Admission {
   const { maxConnectionsPerIp, handshakeRatePerIp, handshakeBurstPerIp, trusted, gate } = options;
@@ -147,18 +157,30 @@ export function createAdmission(options: AdmissionOptions): Admission {
     options.onUntrustedForwardedFor?.(peer);
   };
 
-  return {
-    check(req) {
+  // The address key of each request, computed once for both stages.
+  const keys = new WeakMap<IncomingMessage, string>();
+  const keyOf = (req: IncomingMessage): string => {
+    let key = keys.get(req);
+    if (key === undefined) {
       noticeUntrusted(req);
-      const key = addressKey(clientAddress(req, trusted));
+      key = addressKey(clientAddress(req, trusted, options.onMalformedForwardedFor));
+      keys.set(req, key);
+    }
+    return key;
+  };
+
+  return {
+    rate(req) {
+      if (takeToken(keyOf(req))) return undefined;
+      return refusal('RATE_LIMITED', 'ip_handshake_rate', 'too many handshakes from this address');
+    },
+    check(req) {
+      const key = keyOf(req);
       if ((open.get(key) ?? 0) >= maxConnectionsPerIp) {
         return refusal('CONNECTION_LIMIT', 'ip_connections', 'too many connections from this address');
       }
       if (carriesToken(req) && gate.saturated()) {
         return refusal('UNAVAILABLE', 'handshake_verification', 'too many handshakes in progress, retry later');
-      }
-      if (!takeToken(key)) {
-        return refusal('RATE_LIMITED', 'ip_handshake_rate', 'too many handshakes from this address');
       }
       open.set(key, (open.get(key) ?? 0) + 1);
       pending.set(req, { key, released: false });

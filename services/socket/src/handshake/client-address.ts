@@ -34,12 +34,37 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies {
   };
 }
 
+const IPV4_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/;
+const BRACKETED = /^\[([^\]]*)\](?::(\d{1,5}))?$/;
+
+/**
+ * The address of one `X-Forwarded-For` entry: an IP, `ipv4:port`, `[ipv6]` or `[ipv6]:port` (some
+ * balancers append the client's port); undefined for anything else. A bare IPv6 address is never
+ * read as `address:port`.
+ */
+export function forwardedAddress(entry: string): string | undefined {
+  const text = entry.trim();
+  const bracketed = BRACKETED.exec(text);
+  const withPort = bracketed ?? IPV4_PORT.exec(text);
+  if (withPort !== null && Number(withPort[2] ?? 0) > 65535) return undefined;
+  const address = withPort?.[1] ?? text;
+  const family = isIP(address);
+  if (family === 0 || (bracketed !== null && family !== 6)) return undefined;
+  return normalizeAddress(address);
+}
+
 /**
  * The client's address: the TCP peer, unless the peer is a trusted proxy; then the right-most
  * address of `X-Forwarded-For` that is not itself a trusted proxy (entries left of it are whatever
- * the client wrote, so they are never believed). A header from an untrusted peer is ignored.
+ * the client wrote, so they are never believed). A header from an untrusted peer is ignored. A
+ * malformed entry met on the way is refused: the peer is the client, and `onMalformed` hears of it
+ * (every client behind that proxy then shares its address: the operator must know).
  */
-export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): string {
+export function clientAddress(
+  req: IncomingMessage,
+  trusted: TrustedProxies,
+  onMalformed?: (entry: string) => void,
+): string {
   const peer = normalizeAddress(req.socket.remoteAddress ?? '');
   if (!trusted.has(peer)) return peer;
   const header = req.headers['x-forwarded-for'];
@@ -47,9 +72,11 @@ export function clientAddress(req: IncomingMessage, trusted: TrustedProxies): st
   const hops = (Array.isArray(header) ? header.join(',') : header).split(',');
   let client = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = normalizeAddress((hops[i] ?? '').trim());
-    // A malformed hop ends the chain: what lies left of it cannot be trusted either.
-    if (isIP(hop) === 0) break;
+    const hop = forwardedAddress(hops[i] ?? '');
+    if (hop === undefined) {
+      onMalformed?.((hops[i] ?? '').trim());
+      return peer;
+    }
     client = hop;
     if (!trusted.has(hop)) break;
   }

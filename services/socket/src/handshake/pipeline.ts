@@ -14,38 +14,43 @@ export type Middleware = (socket: GameSocket, next: Next) => unknown;
 export type RequestStage = (req: IncomingMessage) => string | undefined;
 
 /**
- * Stages 1-3, Engine.IO's `allowRequest`, cheapest first. Engine.IO runs it for new sessions only (not
+ * Stages 1-4, Engine.IO's `allowRequest`, cheapest first. Engine.IO runs it for new sessions only (not
  * for each polling request), before any handshake work.
  */
 export interface RequestStages {
   /** 1. A draining pod takes no new session: the client's retry lands on another pod (`draining.ts`). */
   draining: RequestStage;
-  /** 2. The page's Origin against `ALLOWED_ORIGINS` (`origin.ts`). */
+  /**
+   * 2. Per-address handshake rate (`admission.ts`): before the Origin, so refused attempts count too and
+   * a flood of foreign Origins is rate limited like any other handshake flood.
+   */
+  rate: RequestStage;
+  /** 3. The page's Origin against `ALLOWED_ORIGINS` (`origin.ts`). */
   origin: RequestStage;
-  /** 3. Per-address handshake rate and connections, and the verification cap (`admission.ts`). */
+  /** 4. Per-address connections and the verification cap (`admission.ts`). */
   admission: RequestStage;
 }
 
-/** Stages 4-8, once Engine.IO has a session and the client sends CONNECT. */
+/** Stages 5-9, once Engine.IO has a session and the client sends CONNECT. */
 export interface ConnectStages {
   /**
-   * 4. Before Socket.IO creates the socket (and would restore a session): recovery re-authenticates
+   * 5. Before Socket.IO creates the socket (and would restore a session): recovery re-authenticates
    * first (`session-recovery.ts`). Undefined when the mode has no recovery.
    */
   recovery: ((io: GameServer) => void) | undefined;
-  /** 5. Wraps the connection's writer: slow consumers and volatile drops (`delivery/backpressure.ts`). */
+  /** 6. Wraps the connection's writer: slow consumers and volatile drops (`delivery/backpressure.ts`). */
   backpressure: Middleware;
-  /** 6. One socket per connection (`one-socket-per-connection.ts`); a later refusal reopens it. */
+  /** 7. One socket per connection (`one-socket-per-connection.ts`); a later refusal reopens it. */
   oneSocket: OneSocketPerConnection;
-  /** 7. Access token → `socket.data.user`, anonymous when missing or bad (`auth/socket-auth.ts`). */
+  /** 8. Access token → `socket.data.user`, anonymous when missing or bad (`auth/socket-auth.ts`). */
   authenticate: Middleware;
-  /** 8. Presence registration and the per-user cap (`presence/handshake-cap.ts`). */
+  /** 9. Presence registration and the per-user cap (`presence/handshake-cap.ts`). */
   presence: Middleware;
 }
 
-/** Stages 1-3 in order, as Engine.IO's `allowRequest`. */
+/** Stages 1-4 in order, as Engine.IO's `allowRequest`. */
 export function allowRequest(stages: RequestStages): AllowRequest {
-  const ordered = [stages.draining, stages.origin, stages.admission];
+  const ordered = [stages.draining, stages.rate, stages.origin, stages.admission];
   return (req, callback) => {
     for (const stage of ordered) {
       const refusal = stage(req);
@@ -59,7 +64,7 @@ export function allowRequest(stages: RequestStages): AllowRequest {
 }
 
 /**
- * Installs stages 4-8 in order: the recovery guard, then the namespace middlewares (backpressure →
+ * Installs stages 5-9 in order: the recovery guard, then the namespace middlewares (backpressure →
  * one socket per connection → authenticate → presence). A middleware refusal is a `ServiceError`,
  * mapped here to what the client's `connect_error` shows.
  */

@@ -686,6 +686,20 @@ export const variableQueries = dashboardTemplating
     return { metric: match[1], label: match[2], where: `variable ${String(variable.name)}` };
   });
 
+/** deploy/prometheus/prometheus.yml (the compose stack's Prometheus), parsed. */
+export const prometheusConfig = rec(parse(read('deploy/prometheus/prometheus.yml')), 'prometheus.yml');
+/** Every static scrape target of prometheus.yml: host, port and metrics path. */
+export const prometheusTargets = list(prometheusConfig.scrape_configs, 'scrape_configs').flatMap((raw) => {
+  const job = rec(raw, 'scrape_config');
+  const path = text(job.metrics_path ?? '/metrics', 'metrics_path');
+  return list(job.static_configs, 'static_configs').flatMap((config) =>
+    list(rec(config, 'static_config').targets, 'targets').map((target) => {
+      const [host = '', port = ''] = text(target, 'target').split(':');
+      return { job: text(job.job_name, 'job_name'), host, port: Number(port), path };
+    }),
+  );
+});
+
 const alertsDoc = rec(parse(read('deploy/prometheus/alerts.yml')), 'alerts.yml');
 /** The rules of deploy/prometheus/alerts.yml. */
 export const alertRules = list(alertsDoc.groups, 'groups').flatMap((group) =>
@@ -703,6 +717,8 @@ export const alertExprs = alertRules.map((rule) => ({
 interface ProbePath {
   path: string;
   source: string;
+  /** Served by the METRICS_PORT listener (a scraper's path), not by the main port. */
+  metrics?: true;
 }
 
 /** The Dockerfile HEALTHCHECK's command and the port and path it fetches. */
@@ -743,7 +759,16 @@ export const socketProbePaths: ProbePath[] = [
   ...socketServiceNames.map((name) => ({ path: composeHealthcheck(name).path, source: `compose ${name} healthcheck` })),
   { path: haproxyCheckUri, source: 'haproxy http-check' },
   ...httpProbes(socketContainer, 'k8s'),
-  { path: text(scrapeAnnotations['prometheus.io/path'], 'prometheus.io/path'), source: 'k8s scrape annotation' },
+  {
+    path: text(scrapeAnnotations['prometheus.io/path'], 'prometheus.io/path'),
+    source: 'k8s scrape annotation',
+    metrics: true,
+  },
+  ...prometheusTargets.map((target) => ({
+    path: target.path,
+    source: `compose prometheus target ${target.host}:${target.port}`,
+    metrics: true as const,
+  })),
   // The Engine.IO handshake a polling client sends first through the Ingress.
   ...ingressPaths.map((p) => ({ path: `${text(p.path, 'path')}?EIO=4&transport=polling`, source: 'Ingress path' })),
 ];

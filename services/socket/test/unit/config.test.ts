@@ -5,6 +5,8 @@ import { ConfigError, loadConfig, type Env } from '../../src/config/config.js';
 // Pure: loadConfig(env) only, no process, no Redis. The built entry is spawned in ../config.test.ts.
 
 const SECRET_40 = 'production-secret-of-forty-characters-00';
+// Production's room ticket key: a key of its own.
+const TICKET_SECRET_40 = 'production-ticket-key-of-forty-chars-000';
 const DEV_ORIGINS = ['http://localhost:5173', 'http://localhost:3000'];
 const ORIGIN = 'https://game.example.com';
 
@@ -32,6 +34,13 @@ t.test('loadConfig defaults outside production', async (t) => {
   t.equal(config.handshakeBurstPerIp, 20, 'handshakeBurstPerIp');
   t.equal(config.handshakeConcurrency, 64, 'handshakeConcurrency');
   t.same(config.trustedProxies, [], 'no trusted proxy: X-Forwarded-For is ignored');
+});
+
+t.test('METRICS_PORT: unset by default; 0 (a free port) also beside PORT=0', async (t) => {
+  t.equal(loadConfig({}).metricsPort, undefined, 'unset: /metrics and /admin stay on PORT');
+  t.equal(loadConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
+  t.equal(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort, 0, 'two free ports');
+  t.equal(loadConfig({}).connectTimeoutMs, 5000, 'CONNECT_TIMEOUT_MS defaults to 5 s');
 });
 
 t.test('hostile-client limits are read', async (t) => {
@@ -76,7 +85,12 @@ t.test('empty and blank values count as unset; values are trimmed, secrets are n
 t.test('NODE_ENV fails closed: anything but unset, development or test is production', async (t) => {
   for (const value of ['production', 'production ', 'Production', 'prod', 'staging']) {
     t.equal(configErrorOf({ NODE_ENV: value }), 'JWT_SECRET', `${JSON.stringify(value)} needs JWT config`);
-    const config = loadConfig({ NODE_ENV: value, JWT_SECRET: SECRET_40, ALLOWED_ORIGINS: 'https://game.example.com' });
+    const config = loadConfig({
+      NODE_ENV: value,
+      JWT_SECRET: SECRET_40,
+      ROOM_TICKET_SECRET: TICKET_SECRET_40,
+      ALLOWED_ORIGINS: 'https://game.example.com',
+    });
     t.equal(config.devAuth, false, `${JSON.stringify(value)}: no dev auth`);
   }
   for (const value of ['development', 'test', 'Development']) {
@@ -134,9 +148,11 @@ t.test('dev auth is off with any JWT config and in production', async (t) => {
   const production = loadConfig({
     NODE_ENV: 'production',
     JWT_SECRET: SECRET_40,
+    ROOM_TICKET_SECRET: TICKET_SECRET_40,
     ALLOWED_ORIGINS: 'https://game.example.com',
   });
   t.equal(production.production, true, 'production');
+  t.equal(production.roomTicketSecret, TICKET_SECRET_40, 'the room ticket key of its own');
   t.equal(production.devAuth, false, 'production');
   t.same(production.allowedOrigins, ['https://game.example.com'], 'no dev origins in production');
 
@@ -215,6 +231,9 @@ const invalidCases: [string, Env, string][] = [
     'ROOM_TICKET_SECRET',
   ],
   ['RATE_LIMIT_BURST=0', { RATE_LIMIT_BURST: '0' }, 'RATE_LIMIT_BURST'],
+  ['METRICS_PORT equal to PORT', { PORT: '3000', METRICS_PORT: '3000' }, 'METRICS_PORT'],
+  ['METRICS_PORT=abc', { METRICS_PORT: 'abc' }, 'METRICS_PORT'],
+  ['CONNECT_TIMEOUT_MS=50', { CONNECT_TIMEOUT_MS: '50' }, 'CONNECT_TIMEOUT_MS'],
   [
     'dev auth with REDIS_URL (pods cannot share a per-boot secret)',
     { REDIS_URL: 'redis://127.0.0.1:6379' },
@@ -239,6 +258,21 @@ const invalidCases: [string, Env, string][] = [
     'JWT_SECRET',
   ],
   ['NODE_ENV=production without ALLOWED_ORIGINS', { NODE_ENV: 'production', JWT_SECRET: SECRET_40 }, 'ALLOWED_ORIGINS'],
+  [
+    'NODE_ENV=production without ROOM_TICKET_SECRET (it would default to JWT_SECRET)',
+    { NODE_ENV: 'production', JWT_SECRET: SECRET_40, ALLOWED_ORIGINS: 'https://game.example.com' },
+    'ROOM_TICKET_SECRET',
+  ],
+  [
+    'NODE_ENV=production with ROOM_TICKET_SECRET equal to JWT_SECRET',
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET_40,
+      ROOM_TICKET_SECRET: SECRET_40,
+      ALLOWED_ORIGINS: 'https://game.example.com',
+    },
+    'ROOM_TICKET_SECRET',
+  ],
   ['ALLOWED_ORIGINS with a path', { ALLOWED_ORIGINS: 'https://game.example.com/play' }, 'ALLOWED_ORIGINS'],
   ['ALLOWED_ORIGINS with a trailing slash', { ALLOWED_ORIGINS: 'https://game.example.com/' }, 'ALLOWED_ORIGINS'],
   ['ALLOWED_ORIGINS garbage', { ALLOWED_ORIGINS: 'nope' }, 'ALLOWED_ORIGINS'],
@@ -288,6 +322,22 @@ t.test('the mutual-exclusion error names both JWT variables', async (t) => {
   t.throws(() => loadConfig({ NODE_ENV: 'production', ALLOWED_ORIGINS: 'https://game.example.com' }), {
     message: /JWT_SECRET or JWT_JWKS_URL .*production/,
   });
+});
+
+t.test('room tickets have a key of their own in production; outside it, JWT_SECRET by default', async (t) => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_40, ALLOWED_ORIGINS: 'https://game.example.com' };
+  t.throws(() => loadConfig(production), {
+    message: 'ROOM_TICKET_SECRET is required in production (a key of its own, not JWT_SECRET)',
+  });
+  t.throws(() => loadConfig({ ...production, ROOM_TICKET_SECRET: SECRET_40 }), {
+    message: 'ROOM_TICKET_SECRET must differ from JWT_SECRET when NODE_ENV=production',
+  });
+  t.equal(loadConfig({ JWT_SECRET: SECRET_40 }).roomTicketSecret, SECRET_40, 'outside production: JWT_SECRET');
+  t.equal(
+    loadConfig({ JWT_SECRET: SECRET_40, ROOM_TICKET_SECRET: SECRET_40 }).roomTicketSecret,
+    SECRET_40,
+    'outside production the two may be equal (tickets and tokens are still told apart)',
+  );
 });
 
 t.test('invalid values are echoed in the message so the operator sees what was wrong', async (t) => {

@@ -4,6 +4,7 @@ export type {
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  StatusResult,
   SyncResult,
   UserPresence,
   UserRef,

@@ -24,13 +24,13 @@ export class PresenceRequests {
   }
 
   /**
-   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
-   * (and broadcasts nothing) when the user is offline.
+   * Stores an online user's status and announces a change (a status the user already had is not
+   * announced); resolves false (and announces nothing) when the user is offline.
    */
   async setStatus(userId: string, status: string): Promise<boolean> {
-    const stored = await this.guard(() => this.presence.setStatus(userId, status));
-    if (stored) this.announce.statusChanged(userId, status);
-    return stored;
+    const result = await this.guard(() => this.presence.setStatus(userId, status));
+    if (result === 'changed') this.announce.statusChanged(userId, status);
+    return result !== 'offline';
   }
 
   /** Current presence of these users. */

@@ -154,6 +154,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       nodeId: config.nodeId,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       ttlMs: config.presenceTtlMs,
+      diffIntervalMs: config.presenceDiffMs,
       storeUp: deps.presenceStoreUp,
     },
     log,

@@ -1,4 +1,4 @@
-import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
+import { LOBBY_ROOM, type LobbyStats, type UserPresence } from '@gamesocket/protocol';
 import type { Presence } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -7,6 +7,7 @@ import { Announcements } from './announcements.js';
 import { DrainHandoff } from './drain-handoff.js';
 import { createHandshakeCap, type PresenceMiddleware } from './handshake-cap.js';
 import { HeartbeatReaper } from './heartbeat-reaper.js';
+import { LobbyFanout } from './lobby-fanout.js';
 import { PodSockets } from './pod-sockets.js';
 import { PresenceRequests } from './presence-requests.js';
 import { SocketLifecycle } from './socket-lifecycle.js';
@@ -18,6 +19,8 @@ export interface PresenceTrackerOptions {
   maxConnectionsPerUser: number;
   /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
   ttlMs: number;
+  /** Most often the lobby gets this pod's `lobby:presence_diff` (`PRESENCE_DIFF_MS`). */
+  diffIntervalMs: number;
   /** False while the presence store is known to be unreachable: handshakes skip it instead of waiting. */
   storeUp(): boolean;
 }
@@ -25,7 +28,8 @@ export interface PresenceTrackerOptions {
 /**
  * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
  * per-user cap in the handshake), announces `player:online` / `player:offline` /
- * `player:status_change` to the lobby and to watchers, heartbeats this pod, reaps dead pods,
+ * `player:status_change` to watchers and this pod's changes to the lobby as `lobby:presence_diff`
+ * (at most one per `diffIntervalMs`), heartbeats this pod, reaps dead pods,
  * resyncs this pod's sockets after a Redis outage and hands them to the cluster at a drain.
  * Presence failures never refuse a connection: the pod marks itself dirty and converges once Redis
  * answers again. Each job is its own module in this folder; this class only composes them.
@@ -39,11 +43,19 @@ export class PresenceTracker {
   private readonly requests: PresenceRequests;
   private readonly heartbeat: HeartbeatReaper;
   private readonly drain: DrainHandoff;
+  private readonly lobby: LobbyFanout;
 
   constructor(io: GameServer, presence: Presence, options: PresenceTrackerOptions, log: Logger, metrics: Metrics) {
     const { nodeId, ttlMs, storeUp } = options;
     const sockets = new PodSockets();
-    const announce = new Announcements(io);
+    this.lobby = new LobbyFanout({
+      intervalMs: options.diffIntervalMs,
+      read: (userIds) => presence.getMany(userIds),
+      storeUp,
+      send: (diff) => io.to(LOBBY_ROOM).emit('lobby:presence_diff', diff),
+      log,
+    });
+    const announce = new Announcements(io, this.lobby);
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
     this.lifecycle = new SocketLifecycle({ presence, sockets, announce, drain: this.drain, storeUp, log });
     this.middleware = createHandshakeCap({
@@ -77,11 +89,16 @@ export class PresenceTracker {
   }
 
   /**
-   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
-   * (and broadcasts nothing) when the user is offline.
+   * Stores an online user's status and announces a change to watchers and the lobby (a status the
+   * user already had is not announced); resolves false (and announces nothing) when the user is offline.
    */
   setStatus(userId: string, status: string): Promise<boolean> {
     return this.requests.setStatus(userId, status);
+  }
+
+  /** The user's own status change, from one of their sockets: `setStatus` within a per-user budget (`RATE_LIMITED` over it). */
+  setOwnStatus(userId: string, status: string): Promise<boolean> {
+    return this.requests.setOwnStatus(userId, status);
   }
 
   /** Current presence of these users. */
@@ -103,11 +120,15 @@ export class PresenceTracker {
     this.drain.begin();
   }
 
-  /** End of the drain: stops the heartbeats and hands this pod's sockets to the cluster's reaper (see `DrainHandoff`). */
+  /**
+   * End of the drain: stops the heartbeats, hands this pod's sockets to the cluster's reaper (see
+   * `DrainHandoff`), then sends the lobby what is pending and stops its timer.
+   */
   async shutdown(): Promise<void> {
     this.drain.begin();
     this.heartbeat.stop();
     await this.drain.handOff();
+    await this.lobby.stop();
   }
 
   /**

@@ -80,7 +80,7 @@ export interface GameSocket {
   leaveLobby(): Promise<Ack>;
   lobbyStats(): Promise<Ack<LobbyStats>>;
   setStatus(status: string): Promise<Ack>;
-  /** Watches users' presence; the ack carries their presence now. */
+  /** Watches users' presence; the ack carries the presence now of those this socket did not watch yet. */
   watch(userIds: string[]): Promise<Ack<UserPresence[]>>;
   unwatch(userIds: string[]): Promise<Ack>;
   joinRoom(roomId: string, ticket: string): Promise<Ack>;

@@ -59,14 +59,18 @@ export class LobbyDiff {
     entry.status = status;
   }
 
-  /** The claims of the interval, one per user whose state changed; the interval starts anew. */
-  take(): Claim[] {
+  /**
+   * The claims of the interval, one per user whose state changed, oldest first: at most `max`, the
+   * users past them stay pending for the next interval. What is taken starts anew.
+   */
+  take(max = Infinity): Claim[] {
     const claims: Claim[] = [];
     for (const [userId, entry] of this.pending) {
+      if (claims.length >= max) break;
+      this.pending.delete(userId);
       const claim = claimOf(userId, entry);
       if (claim !== undefined) claims.push(claim);
     }
-    this.pending.clear();
     return claims;
   }
 

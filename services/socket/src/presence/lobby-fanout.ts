@@ -3,6 +3,11 @@ import type { UserRef } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import { isEmptyDiff, LobbyDiff, settle } from './lobby-diff.js';
 
+/** Most users one diff lists (a few hundred KB at most); more wait for the next interval. */
+export const MAX_DIFF_USERS = 1000;
+/** Longest a diff waits for the store's answer before it goes out unchecked (a slow Redis must not hold the lobby). */
+export const READ_TIMEOUT_MS = 2000;
+
 /** What the lobby fan-out needs. */
 export interface LobbyFanoutDeps {
   /** Most often a diff goes out (`PRESENCE_DIFF_MS`); 0 = as soon as the previous one is out. */
@@ -19,8 +24,8 @@ export interface LobbyFanoutDeps {
 /**
  * This pod's presence changes to the lobby: transitions are netted per user (`LobbyDiff`) and go out
  * as one `lobby:presence_diff` an interval after the first of them, checked against the store first
- * (`settle`). One diff at a time; the timer is unref'd. `stop` (end of a drain) sends what is pending
- * and stops the timer; a change after it goes out at once.
+ * (`settle`). One diff at a time, of at most `MAX_DIFF_USERS` users; the timer is unref'd. `stop`
+ * (end of a drain) sends what is pending and stops the timer; a change after it goes out at once.
  */
 export class LobbyFanout {
   private readonly pending = new LobbyDiff();
@@ -60,7 +65,9 @@ export class LobbyFanout {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    do {
+      await this.flush();
+    } while (this.pending.size > 0);
   }
 
   private schedule(): void {
@@ -77,28 +84,38 @@ export class LobbyFanout {
   }
 
   private async sendPending(): Promise<void> {
-    const claims = this.pending.take();
-    if (claims.length === 0) return;
+    const claims = this.pending.take(MAX_DIFF_USERS);
     try {
+      if (claims.length === 0) return;
       const { diff, contradicted } = settle(claims, await this.current(claims.map((claim) => claim.userId)));
       if (!isEmptyDiff(diff)) this.deps.send(diff);
-      if (contradicted.length > 0 && !this.stopped) {
-        this.pending.recheck(contradicted);
-        this.schedule();
-      }
+      if (contradicted.length > 0 && !this.stopped) this.pending.recheck(contradicted);
     } catch (err) {
       this.deps.log.warn({ err }, 'lobby presence diff failed');
+    } finally {
+      // Users past the size bound, and claims to look at again, go in the next interval (`stop` sends the rest).
+      if (this.pending.size > 0 && !this.stopped) this.schedule();
     }
   }
 
-  /** The store's presence of these users, or undefined when it cannot be read (the claims then go unchecked). */
+  /**
+   * The store's presence of these users, or undefined when it cannot be read within `READ_TIMEOUT_MS`
+   * (the claims then go unchecked).
+   */
   private async current(userIds: string[]): Promise<Map<string, UserPresence> | undefined> {
     if (!this.deps.storeUp()) return undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return new Map((await this.deps.read(userIds)).map((presence) => [presence.userId, presence]));
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+      });
+      const users = await Promise.race([this.deps.read(userIds), timeout]);
+      return new Map(users.map((presence) => [presence.userId, presence]));
     } catch (err) {
       this.deps.log.debug({ err }, 'presence read for the lobby diff failed; sending it unchecked');
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -136,6 +136,24 @@ t.test(
   },
 );
 
+t.test('take(max): at most max claims, oldest first; the rest stay for the next interval', async (t) => {
+  const diff = new LobbyDiff();
+  diff.online(user('a'));
+  diff.online(user('gone'));
+  diff.offline('gone'); // came and went: taken, but no claim
+  diff.online(user('b'));
+  diff.online(user('c'));
+  t.same(
+    diff.take(2).map((claim) => claim.userId),
+    ['a', 'b'],
+  );
+  t.equal(diff.size, 1, 'c waits');
+  t.same(
+    diff.take(2).map((claim) => claim.userId),
+    ['c'],
+  );
+});
+
 t.test('isEmptyDiff', async (t) => {
   t.ok(isEmptyDiff({ online: [], offline: [], status: [] }));
   t.notOk(isEmptyDiff({ online: [], offline: ['x'], status: [] }));

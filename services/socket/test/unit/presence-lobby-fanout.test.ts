@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { LobbyPresenceDiffPayload, UserPresence } from '@gamesocket/protocol';
 import { createLogger } from '../../src/core/logger.js';
-import { LobbyFanout, type LobbyFanoutDeps } from '../../src/presence/lobby-fanout.js';
+import { LobbyFanout, MAX_DIFF_USERS, READ_TIMEOUT_MS, type LobbyFanoutDeps } from '../../src/presence/lobby-fanout.js';
 
 const log = createLogger({ level: 'silent', nodeId: 'unit' });
 const user = (userId: string) => ({ userId, username: `name-${userId}` });
@@ -148,4 +148,31 @@ t.test('stop sends what is pending; a change after it goes out at once', async (
   fanout.offline(user('swept'));
   await sending;
   t.same(sent.at(-1), { online: [], offline: ['swept'], status: [] }, 'without waiting an hour');
+});
+
+t.test('a diff lists at most MAX_DIFF_USERS users; the rest go in the next one, and stop sends them all', async (t) => {
+  t.equal(MAX_DIFF_USERS, 1000);
+  const { fanout, sent } = harness(t, { storeUp: () => false });
+  for (let i = 0; i < 2 * MAX_DIFF_USERS + 1; i++) fanout.offline(user(`u${i}`));
+  await fanout.flush();
+  t.same(
+    sent.map((diff) => diff.offline.length),
+    [MAX_DIFF_USERS],
+    'one bounded diff per flush',
+  );
+  await fanout.stop();
+  t.same(
+    sent.map((diff) => diff.offline.length),
+    [MAX_DIFF_USERS, MAX_DIFF_USERS, 1],
+    'stop sends what is left, bounded too',
+  );
+  t.same(new Set(sent.flatMap((diff) => diff.offline)).size, 2 * MAX_DIFF_USERS + 1, 'everyone once');
+});
+
+t.test('a store that does not answer holds a diff at most READ_TIMEOUT_MS, then it goes out unchecked', async (t) => {
+  t.equal(READ_TIMEOUT_MS, 2000);
+  const { fanout, sent } = harness(t, { read: () => new Promise<never>(() => undefined) });
+  fanout.offline(user('a'));
+  await fanout.flush();
+  t.same(sent, [{ online: [], offline: ['a'], status: [] }]);
 });

@@ -32,7 +32,7 @@ function presenceLog(client: ConnectedClient): string[] {
   return log;
 }
 
-/** What a lobby member receives: every `lobby:presence_diff` (and any per-user presence event, which it must not get). */
+/** What a lobby member receives: every `lobby:presence_diff`, and any per-user presence event (it must get none). */
 interface LobbyLog {
   diffs: LobbyPresenceDiffPayload[];
   /** The diffs' entries in order, as `online:<id>`, `offline:<id>`, `status:<id>:<status>`. */

@@ -96,7 +96,10 @@ export class PresenceTracker {
     return this.requests.setStatus(userId, status);
   }
 
-  /** The user's own status change, from one of their sockets: `setStatus` within a per-user budget (`RATE_LIMITED` over it). */
+  /**
+   * The user's own status change, from one of their sockets: `setStatus` within the user's budget on
+   * this pod; over it, rejects with `ServiceError('RATE_LIMITED')`.
+   */
   setOwnStatus(userId: string, status: string): Promise<boolean> {
     return this.requests.setOwnStatus(userId, status);
   }

@@ -317,6 +317,12 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   const u8 = await connectUser(t, podA, 'u8');
   await connectUser(t, podB, 'u9');
   await statsBecome(t, u8.socket, { online: 3, connections: 3, nodes: 2 }, 5000, 'stats before the outage');
+  // The lobby has listed them: what it must hear after the outage is a change of what it knew.
+  await eventually(
+    () => ['u6', 'u8', 'u9'].every((user) => observer.count('online', user) === 1),
+    5000,
+    'the lobby to list u6, u8 and u9 online',
+  );
 
   await redis.kill();
   await eventually(

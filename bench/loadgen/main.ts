@@ -1,6 +1,7 @@
 // The load generator: one process holding thousands of raw protocol clients (and a handful of real
 // socket.io-client connections that check correctness), driven by the runner over IPC.
 import { io, type Socket } from 'socket.io-client';
+import { MAX_WATCHED_USERS } from '@gamesocket/protocol';
 import { serveRpc } from '../lib/rpc.js';
 import { FANOUT_EVENT, nowMs } from '../lib/schedule.js';
 import { RawClient, type ClientKind } from './raw-client.js';
@@ -241,22 +242,33 @@ interface ChurnArgs {
 }
 
 /**
- * Presence churn: `perPodRate` connect+disconnect cycles per second on each pod; a watcher in the lobby
- * of each pod times how long a join takes to be seen on the other pod (from the `40` CONNECT).
+ * Presence churn: `perPodRate` connect+disconnect cycles per second on each pod; on each pod, watchers
+ * (`player:watch`, `MAX_WATCHED_USERS` users each) of the users who cycle on the other pod time how long a join
+ * takes to be seen there (from the `40` CONNECT). Watchers are told at once; the lobby gets joins in a pod's
+ * interval diff (`PRESENCE_DIFF_MS`), and a user who comes and goes within one interval not at all.
  */
 async function churn(args: ChurnArgs) {
   const perPod = Math.round((args.perPodRate * args.durationMs) / 1000);
   const cookies = await mintCookies(args.users, 0, perPod * 2);
-  const watcherCookies = await mintCookies({ ...args.users, prefix: `${args.users.prefix}watcher-` }, 0, 2);
+  const watchersPerPod = Math.ceil(perPod / MAX_WATCHED_USERS);
+  const watcherCookies = await mintCookies(
+    { ...args.users, prefix: `${args.users.prefix}watcher-` },
+    0,
+    watchersPerPod * 2,
+  );
   const sentAt = new Map<string, { pod: number; client: RawClient }>();
   const cycleMs: number[] = [];
   const seenMs: number[] = [];
+  // Cycle `launched` on pod `pod` is user `launched * 2 + pod`: a pod's watchers watch the other pod's users.
+  const usersOf = (pod: number): string[] =>
+    Array.from({ length: perPod }, (_, launched) => `${args.users.prefix}${launched * 2 + pod}`);
   const watchers = await Promise.all(
-    args.urls.map(async (url, pod) => {
+    Array.from({ length: watchersPerPod * 2 }, async (_, i) => {
+      const pod = i % 2;
       const watcher = new RawClient({
-        url,
+        url: args.urls[pod]!,
         kind: 'sio',
-        cookie: watcherCookies[pod],
+        cookie: watcherCookies[i],
         origin: BENCH_ORIGIN,
         onEvent: (name, eventArgs) => {
           if (name !== 'player:online') return;
@@ -265,7 +277,8 @@ async function churn(args: ChurnArgs) {
         },
       });
       await watcher.ready;
-      await watcher.request('lobby:join');
+      const chunk = Math.floor(i / 2) * MAX_WATCHED_USERS;
+      await watcher.request('player:watch', [{ userIds: usersOf(1 - pod).slice(chunk, chunk + MAX_WATCHED_USERS) }]);
       return watcher;
     }),
   );

@@ -9,7 +9,7 @@ export interface ChurnResult {
   /** Completed connect+disconnect cycles per second per pod, until the last finished (less one cycle). */
   achievedPerPodPerSec: number;
   offeredPerPodPerSec: number;
-  /** Joins seen by the other pod's lobby watcher, and how long that took (from the `40` CONNECT). */
+  /** Joins seen by the other pod's watchers (`player:watch`), and how long that took (from the `40` CONNECT). */
   seen: number;
   seenP50: number;
   seenP99: number;

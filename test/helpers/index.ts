@@ -4,6 +4,8 @@ export * from './tokens.js';
 export * from './wait.js';
 export * from './ports.js';
 export * from './redis.js';
+export * from './redis-monitor.js';
+export * from './lobby-diffs.js';
 export * from './cluster.js';
 export type * from './tap.js';
 export * from './process.js';

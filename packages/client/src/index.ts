@@ -81,7 +81,7 @@ export interface GameSocket {
   leaveLobby(): Promise<Ack>;
   lobbyStats(): Promise<Ack<LobbyStats>>;
   setStatus(status: string): Promise<Ack>;
-  /** Watches users' presence; the ack carries their presence now. */
+  /** Watches users' presence; the ack carries the presence now of those this socket did not watch yet. */
   watch(userIds: string[]): Promise<Ack<UserPresence[]>>;
   unwatch(userIds: string[]): Promise<Ack>;
   /** Joins a room with a ticket; the membership outlives this connection. The ack lists the room's members. */

@@ -20,6 +20,10 @@ export async function typingChecks(client: GameSocket): Promise<void> {
   void watched;
   await client.request('player:status_change', { status: 'away' });
   client.socket.on('player:online', (payload) => void payload.userId.toUpperCase());
+  client.socket.on(
+    'lobby:presence_diff',
+    ({ online, offline, status }) => void [online[0]?.username, offline[0], status[0]?.status],
+  );
   const pingMs: number = await client.ping();
   void pingMs;
   const statsData: Equal<AckData<'lobby:stats'>, LobbyStats> = true;
@@ -47,6 +51,8 @@ export async function typingChecks(client: GameSocket): Promise<void> {
   client.socket.on('lobby:nope', () => undefined);
   // @ts-expect-error a listener that expects the wrong payload (player:online carries a userId string)
   client.socket.on('player:online', (payload: { userId: number }) => void payload);
+  // @ts-expect-error a diff lists offline users by id, not as objects
+  client.socket.on('lobby:presence_diff', (payload: { offline: { userId: string }[] }) => void payload);
   // @ts-expect-error a helper with a wrong argument type (user ids are strings)
   await client.watch([42]);
   // @ts-expect-error a helper missing its ticket

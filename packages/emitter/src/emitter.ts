@@ -288,22 +288,23 @@ export class GameEmitter {
   }
 
   /**
-   * Sets an online user's status (e.g. `in_match`) and broadcasts `player:status_change` to the
-   * lobby and the user's watchers. Resolves false, and broadcasts nothing, when the user is offline.
+   * Sets an online user's status (e.g. `in_match`). A change goes to the user's watchers as
+   * `player:status_change` and to the lobby as a one-entry `lobby:presence_diff` (an emitter has no
+   * pod's interval to join); a status the user already had is not announced. Resolves false, and
+   * broadcasts nothing, when the user is offline.
    */
   async setStatus(userId: UserId, status: string): Promise<boolean> {
     if (!statusPattern.test(status)) {
       throw new EmitterError('INVALID_PAYLOAD', `status must be a short lowercase word: ${JSON.stringify(status)}`);
     }
-    const stored = await redisCall('write', () => this.store.setStatus(userId, status));
-    if (stored) {
-      await this.to([roomNames.lobby(), roomNames.watchers(userId)]).emit('player:status_change', {
-        userId,
-        status,
-        timestamp: Date.now(),
-      });
+    const result = await redisCall('write', () => this.store.setStatus(userId, status));
+    if (result === 'changed') {
+      await Promise.all([
+        this.to(roomNames.watchers(userId)).emit('player:status_change', { userId, status, timestamp: Date.now() }),
+        this.toLobby().emit('lobby:presence_diff', { online: [], offline: [], status: [{ userId, status }] }),
+      ]);
     }
-    return stored;
+    return result !== 'offline';
   }
 
   /**

@@ -163,6 +163,37 @@ t.test('against a real service in redis mode', async (t) => {
       'after-except',
     ]);
   });
+
+  t.test(
+    'setStatus: a change to the watchers one by one, to the lobby as a one-entry diff; a repeat, nothing',
+    async (t) => {
+      const watcher = await connectClient(t, service.url, {
+        token: await mintToken({ sub: 'u-w', username: 'wendy' }),
+      });
+      t.same(await watcher.socket.timeout(5000).emitWithAck('player:watch', { userIds: ['u-a'] }), {
+        ok: true,
+        data: [{ userId: 'u-a', online: true, connections: 1, status: 'online' }],
+      });
+      const statuses: unknown[] = [];
+      watcher.socket.on('player:status_change', (payload) => statuses.push(payload));
+      // The lobby also gets the pod's own diffs (wendy coming online): only status entries count here.
+      const lobbyStatuses: unknown[] = [];
+      anon.socket.on('lobby:presence_diff', (diff) => {
+        if (diff.status.length > 0) lobbyStatuses.push(diff);
+      });
+      t.equal(await emitter.setStatus('u-a', 'in_match'), true, 'alice is online: stored');
+      t.equal(await emitter.setStatus('u-a', 'in_match'), true, 'the same status again: still online');
+      t.equal(await emitter.setStatus('u-nobody', 'in_match'), false, 'an offline user: nothing stored');
+      await settle('after-status');
+      await eventually(() => statuses.length > 0, 5000, 'the watcher to get the change');
+      t.match(statuses, [{ userId: 'u-a', status: 'in_match', timestamp: Number }], 'one player:status_change');
+      t.same(
+        lobbyStatuses,
+        [{ online: [], offline: [], status: [{ userId: 'u-a', status: 'in_match' }] }],
+        'one lobby:presence_diff, with the one status',
+      );
+    },
+  );
 });
 
 t.test('bad input', async (t) => {

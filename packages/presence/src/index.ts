@@ -5,6 +5,7 @@ export type {
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  StatusResult,
   SyncResult,
   UserPresence,
   UserRef,

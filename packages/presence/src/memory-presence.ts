@@ -8,6 +8,7 @@ import type {
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  StatusResult,
   SyncResult,
   UserPresence,
   UserRef,
@@ -142,11 +143,12 @@ export class MemoryPresence implements Presence {
     return { result: { last, connections: user.sockets.size }, username: user.username };
   }
 
-  async setStatus(userId: string, status: string): Promise<boolean> {
+  async setStatus(userId: string, status: string): Promise<StatusResult> {
     const user = this.users.get(userId);
-    if (user === undefined) return false;
+    if (user === undefined) return 'offline';
+    if (user.status === status) return 'unchanged';
     user.status = status;
-    return true;
+    return 'changed';
   }
 
   async get(userId: string): Promise<UserPresence> {

@@ -39,6 +39,12 @@ export interface RemoveResult {
 
 export type { UserPresence };
 
+/**
+ * Result of `setStatus`: `changed` (stored), `unchanged` (the user already had that status: nothing
+ * written, nothing to announce) or `offline` (nothing stored).
+ */
+export type StatusResult = 'changed' | 'unchanged' | 'offline';
+
 /** A user who went offline (or online) as a side effect of node-level work. */
 export interface UserRef {
   userId: string;
@@ -72,9 +78,10 @@ export interface Presence {
    * the socket if they never get there), so the user never looks offline in between.
    */
   removeSocket(entry: SocketEntry, options?: { keepLast?: boolean }): Promise<RemoveResult>;
-  /** Sets an online user's status; false (and nothing stored) when the user is offline. */
-  setStatus(userId: string, status: string): Promise<boolean>;
+  /** Sets an online user's status: `changed`, `unchanged` (already that status) or `offline` (nothing stored). */
+  setStatus(userId: string, status: string): Promise<StatusResult>;
   get(userId: string): Promise<UserPresence>;
+  /** The presence of each of `userIds`, in their order (Redis: one script call per shard among them). */
   getMany(userIds: readonly string[]): Promise<UserPresence[]>;
   stats(): Promise<PresenceStats>;
   /**

@@ -8,6 +8,7 @@ import type {
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  StatusResult,
   SyncResult,
   UserPresence,
   UserRef,
@@ -26,6 +27,8 @@ export interface RedisPresenceOptions extends RedisStoreOptions {
 
 /** A socket moving between nodes faster than this many tries is a bug, not a race to ride out. */
 const MAX_MOVE_TRIES = 3;
+
+const offline = (userId: string): UserPresence => ({ userId, online: false, connections: 0, status: null });
 
 const member = (entry: SocketEntry): string => `${entry.socketId} ${entry.userId}`;
 /** The user id of a `member`. */
@@ -129,24 +132,39 @@ export class RedisPresence implements Presence {
     return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
   }
 
-  async setStatus(userId: string, status: string): Promise<boolean> {
+  async setStatus(userId: string, status: string): Promise<StatusResult> {
     const p = this.layout.of(userId);
-    return (await this.run.gsPresenceStatus(keys.userSockets(p, userId), keys.userMeta(p, userId), status)) === 1;
+    const reply = await this.run.gsPresenceStatus(keys.userSockets(p, userId), keys.userMeta(p, userId), status);
+    return reply === 1 ? 'changed' : reply === 2 ? 'unchanged' : 'offline';
   }
 
   async get(userId: string): Promise<UserPresence> {
-    const p = this.layout.of(userId);
-    const [connections, status] = await Promise.all([
-      this.redis.hlen(keys.userSockets(p, userId)),
-      this.redis.hget(keys.userMeta(p, userId), 'status'),
-    ]);
-    return connections > 0
-      ? { userId, online: true, connections, status: status ?? 'online' }
-      : { userId, online: false, connections: 0, status: null };
+    const [presence] = await this.getMany([userId]);
+    return presence ?? offline(userId);
   }
 
   async getMany(userIds: readonly string[]): Promise<UserPresence[]> {
-    return Promise.all(userIds.map((userId) => this.get(userId)));
+    // Grouped by shard: one script call per shard names all its users' keys (one hash slot per call).
+    const byShard = new Map<string, string[]>();
+    for (const userId of new Set(userIds)) {
+      const p = this.layout.of(userId);
+      const ids = byShard.get(p);
+      if (ids === undefined) byShard.set(p, [userId]);
+      else ids.push(userId);
+    }
+    const found = new Map<string, UserPresence>();
+    await Promise.all(
+      [...byShard].map(async ([p, ids]) => {
+        const callKeys = ids.flatMap((userId) => this.userKeys(p, userId));
+        const flat = (await this.run.gsPresenceRead(callKeys.length, ...callKeys)) as (number | string)[];
+        ids.forEach((userId, i) => {
+          const connections = Number(flat[2 * i] ?? 0);
+          const status = String(flat[2 * i + 1] ?? '');
+          found.set(userId, connections > 0 ? { userId, online: true, connections, status } : offline(userId));
+        });
+      }),
+    );
+    return userIds.map((userId) => found.get(userId) ?? offline(userId));
   }
 
   async stats(): Promise<PresenceStats> {

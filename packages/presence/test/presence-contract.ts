@@ -106,15 +106,25 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
 
   t.test('status is stored with presence and cleared when the user goes offline', async (t) => {
     const presence = await makePresence(t);
-    t.equal(await presence.setStatus('u3', 'away'), false, 'an offline user has no status');
+    t.equal(await presence.setStatus('u3', 'away'), 'offline', 'an offline user has no status');
     t.same(await presence.get('u3'), { userId: 'u3', online: false, connections: 0, status: null });
     const entry = socket('u3', 's1', 'a');
     await presence.addSocket(entry);
-    t.equal(await presence.setStatus('u3', 'in_match'), true);
+    t.equal(await presence.setStatus('u3', 'in_match'), 'changed');
     t.equal((await presence.get('u3')).status, 'in_match');
     await presence.removeSocket(entry);
     await presence.addSocket(entry);
     t.equal((await presence.get('u3')).status, 'online', 'a new session starts online');
+  });
+
+  t.test('setting the status a user already has is reported unchanged', async (t) => {
+    const presence = await makePresence(t);
+    await presence.addSocket(socket('u4', 's1', 'a'));
+    t.equal(await presence.setStatus('u4', 'online'), 'unchanged', 'a new session is already online');
+    t.equal(await presence.setStatus('u4', 'busy'), 'changed');
+    t.equal(await presence.setStatus('u4', 'busy'), 'unchanged', 'busy again');
+    t.equal(await presence.setStatus('u4', 'online'), 'changed', 'back to online is a change');
+    t.equal((await presence.get('u4')).status, 'online');
   });
 
   t.test('heartbeat tells whether the node was registered', async (t) => {
@@ -142,6 +152,29 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       ],
     );
     t.same(await presence.stats(), { online: 2, connections: 3, nodes: 2 });
+  });
+
+  t.test('getMany: many users at once, in the order asked, repeated and unknown ids included', async (t) => {
+    const presence = await makePresence(t);
+    const ids = Array.from({ length: 60 }, (_, i) => `many${i}`);
+    for (const [i, userId] of ids.entries()) if (i % 3 === 0) await presence.addSocket(socket(userId, `s${i}`, 'n'));
+    await presence.setStatus('many3', 'busy');
+    const asked = [...ids, 'many3', 'many1'];
+    const many = await presence.getMany(asked);
+    t.same(
+      many.map((p) => p.userId),
+      asked,
+      'one answer per id asked, in order',
+    );
+    for (const p of many) {
+      const i = Number(p.userId.slice(4));
+      const expected =
+        i % 3 === 0
+          ? { userId: p.userId, online: true, connections: 1, status: i === 3 ? 'busy' : 'online' }
+          : { userId: p.userId, online: false, connections: 0, status: null };
+      t.same(p, expected, p.userId);
+    }
+    t.same(await presence.getMany([]), [], 'no ids, no answer');
   });
 
   t.test('a node whose heartbeat expired is reaped; its users with no other socket go offline', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Cluster, Redis } from 'ioredis';
 import { MemoryPresence, RedisPresence } from '../src/index.js';
-import { startRedis, startRedisCluster, type TapTest } from '@gamesocket/test-helpers';
+import { monitorCommands, startRedis, startRedisCluster, type TapTest } from '@gamesocket/test-helpers';
 import { presenceContract } from './presence-contract.js';
 
 t.test('memory presence', async (t) => {
@@ -121,5 +121,40 @@ t.test('redis presence reloads its scripts when Redis lost them (restart, failov
     await new RedisPresence(client).stats(),
     { online: 0, connections: 0, nodes: 0 },
     'a second instance shares them',
+  );
+});
+
+t.test('redis presence reads 200 users with one script call per shard, each naming only its shard', async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => client.quit());
+  const presence = new RedisPresence(client);
+  const ids = Array.from({ length: 200 }, (_, i) => `reader${i}`);
+  for (const userId of ids.slice(0, 50)) {
+    await presence.addSocket({ socketId: `s-${userId}`, userId, nodeId: 'n', username: userId });
+  }
+  await presence.getMany(['warm-up']); // loads the script (a first EVALSHA may answer NOSCRIPT)
+  const log = await monitorCommands(t, client);
+  await log.settle();
+  const from = log.commands.length;
+  const many = await presence.getMany(ids);
+  await log.settle();
+  t.equal(many.filter((p) => p.online).length, 50, 'the 50 online users are read as online');
+  const sent = log.sent(from);
+  t.ok(sent.length >= 1 && sent.length <= 16, `${sent.length} calls for 200 users (16 shards)`);
+  t.ok(
+    sent.every((command) => command.args[0] === 'evalsha'),
+    'each call is one script run',
+  );
+  const shardsOf = (args: string[]): Set<string> =>
+    new Set(args.filter((arg) => arg.startsWith('gamesocket:')).map((key) => key.slice(0, key.indexOf('}') + 1)));
+  t.ok(
+    sent.every((command) => shardsOf(command.args).size === 1),
+    'every key of a call is in one shard (one hash slot)',
+  );
+  t.equal(
+    sent.reduce((keys, command) => keys + Number(command.args[2]), 0),
+    400,
+    'each user is named once: its socket hash and its meta hash',
   );
 });

@@ -49,6 +49,7 @@ export interface ServerToClientEvents {
   'lobby:room_list': (payload: P.RoomListPayload) => void;
   'lobby:user_joined': (payload: P.LobbyUserPayload) => void;
   'lobby:user_left': (payload: P.LobbyUserPayload) => void;
+  'lobby:presence_diff': (payload: P.LobbyPresenceDiffPayload) => void;
   'room:created': (payload: P.RoomSummary) => void;
   'room:update': (payload: P.RoomSummary) => void;
   'room:delete': (payload: P.RoomDeletedPayload) => void;
@@ -82,6 +83,7 @@ export const SERVER_EVENT_NAMES = [
   'lobby:room_list',
   'lobby:user_joined',
   'lobby:user_left',
+  'lobby:presence_diff',
   'room:created',
   'room:update',
   'room:delete',

@@ -10,6 +10,7 @@ export const EVENTS = {
     STATS: 'lobby:stats',
     USER_JOINED: 'lobby:user_joined',
     USER_LEFT: 'lobby:user_left',
+    PRESENCE_DIFF: 'lobby:presence_diff',
   },
   ROOM: {
     CREATE: 'room:create',

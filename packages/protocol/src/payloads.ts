@@ -118,6 +118,31 @@ export interface RoomListPayload {
 /** `lobby:user_joined` / `lobby:user_left`. */
 export type LobbyUserPayload = PublicUser;
 
+/** A user listed online by `lobby:presence_diff`: name and status now. */
+export interface LobbyOnlineEntry {
+  userId: UserId;
+  username: string;
+  status: string;
+}
+
+/** A status listed by `lobby:presence_diff`. */
+export interface LobbyStatusEntry {
+  userId: UserId;
+  status: string;
+}
+
+/**
+ * `lobby:presence_diff`: the presence changes of one pod's last interval (`PRESENCE_DIFF_MS`), to the
+ * lobby. A user is in at most one list. `online` adds or replaces a user, `offline` removes one,
+ * `status` updates one already listed (a status for a user not listed can be ignored: their `online`
+ * entry carries it).
+ */
+export interface LobbyPresenceDiffPayload {
+  online: LobbyOnlineEntry[];
+  offline: UserId[];
+  status: LobbyStatusEntry[];
+}
+
 /**
  * `room:player_joined`: a user gained a membership of the room (sent by the service once per
  * transition, to the room's members and the user's own sockets).

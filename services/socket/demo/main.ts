@@ -2,14 +2,21 @@
  * The demo lobby: a game frontend built on @gamesocket/client. Served at `/` by the socket service when
  * `/dev/login` exists (dev auth, or DEV_LOGIN=true), bundled by esbuild into dist/demo/demo.js (`npm run build`).
  *
- * It signs in with `/dev/login`, joins the lobby, shows who is online (lobby presence events plus `player:watch`),
+ * It signs in with `/dev/login`, joins the lobby, shows who is online (the lobby's `lobby:presence_diff`s applied to the
+ * list, plus the users it watches with `player:watch`),
  * lobby stats, the example backend's room list, creates rooms (a `room:create` intent) and joins them (a ticket from
  * the backend, then `room:join`), readies up and chats (intents the backend answers with room events), and shows the
  * connection state and latency. The end-to-end test (services/socket/test/demo-e2e.test.ts) drives it through
  * the element ids and `data-*` attributes used here.
  */
 import { createGameSocket, type ConnectedPayload, type GameSocket } from '@gamesocket/client';
-import { parseRoom, type PublicUser, type RoomMemberPresence, type RoomSummary } from '@gamesocket/protocol';
+import {
+  parseRoom,
+  type LobbyPresenceDiffPayload,
+  type PublicUser,
+  type RoomMemberPresence,
+  type RoomSummary,
+} from '@gamesocket/protocol';
 import { LobbyApi, lobbyUrl, type RoomDetail } from './lobby-api.js';
 import { byId, el, fill, log } from './view.js';
 
@@ -120,16 +127,30 @@ function showError(where: string, message: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // State changes.
 
-function seePlayer(userId: string, patch: Partial<Player>): void {
+function patchPlayer(userId: string, patch: Partial<Player>): void {
   const known = players.get(userId) ?? { username: userId, online: false, status: null };
   players.set(userId, { ...known, ...patch });
-  renderPlayers();
   // A room member's presence mark follows the same events (the page watches its room's members).
   const member = current?.members.get(userId);
-  if (member !== undefined && patch.online !== undefined) {
+  if (member !== undefined && patch.online !== undefined && member.online !== patch.online) {
     member.online = patch.online;
     renderRoom();
   }
+}
+
+function seePlayer(userId: string, patch: Partial<Player>): void {
+  patchPlayer(userId, patch);
+  renderPlayers();
+}
+
+/** One pod's lobby presence changes: online adds or updates a user; offline and status update a listed one. */
+function applyDiff({ online, offline, status }: LobbyPresenceDiffPayload): void {
+  for (const entry of online)
+    patchPlayer(entry.userId, { username: entry.username, online: true, status: entry.status });
+  for (const userId of offline) if (players.has(userId)) patchPlayer(userId, { online: false, status: null });
+  // A status for a user not listed yet is left out: their online entry carries it.
+  for (const entry of status) if (players.has(entry.userId)) patchPlayer(entry.userId, { status: entry.status });
+  renderPlayers();
 }
 
 /**
@@ -254,14 +275,15 @@ function connect(): void {
     setState(socket.active ? 'reconnecting' : 'refused', code ?? err.message);
   });
 
+  socket.on('lobby:presence_diff', (diff) => {
+    applyDiff(diff);
+    if (diff.online.length + diff.offline.length > 0) void refreshStats();
+  });
+  // The users this page watches: their changes come one by one, at once.
   socket.on('player:online', ({ userId, username }) => {
     seePlayer(userId, { online: true, ...(username !== undefined && { username }) });
-    void refreshStats();
   });
-  socket.on('player:offline', ({ userId }) => {
-    seePlayer(userId, { online: false, status: null });
-    void refreshStats();
-  });
+  socket.on('player:offline', ({ userId }) => seePlayer(userId, { online: false, status: null }));
   socket.on('player:status_change', ({ userId, status }) => seePlayer(userId, { status }));
   socket.on('lobby:stats', (stats) => {
     byId('stats').textContent = `${stats.online} online · ${stats.connections} connections · ${stats.nodes} nodes`;

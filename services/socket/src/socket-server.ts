@@ -167,6 +167,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       nodeId: config.nodeId,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       ttlMs: config.presenceTtlMs,
+      diffIntervalMs: config.presenceDiffMs,
       storeUp: deps.presenceStoreUp,
       membershipGraceMs: config.membershipGraceMs,
     },

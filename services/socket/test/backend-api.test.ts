@@ -72,9 +72,9 @@ function stats(tag: string): LobbyStats & { tag: string } {
 const tagOf = (payload: unknown): string | undefined => (payload as { tag?: string } | null)?.tag;
 
 /**
- * Records every event a client receives from now on, with its payload. `tags()` lists the tags of
- * the `lobby:stats` events the tests publish, leaving out presence (`player:*`) the service itself
- * sends to the lobby.
+ * Records every event a client receives from now on, with its payload, but the presence the service
+ * itself sends to the lobby (`lobby:presence_diff`, an interval after a user connects). `tags()`
+ * lists the tags of the `lobby:stats` events the tests publish.
  */
 function record(client: ConnectedClient): {
   events: [string, unknown][];
@@ -82,7 +82,9 @@ function record(client: ConnectedClient): {
   got: (tag: string) => boolean;
 } {
   const events: [string, unknown][] = [];
-  client.socket.onAny((event: string, payload: unknown) => events.push([event, payload]));
+  client.socket.onAny((event: string, payload: unknown) => {
+    if (event !== 'lobby:presence_diff') events.push([event, payload]);
+  });
   const tags = (): string[] =>
     events.filter(([event]) => event === 'lobby:stats').map(([, payload]) => tagOf(payload) ?? '?');
   return { events, tags, got: (tag) => tags().includes(tag) };

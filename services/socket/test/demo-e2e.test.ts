@@ -69,9 +69,9 @@ t.test(
       t.match(await textOf(alice, '#lobby-url'), lobby.url, 'the page found the backend from ?lobby=');
     });
 
-    await t.test('they see each other online: lobby presence events and player:watch', async (t) => {
+    await t.test('they see each other online: the lobby presence diffs and player:watch', async (t) => {
       await alice.waitForSelector('#players li[data-user="bob"][data-online="true"]');
-      t.pass('alice saw bob come online (player:online to the lobby)');
+      t.pass('alice saw bob come online (a lobby:presence_diff applied to the list)');
       await bob.fill('#watch-input', 'alice');
       await bob.click('#watch-button');
       await bob.waitForSelector('#players li[data-user="alice"][data-online="true"]');

@@ -1,6 +1,12 @@
 import t from 'tap';
 import type { Socket } from 'socket.io-client';
-import type { PingResponse, PlayerStatusPayload, PongPayload, SystemErrorPayload } from '@gamesocket/protocol';
+import type {
+  LobbyPresenceDiffPayload,
+  PingResponse,
+  PlayerStatusPayload,
+  PongPayload,
+  SystemErrorPayload,
+} from '@gamesocket/protocol';
 import {
   type ConnectedClient,
   type RunningService,
@@ -13,6 +19,8 @@ import {
   startService,
   waitFor,
   eventually,
+  listsStatus,
+  nextDiff,
 } from '@gamesocket/test-helpers';
 
 const NODE_ID = 'events-node-1';
@@ -28,6 +36,11 @@ function untyped(socket: TestSocket): Socket {
  */
 function nextEvent<T>(socket: TestSocket, event: string): Promise<T> {
   return waitFor<T>(socket as unknown as Parameters<typeof waitFor>[0], event);
+}
+
+/** The next `lobby:presence_diff` that gives `userId` this status (as a status change, or online with it). */
+function diffWithStatus(socket: TestSocket, userId: string, status: string): Promise<LobbyPresenceDiffPayload> {
+  return nextDiff(socket, listsStatus(userId, status), WAIT_MS, `a lobby diff with ${userId} ${status}`);
 }
 
 /** Connects a client authenticated as `userId`. */
@@ -146,13 +159,16 @@ t.test('player:status_change', async (t) => {
     });
   });
 
-  t.test('a signed-in user reaches the lobby, and only the lobby', async (t) => {
+  t.test('a signed-in user reaches watchers one by one, the lobby in a diff, and nobody else', async (t) => {
     const sender = await connectUser(t, url, 'status-u1');
     const member = await connectClient(t, url);
+    const watcher = await connectUser(t, url, 'status-watcher');
     const outsider = await connectClient(t, url);
     t.same(await request(member.socket, 'lobby:join'), { ok: true });
+    t.match(await request(watcher.socket, 'player:watch', { userIds: ['status-u1'] }), { ok: true });
 
-    const delivered = nextEvent<PlayerStatusPayload>(member.socket, 'player:status_change');
+    const delivered = nextEvent<PlayerStatusPayload>(watcher.socket, 'player:status_change');
+    const inLobby = diffWithStatus(member.socket, 'status-u1', 'away');
     const before = Date.now();
     t.same(await request(sender.socket, 'player:status_change', { status: 'away' }), { ok: true });
     const payload = await delivered;
@@ -160,35 +176,51 @@ t.test('player:status_change', async (t) => {
     t.equal(payload.userId, 'status-u1');
     t.equal(payload.status, 'away');
     t.ok(payload.timestamp >= before && payload.timestamp <= Date.now(), 'timestamp is now');
+    await inLobby;
+    t.notOk(member.received.includes('player:status_change'), 'the lobby gets no per-user event');
 
-    // The broadcast went out before the ack; a round trip to the outsider flushes anything sent to it.
+    // A round trip to the outsider flushes anything sent to it.
     await roundTrip(outsider.socket);
     t.notOk(outsider.received.includes('player:status_change'), 'a socket outside the lobby gets nothing');
+    t.notOk(outsider.received.includes('lobby:presence_diff'), 'and no diff');
     await roundTrip(sender.socket);
     t.notOk(sender.received.includes('player:status_change'), 'the sender is not in the lobby either');
 
     t.test('status values of the documented form pass', async (t) => {
-      for (const status of ['online', 'in_match', 'in_game', 'busy', 'a', 'x'.repeat(32), 'level2']) {
-        const next = nextEvent<PlayerStatusPayload>(member.socket, 'player:status_change');
-        t.same(await request(sender.socket, 'player:status_change', { status }), { ok: true }, status);
-        t.equal((await next).status, status);
+      // A user's status changes are limited (5 at once, then 1/s): one user per value.
+      const values = ['online', 'in_match', 'in_game', 'busy', 'a', 'x'.repeat(32), 'level2'];
+      for (const [i, status] of values.entries()) {
+        const user = await connectUser(t, url, `status-v${i}`);
+        t.same(await request(user.socket, 'player:status_change', { status }), { ok: true }, status);
+        const [stored] = await service.app.presence.getMany([`status-v${i}`]);
+        t.equal(stored?.status, status, `${status} is stored`);
       }
     });
 
     t.test('without an ack the broadcast still goes out, and no error', async (t) => {
-      const next = nextEvent<PlayerStatusPayload>(member.socket, 'player:status_change');
+      const next = nextEvent<PlayerStatusPayload>(watcher.socket, 'player:status_change');
+      const inLobby = diffWithStatus(member.socket, 'status-u1', 'busy');
       sender.socket.emit('player:status_change', { status: 'busy' });
       t.match(await next, { userId: 'status-u1', status: 'busy' });
+      await inLobby;
       await roundTrip(sender.socket);
       t.notOk(sender.received.includes('system:error'));
     });
 
     t.test('after lobby:leave the member gets nothing more', async (t) => {
       t.same(await request(member.socket, 'lobby:leave'), { ok: true });
-      const count = member.received.filter((e) => e === 'player:status_change').length;
+      const count = member.received.filter((e) => e === 'lobby:presence_diff').length;
+      const seen = nextEvent<PlayerStatusPayload>(watcher.socket, 'player:status_change');
       t.same(await request(sender.socket, 'player:status_change', { status: 'online' }), { ok: true });
+      await seen;
+      // The lobby's diff of this change goes out an interval later: a lobby member would have it after this one.
+      const later = await connectUser(t, url, 'status-later');
+      const stillInLobby = await connectClient(t, url);
+      t.same(await request(stillInLobby.socket, 'lobby:join'), { ok: true });
+      t.same(await request(later.socket, 'player:status_change', { status: 'away' }), { ok: true });
+      await diffWithStatus(stillInLobby.socket, 'status-later', 'away');
       await roundTrip(member.socket);
-      t.equal(member.received.filter((e) => e === 'player:status_change').length, count);
+      t.equal(member.received.filter((e) => e === 'lobby:presence_diff').length, count);
     });
   });
 });
@@ -220,9 +252,9 @@ t.test('rooms: lobby for anyone, user:<id> for every authenticated socket', asyn
   t.same(await roomMembers(service, 'lobby'), [anonymous.socket.id, tab1.socket.id].sort());
 
   // Delivery: the anonymous lobby member sees u2's status.
-  const seen = nextEvent<PlayerStatusPayload>(anonymous.socket, 'player:status_change');
+  const seen = diffWithStatus(anonymous.socket, 'u2', 'away');
   t.same(await request(other.socket, 'player:status_change', { status: 'away' }), { ok: true });
-  t.match(await seen, { userId: 'u2', status: 'away' });
+  await seen;
 
   t.same(await request(anonymous.socket, 'lobby:leave'), { ok: true }, 'anonymous lobby:leave');
   t.same(await roomMembers(service, 'lobby'), [tab1.socket.id]);

@@ -7,7 +7,9 @@ import {
   connectClient,
   createClient,
   eventually,
+  listsOnline,
   mintToken,
+  nextDiff,
   request,
   startService,
   waitFor,
@@ -279,7 +281,7 @@ t.test('metrics: events sent by domain, cluster presence gauges, drain state', a
   const service = await startService(t, { NODE_ID: 'metrics-node-2' });
   const alice = await connectClient(t, service.url, { token: await mintToken({ sub: 'alice' }) });
   t.same(await request(alice.socket, 'lobby:join'), { ok: true });
-  const bobOnline = waitFor(alice.socket, 'player:online');
+  const bobOnline = nextDiff(alice.socket, listsOnline('bob'));
   const aliceAgain = await connectClient(t, service.url, { token: await mintToken({ sub: 'alice' }) });
   const bob = await connectClient(t, service.url, { token: await mintToken({ sub: 'bob' }) });
   await bobOnline;
@@ -289,16 +291,24 @@ t.test('metrics: events sent by domain, cluster presence gauges, drain state', a
   t.equal(sampleValue(samples, 'gamesocket_presence_online_users'), 2, 'two users online');
   t.equal(sampleValue(samples, 'gamesocket_presence_sockets'), 3, 'three signed-in sockets');
   t.equal(sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'system' }), 3, 'one system:connected each');
-  t.ok((sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'player' }) ?? 0) >= 1, 'player:online sent');
+  t.ok(
+    (sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'lobby' }) ?? 0) >= 1,
+    'lobby:presence_diff sent',
+  );
+  t.equal(
+    sampleValue(samples, 'gamesocket_events_sent_total', { domain: 'player' }),
+    undefined,
+    'no player:* to the lobby',
+  );
   // A broadcast counts once per socket it reaches, and a scrape neither loses nor repeats counts.
   for (const client of [aliceAgain, bob]) t.same(await request(client.socket, 'lobby:join'), { ok: true });
-  const playerSent = async (): Promise<number> =>
-    sampleValue(await scrape(), 'gamesocket_events_sent_total', { domain: 'player' }) ?? 0;
-  const before = await playerSent();
-  const carolOnline = [alice, aliceAgain, bob].map((client) => waitFor(client.socket, 'player:online'));
+  const lobbySent = async (): Promise<number> =>
+    sampleValue(await scrape(), 'gamesocket_events_sent_total', { domain: 'lobby' }) ?? 0;
+  const before = await lobbySent();
+  const carolOnline = [alice, aliceAgain, bob].map((client) => nextDiff(client.socket, listsOnline('carol')));
   await connectClient(t, service.url, { token: await mintToken({ sub: 'carol' }) });
   await Promise.all(carolOnline);
-  t.equal(await playerSent(), before + 3, "carol's player:online counts once for each of the 3 lobby sockets");
-  t.equal(await playerSent(), before + 3, 'and a second scrape gives the same total');
+  t.equal(await lobbySent(), before + 3, 'the diff listing carol counts once for each of the 3 lobby sockets');
+  t.equal(await lobbySent(), before + 3, 'and a second scrape gives the same total');
   t.equal(sampleValue(samples, 'gamesocket_draining'), 0, 'not draining');
 });

@@ -107,18 +107,25 @@ async function readyStatus(url: string): Promise<number> {
 interface PresenceEvent {
   kind: 'online' | 'offline';
   userId: string;
+  /** As listed online (a diff lists offline users by id only). */
   username: string | undefined;
   /** Local receipt time (epoch ms). */
   at: number;
 }
 
-/** An anonymous lobby client that records `player:online` / `player:offline`. */
+/**
+ * An anonymous lobby client that records the entries of the lobby's `lobby:presence_diff`s; with
+ * `watch`, a signed-in spectator on the same pod (outside the lobby, so one more user and socket in
+ * the stats) watches those users for the names their `player:offline` carries.
+ */
 interface Observer {
   socket: TestSocket;
   events: PresenceEvent[];
   count(kind: PresenceEvent['kind'], userId: string): number;
-  /** The first `kind` event for `userId` (already seen or upcoming), bounded by `timeoutMs`. */
+  /** The first `kind` entry for `userId` (already seen or upcoming), bounded by `timeoutMs`. */
   next(kind: PresenceEvent['kind'], userId: string, timeoutMs: number): Promise<PresenceEvent>;
+  /** The username of the spectator's `player:offline` for `userId` (a watched user), bounded by `timeoutMs`. */
+  offlineName(userId: string, timeoutMs: number): Promise<string | undefined>;
   /**
    * Publishes a marker to the lobby over Redis (the emitter's own connection) until the observer
    * gets it: proves its pod receives cross-pod broadcasts, and that whatever the pods published
@@ -127,21 +134,27 @@ interface Observer {
   barrier(): Promise<void>;
 }
 
-async function observe(t: TapTest, pod: ServiceProcess, emitter: GameEmitter): Promise<Observer> {
+async function observe(t: TapTest, pod: ServiceProcess, emitter: GameEmitter, watch: string[] = []): Promise<Observer> {
   const { socket } = await connectClient(t, pod.url);
   const events: PresenceEvent[] = [];
   const markers = new Set<number>();
   let nextMarker = 1;
-  socket.on('player:online', (p) =>
-    events.push({ kind: 'online', userId: p.userId, username: p.username, at: Date.now() }),
-  );
-  socket.on('player:offline', (p) =>
-    events.push({ kind: 'offline', userId: p.userId, username: p.username, at: Date.now() }),
-  );
+  socket.on('lobby:presence_diff', (diff) => {
+    const at = Date.now();
+    for (const entry of diff.online)
+      events.push({ kind: 'online', userId: entry.userId, username: entry.username, at });
+    for (const userId of diff.offline) events.push({ kind: 'offline', userId, username: undefined, at });
+  });
   socket.on('lobby:stats', (s) => {
     if (s.nodes === -1) markers.add(s.connections);
   });
   t.same(await request(socket, 'lobby:join'), { ok: true }, 'the observer joined the lobby');
+  const offlineNames = new Map<string, string | undefined>();
+  if (watch.length > 0) {
+    const spectator = await connectUser(t, pod, 'spectator');
+    spectator.socket.on('player:offline', (p) => offlineNames.set(p.userId, p.username));
+    t.match(await request(spectator.socket, 'player:watch', { userIds: watch }), { ok: true }, 'the spectator watches');
+  }
   const find = (kind: PresenceEvent['kind'], userId: string): PresenceEvent | undefined =>
     events.find((e) => e.kind === kind && e.userId === userId);
   return {
@@ -149,8 +162,12 @@ async function observe(t: TapTest, pod: ServiceProcess, emitter: GameEmitter): P
     events,
     count: (kind, userId) => events.filter((e) => e.kind === kind && e.userId === userId).length,
     async next(kind, userId, timeoutMs) {
-      await eventually(() => find(kind, userId) !== undefined, timeoutMs, `player:${kind} for ${userId}`);
+      await eventually(() => find(kind, userId) !== undefined, timeoutMs, `${userId} listed ${kind}`);
       return find(kind, userId) as PresenceEvent;
+    },
+    async offlineName(userId, timeoutMs) {
+      await eventually(() => offlineNames.has(userId), timeoutMs, `player:offline for ${userId} to the spectator`);
+      return offlineNames.get(userId);
     },
     async barrier() {
       const marker = nextMarker++;
@@ -174,13 +191,16 @@ async function openEmitter(t: TapTest, redis: RedisServer): Promise<GameEmitter>
   return emitter;
 }
 
-/** Redis, pods `pod-a` and `pod-b` (with `env`), and an observer of the lobby on pod A that got a barrier through. */
-async function twoPods(t: TapTest, env: Record<string, string> = {}) {
+/**
+ * Redis, pods `pod-a` and `pod-b` (with `env`), and an observer of the lobby on pod A (with a
+ * spectator of `watch`) that got a barrier through.
+ */
+async function twoPods(t: TapTest, env: Record<string, string> = {}, watch: string[] = []) {
   const redis = await startRedis(t);
   const emitter = await openEmitter(t, redis);
   const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a', ...env });
   const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b', ...env });
-  const observer = await observe(t, podA, emitter);
+  const observer = await observe(t, podA, emitter, watch);
   await observer.barrier();
   return { redis, podA, podB, observer };
 }
@@ -207,7 +227,7 @@ t.test('SIGKILL of a pod: its users go offline within the bound, users with sock
   const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
   const podB = await spawnPod(t, redis, { NODE_ID: 'pod-b' });
   const podC = await spawnPod(t, redis, { NODE_ID: 'pod-c' });
-  const observer = await observe(t, podA, emitter);
+  const observer = await observe(t, podA, emitter, ['u1']);
   await observer.barrier();
 
   await connectUser(t, podC, 'u1');
@@ -217,26 +237,30 @@ t.test('SIGKILL of a pod: its users go offline within the bound, users with sock
   await eventually(
     () => ['u1', 'u2', 'u3'].every((u) => observer.count('online', u) >= 1),
     5000,
-    'player:online for u1, u2, u3',
+    'the lobby to list u1, u2, u3 online',
   );
-  await statsBecome(t, u3.socket, { online: 3, connections: 4, nodes: 3 }, 5000, 'stats before the crash');
+  // The spectator is one more user with one socket.
+  await statsBecome(t, u3.socket, { online: 4, connections: 5, nodes: 3 }, 5000, 'stats before the crash');
   await observer.barrier();
-  for (const u of ['u1', 'u2', 'u3']) t.equal(observer.count('online', u), 1, `exactly one player:online for ${u}`);
+  for (const u of ['u1', 'u2', 'u3']) t.equal(observer.count('online', u), 1, `${u} listed online exactly once`);
+  t.equal((await observer.next('online', 'u1', 0)).username, nameOf('u1'), 'the lobby lists u1 by name');
 
   const killedAt = Date.now();
   await podC.stop('SIGKILL');
   const offline = await observer.next('offline', 'u1', DETECTION_BOUND_MS);
   const detectionMs = offline.at - killedAt;
-  t.equal(offline.username, nameOf('u1'), 'player:offline names the user as player:online did');
-  t.comment(`SIGKILL -> player:offline u1: ${detectionMs} ms (PRESENCE_TTL_MS ${TTL_MS}, 1.25 x = ${1.25 * TTL_MS})`);
+  t.equal(await observer.offlineName('u1', 5000), nameOf('u1'), 'player:offline names the user as the lobby did');
+  t.comment(
+    `SIGKILL -> lobby lists u1 offline: ${detectionMs} ms (PRESENCE_TTL_MS ${TTL_MS}, 1.25 x = ${1.25 * TTL_MS})`,
+  );
   t.ok(detectionMs <= DETECTION_BOUND_MS, `u1 went offline within ${DETECTION_BOUND_MS} ms`);
 
-  await statsBecome(t, u3.socket, { online: 2, connections: 2, nodes: 2 }, 10_000, 'stats after the reaping');
+  await statsBecome(t, u3.socket, { online: 3, connections: 3, nodes: 2 }, 10_000, 'stats after the reaping');
   await observer.barrier();
-  t.equal(observer.count('offline', 'u1'), 1, 'exactly one player:offline for u1');
-  t.equal(observer.count('offline', 'u2'), 0, 'no player:offline for u2 (still on pod A)');
-  t.equal(observer.count('offline', 'u3'), 0, 'no player:offline for u3 (on pod B)');
-  t.equal(observer.count('online', 'u2'), 1, 'no extra player:online for u2');
+  t.equal(observer.count('offline', 'u1'), 1, 'u1 listed offline exactly once');
+  t.equal(observer.count('offline', 'u2'), 0, 'u2 not listed offline (still on pod A)');
+  t.equal(observer.count('offline', 'u3'), 0, 'u3 not listed offline (on pod B)');
+  t.equal(observer.count('online', 'u2'), 1, 'u2 not listed online again');
   t.match(await presenceOf(podB, 'u1'), { online: false, connections: 0 }, 'u1 is offline in /v1/presence');
   t.match(await presenceOf(podB, 'u2'), { online: true, connections: 1 }, 'u2 is online with one socket');
   t.match(await presenceOf(podB, 'u3'), { online: true, connections: 1 }, 'u3 is online');
@@ -250,7 +274,7 @@ t.test('a restart under the same NODE_ID clears the sockets of its previous life
   const longTtl = { NODE_ID: 'pod-d', PRESENCE_TTL_MS: '60000' };
   const podA = await spawnPod(t, redis, { NODE_ID: 'pod-a' });
   const podD = await spawnPod(t, redis, longTtl);
-  const observer = await observe(t, podA, emitter);
+  const observer = await observe(t, podA, emitter, ['u4']);
   await observer.barrier();
   await connectUser(t, podD, 'u4');
   await observer.next('online', 'u4', 5000);
@@ -261,11 +285,10 @@ t.test('a restart under the same NODE_ID clears the sockets of its previous life
   const podD2 = await spawnPod(t, redis, longTtl);
   const listeningAt = Date.now();
   const offline = await observer.next('offline', 'u4', 10_000);
-  // Fails today (known bug): this offline comes from RedisPresence.syncNode, which reports username = userId
-  // (REMOVE_SOCKET has already deleted the user's meta hash); the reaper and removeNode report the real name.
-  t.equal(offline.username, nameOf('u4'), 'player:offline names the user as player:online did');
+  // This offline comes from RedisPresence.syncNode, whose removal reports the name stored with the user.
+  t.equal(await observer.offlineName('u4', 5000), nameOf('u4'), 'player:offline names the user as the lobby did');
   t.comment(
-    `SIGKILL -> player:offline u4: ${offline.at - killedAt} ms ` +
+    `SIGKILL -> lobby lists u4 offline: ${offline.at - killedAt} ms ` +
       `(new pod-d listening after ${listeningAt - killedAt} ms; its TTL is 60000 ms)`,
   );
   t.ok(offline.at - killedAt < 60_000 / 2, 'u4 went offline long before the old TTL expired');
@@ -275,12 +298,14 @@ t.test('a restart under the same NODE_ID clears the sockets of its previous life
     '/v1/presence/u4 says offline',
   );
   t.match(await presenceOf(podD2, 'u4'), { online: false }, 'the new pod-d agrees');
-  await statsBecome(t, observer.socket, { online: 0, connections: 0, nodes: 2 }, 5000, 'stats: no stale sockets');
+  await statsBecome(t, observer.socket, { online: 1, connections: 1, nodes: 2 }, 5000, 'stats: the spectator only');
   await observer.barrier();
-  t.equal(observer.count('offline', 'u4'), 1, 'exactly one player:offline for u4');
+  t.equal(observer.count('offline', 'u4'), 1, 'u4 listed offline exactly once');
 
   // The new life registers its own sockets normally.
   await connectUser(t, podD2, 'u4');
+  await observer.barrier();
+  await eventually(() => observer.count('online', 'u4') === 2, 5000, 'u4 listed online again');
   await observer.barrier();
   t.equal(observer.count('online', 'u4'), 2, 'u4 comes online again on the new pod-d');
   t.match(await presenceOf(podA, 'u4'), { online: true, connections: 1 }, 'u4 is online with one socket');
@@ -292,6 +317,12 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   const u8 = await connectUser(t, podA, 'u8');
   await connectUser(t, podB, 'u9');
   await statsBecome(t, u8.socket, { online: 3, connections: 3, nodes: 2 }, 5000, 'stats before the outage');
+  // The lobby has listed them: what it must hear after the outage is a change of what it knew.
+  await eventually(
+    () => ['u6', 'u8', 'u9'].every((user) => observer.count('online', user) === 1),
+    5000,
+    'the lobby to list u6, u8 and u9 online',
+  );
 
   await redis.kill();
   await eventually(
@@ -349,9 +380,15 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   }
   t.ok(u5.socket.connected && u8.socket.connected, 'the clients stayed connected');
   t.ok(podA.alive() && podB.alive(), 'no pod exited');
-  await observer.barrier();
-  const after = observer.events.slice(eventsBefore).map((e) => `${e.kind}:${e.userId}`);
-  t.comment(`lobby presence events after the outage: ${after.length === 0 ? 'none' : after.join(', ')}`);
+  const entriesAfter = (): string[] => observer.events.slice(eventsBefore).map((e) => `${e.kind}:${e.userId}`);
+  // Each pod's diff goes out an interval after its resync: wait for both (bounded), then report.
+  await eventually(
+    () => entriesAfter().includes('offline:u6') && entriesAfter().includes('online:u5'),
+    5000,
+    'the lobby to list u6 offline and u5 online',
+  ).catch(() => undefined);
+  const after = entriesAfter();
+  t.comment(`lobby presence entries after the outage: ${after.length === 0 ? 'none' : after.join(', ')}`);
   t.ok(after.includes('offline:u6'), 'the lobby hears that u6 (left during the outage) went offline');
   t.ok(after.includes('online:u5'), 'and that u5 (joined during the outage) is online');
   t.same(lines([podA, podB], '"unhandled rejection"'), [], 'no unhandled rejection was logged');
@@ -360,7 +397,7 @@ t.test('Redis outage during presence changes: presence converges to the real soc
 t.test(
   'SIGTERM: a drained pod leaves its users to the reaper: who moved never flaps, who left goes offline',
   async (t) => {
-    const { podA, podB, observer } = await twoPods(t);
+    const { podA, podB, observer } = await twoPods(t, {}, ['u10']);
     await connectUser(t, podB, 'u10');
     await connectUser(t, podB, 'u11');
     await connectUser(t, podA, 'u11');
@@ -368,7 +405,7 @@ t.test(
     await eventually(
       () => ['u10', 'u11', 'u12'].every((user) => observer.count('online', user) === 1),
       5000,
-      'player:online for u10, u11 and u12',
+      'the lobby to list u10, u11 and u12 online',
     );
 
     const stoppedAt = Date.now();
@@ -382,14 +419,15 @@ t.test(
     late.socket.disconnect();
     await connectUser(t, podA, 'u12');
     const offline = await observer.next('offline', 'u10', DETECTION_BOUND_MS);
-    t.equal(offline.username, nameOf('u10'), 'player:offline names the user as player:online did');
-    t.comment(`SIGTERM -> player:offline u10: ${offline.at - stoppedAt} ms (PRESENCE_TTL_MS ${TTL_MS})`);
+    t.equal(await observer.offlineName('u10', 5000), nameOf('u10'), 'player:offline names the user as the lobby did');
+    t.comment(`SIGTERM -> lobby lists u10 offline: ${offline.at - stoppedAt} ms (PRESENCE_TTL_MS ${TTL_MS})`);
     await observer.barrier();
-    t.equal(observer.count('offline', 'u10'), 1, 'exactly one player:offline for u10');
-    t.equal(observer.count('offline', 'u11'), 0, 'no player:offline for u11 (still on pod A)');
-    t.equal(observer.count('offline', 'u12'), 0, 'no player:offline for u12 (moved to pod A)');
-    t.equal(observer.count('online', 'u12'), 1, 'and no second player:online for u12');
-    await statsBecome(t, observer.socket, { online: 2, connections: 2, nodes: 1 }, 5000, 'stats after the drain');
+    t.equal(observer.count('offline', 'u10'), 1, 'u10 listed offline exactly once');
+    t.equal(observer.count('offline', 'u11'), 0, 'u11 not listed offline (still on pod A)');
+    t.equal(observer.count('offline', 'u12'), 0, 'u12 not listed offline (moved to pod A)');
+    t.equal(observer.count('online', 'u12'), 1, 'and not listed online a second time');
+    // The spectator is one more user with one socket on pod A.
+    await statsBecome(t, observer.socket, { online: 3, connections: 3, nodes: 1 }, 5000, 'stats after the drain');
     t.match(await presenceOf(podA, 'u10'), { online: false }, 'u10 is offline');
     t.match(await presenceOf(podA, 'u11'), { online: true, connections: 1 }, 'u11 is online with one socket');
     t.match(await presenceOf(podA, 'u12'), { online: true, connections: 1 }, 'u12 is online with one socket');
@@ -412,7 +450,7 @@ t.test('SIGTERM: a many-tab user moving off a drained pod stays under the per-us
   );
   await observer.barrier();
   t.equal(observer.count('offline', 'u14'), 0, 'u14 never went offline');
-  t.equal(observer.count('online', 'u14'), 1, 'and was announced online once');
+  t.equal(observer.count('online', 'u14'), 1, 'and was listed online once');
 });
 
 t.test('SIGTERM of the last pod sweeps its users at once', async (t) => {

@@ -1,12 +1,14 @@
 import t from 'tap';
+import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { createEmitter } from '@gamesocket/emitter';
-import type { Ack, LobbyStats, UserPresence } from '@gamesocket/protocol';
+import type { Ack, LobbyPresenceDiffPayload, LobbyStats, UserPresence } from '@gamesocket/protocol';
 import {
   connectClient,
   createClient,
   eventually,
   mintToken,
+  monitorCommands,
   request,
   startPods,
   startRedis,
@@ -21,12 +23,46 @@ import {
 const API_TOKEN = 'backend-api-token-for-tests';
 const token = (sub: string): Promise<string> => mintToken({ sub, username: `name-${sub}` });
 
-/** Records the presence events a client receives. */
+/** Records the presence events a watcher receives one by one (`player:*`). */
 function presenceLog(client: ConnectedClient): string[] {
   const log: string[] = [];
   client.socket.on('player:online', (p) => log.push(`online:${p.userId}`));
   client.socket.on('player:offline', (p) => log.push(`offline:${p.userId}`));
   client.socket.on('player:status_change', (p) => log.push(`status:${p.userId}:${p.status}`));
+  return log;
+}
+
+/** What a lobby member receives: every `lobby:presence_diff`, and any per-user presence event (it must get none). */
+interface LobbyLog {
+  diffs: LobbyPresenceDiffPayload[];
+  /** The diffs' entries in order, as `online:<id>`, `offline:<id>`, `status:<id>:<status>`. */
+  entries: string[];
+  /** `player:*` events received: none for a lobby member that watches nobody. */
+  perUser: string[];
+  /** The diffs applied in order: who is online, with which status. */
+  state: Map<string, string>;
+}
+
+function lobbyLog(client: ConnectedClient): LobbyLog {
+  const log: LobbyLog = { diffs: [], entries: [], perUser: [], state: new Map() };
+  client.socket.on('lobby:presence_diff', (diff) => {
+    log.diffs.push(diff);
+    for (const entry of diff.online) {
+      log.entries.push(`online:${entry.userId}`);
+      log.state.set(entry.userId, entry.status);
+    }
+    for (const userId of diff.offline) {
+      log.entries.push(`offline:${userId}`);
+      log.state.delete(userId);
+    }
+    for (const entry of diff.status) {
+      log.entries.push(`status:${entry.userId}:${entry.status}`);
+      if (log.state.has(entry.userId)) log.state.set(entry.userId, entry.status);
+    }
+  });
+  for (const event of ['player:online', 'player:offline', 'player:status_change'] as const) {
+    client.socket.on(event, (p: { userId: string }) => log.perUser.push(`${event}:${p.userId}`));
+  }
   return log;
 }
 
@@ -52,7 +88,8 @@ t.test('presence across two pods (redis mode)', async (t) => {
   await waitForCluster(pods);
   const [podA, podB] = pods as [RunningService, RunningService];
   const observer = await connectClient(t, podA.url);
-  const seen = presenceLog(observer);
+  const lobby = lobbyLog(observer);
+  const seen = lobby.entries;
   t.same(await observer.socket.emitWithAck('lobby:join'), { ok: true });
   const emitter = await createEmitter({ redis: redis.url, mode: 'redis' });
   t.teardown(() => emitter.close());
@@ -81,6 +118,15 @@ t.test('presence across two pods (redis mode)', async (t) => {
       ['online:alice', 'offline:alice'],
       'exactly one online and one offline for two tabs on two pods',
     );
+    t.same(
+      lobby.diffs,
+      [
+        { online: [{ userId: 'alice', username: 'name-alice', status: 'online' }], offline: [], status: [] },
+        { online: [], offline: ['alice'], status: [] },
+      ],
+      'one diff as she came, one as she went',
+    );
+    t.same(lobby.perUser, [], 'no per-user presence event to the lobby');
   });
 
   t.test('watchers get only their watched users’ events', async (t) => {
@@ -124,10 +170,42 @@ t.test('presence across two pods (redis mode)', async (t) => {
       ],
     );
     t.same(await request(watcher.socket, 'player:unwatch', { userIds: ['bob'] }), { ok: true });
+    // Bob has been listed, with his latest status: his going is a change for the lobby.
+    await eventually(() => lobby.state.get('bob') === 'busy', 5000, 'the lobby to list bob busy');
     bob.socket.disconnect();
     await eventually(() => seen.includes('offline:bob'), 5000, 'the lobby saw bob go');
     t.notOk(watched.includes('online:dave'), 'dave was never watched');
     t.notOk(watched.includes('offline:bob'), 'unwatched: no more events for bob');
+    t.same(lobby.perUser, [], 'the lobby got diffs only');
+  });
+
+  t.test('player:watch answers the presence of the newly watched users only', async (t) => {
+    const watcher = await connectClient(t, podA.url, { token: await token('wanda') });
+    await connectClient(t, podB.url, { token: await token('olive') });
+    const presenceOf = (userId: string, online: boolean): UserPresence =>
+      online
+        ? { userId, online: true, connections: 1, status: 'online' }
+        : { userId, online: false, connections: 0, status: null };
+    t.same(await request(watcher.socket, 'player:watch', { userIds: ['olive', 'nora'] }), {
+      ok: true,
+      data: [presenceOf('olive', true), presenceOf('nora', false)],
+    });
+    t.same(
+      await request(watcher.socket, 'player:watch', { userIds: ['olive', 'nora'] }),
+      { ok: true, data: [] },
+      'watched already: nothing new to answer',
+    );
+    t.same(
+      await request(watcher.socket, 'player:watch', { userIds: ['nora', 'pia', 'olive'] }),
+      { ok: true, data: [presenceOf('pia', false)] },
+      'only pia is new',
+    );
+    t.same(await request(watcher.socket, 'player:unwatch', { userIds: ['olive'] }), { ok: true });
+    t.same(
+      await request(watcher.socket, 'player:watch', { userIds: ['olive'] }),
+      { ok: true, data: [presenceOf('olive', true)] },
+      'watched again after an unwatch: new again',
+    );
   });
 
   t.test('player:watch bad input', async (t) => {
@@ -199,6 +277,179 @@ t.test('presence across two pods (redis mode)', async (t) => {
       'presence equal to the remaining sockets',
     );
     t.pass(`presence matches ${kept.length} remaining sockets of ${expected.size} users`);
+  });
+});
+
+t.test('200 users in about a second on 2 pods: a few lobby diffs list them all, no per-user event', async (t) => {
+  const INTERVAL_MS = 250;
+  const redis = await startRedis(t);
+  const pods = await startPods(t, 2, {
+    REDIS_URL: redis.url,
+    PRESENCE_DIFF_MS: String(INTERVAL_MS),
+    HANDSHAKE_CONCURRENCY: '1000',
+  });
+  await waitForCluster(pods);
+  const listener = await connectClient(t, pods[0]!.url);
+  t.same(await request(listener.socket, 'lobby:join'), { ok: true });
+  const lobby = lobbyLog(listener);
+  const arrivals: number[] = [];
+  listener.socket.on('lobby:presence_diff', () => arrivals.push(Date.now()));
+  const users = Array.from({ length: 200 }, (_, i) => `crowd${i}`);
+  const tokens = await Promise.all(users.map(token));
+
+  const started = Date.now();
+  await Promise.all(users.map((_, i) => connectClient(t, pods[i % 2]!.url, { token: tokens[i] })));
+  const listed = (): Set<string> => new Set(lobby.diffs.flatMap((diff) => diff.online.map((entry) => entry.userId)));
+  await eventually(() => listed().size === users.length, WAIT_MS * 2, 'every user listed online');
+  const elapsed = (arrivals.at(-1) ?? started) - started;
+  // Everything sent before this reached the listener: no diff is still on its way.
+  const marker = waitFor(listener.socket, 'lobby:stats');
+  pods[0]!.app.io.to('lobby').emit('lobby:stats', { online: -1, connections: 0, nodes: 0 });
+  await marker;
+
+  const bound = pods.length * (Math.floor(elapsed / INTERVAL_MS) + 1);
+  t.comment(
+    `${users.length} users connected and listed in ${elapsed} ms: ${lobby.diffs.length} diffs (bound ${bound})`,
+  );
+  t.ok(
+    lobby.diffs.length <= bound,
+    `${lobby.diffs.length} diffs, at most ${bound} (2 pods x (${elapsed} ms / ${INTERVAL_MS} ms + 1))`,
+  );
+  const online = lobby.diffs.flatMap((diff) => diff.online);
+  t.same(online.map((entry) => entry.userId).sort(), [...users].sort(), 'every user listed online, each once');
+  t.ok(
+    online.every((entry) => entry.username === `name-${entry.userId}` && entry.status === 'online'),
+    'with their name and status',
+  );
+  t.same(
+    lobby.diffs.flatMap((diff) => [...diff.offline, ...diff.status.map((entry) => entry.userId)]),
+    [],
+    'nobody offline, no status change',
+  );
+  t.same(lobby.perUser, [], 'no player:online / player:offline / player:status_change to the lobby');
+});
+
+t.test('one pod, redis mode: intervals, watchers, unchanged statuses, the status budget, watch reads', async (t) => {
+  const redis = await startRedis(t);
+  const [pod] = await startPods(t, 1, {
+    REDIS_URL: redis.url,
+    // Long enough that a connect and a disconnect always share one interval.
+    PRESENCE_DIFF_MS: '1500',
+    // No heartbeat or reap while commands are counted below.
+    PRESENCE_TTL_MS: '600000',
+  });
+  const url = pod!.url;
+  const listener = await connectClient(t, url);
+  t.same(await request(listener.socket, 'lobby:join'), { ok: true });
+  const lobby = lobbyLog(listener);
+  const watcher = await connectClient(t, url, { token: await token('watcher') });
+  const watched = presenceLog(watcher);
+  t.equal(
+    (await request<UserPresence[]>(watcher.socket, 'player:watch', { userIds: ['flash', 'steady', 'burst'] })).ok,
+    true,
+  );
+  // The watcher's own coming online is out: the next change starts a new interval.
+  await eventually(() => lobby.state.has('watcher'), WAIT_MS, 'the lobby to list the watcher');
+
+  t.test('a user who came and went within one interval is in no diff; watchers saw both', async (t) => {
+    const flash = await connectClient(t, url, { token: await token('flash') });
+    await eventually(() => watched.includes('online:flash'), WAIT_MS, 'the watcher to see flash come');
+    flash.socket.disconnect();
+    await eventually(() => watched.includes('offline:flash'), WAIT_MS, 'the watcher to see flash go');
+    // A later change of the same pod: once the lobby has it, flash's interval is over too.
+    await connectClient(t, url, { token: await token('steady') });
+    await eventually(() => lobby.entries.includes('online:steady'), WAIT_MS, 'the lobby to list steady');
+    t.same(
+      lobby.entries.filter((entry) => entry.includes(':flash')),
+      [],
+      'flash is in no diff',
+    );
+    t.same(
+      watched.slice(0, 3),
+      ['online:flash', 'offline:flash', 'online:steady'],
+      'the watcher got each event at once',
+    );
+  });
+
+  t.test('an unchanged status is not announced, to watchers or to the lobby', async (t) => {
+    const steady = await connectClient(t, url, { token: await token('steady') });
+    for (const status of ['online', 'away', 'away', 'busy']) {
+      t.same(await request(steady.socket, 'player:status_change', { status }), { ok: true }, status);
+    }
+    await eventually(() => watched.includes('status:steady:busy'), WAIT_MS, 'the watcher to see busy');
+    t.same(
+      watched.filter((entry) => entry.startsWith('status:steady')),
+      ['status:steady:away', 'status:steady:busy'],
+      'online (already) and the second away were not announced',
+    );
+    await eventually(() => lobby.state.get('steady') === 'busy', WAIT_MS, 'the lobby to have steady busy');
+    t.notOk(lobby.entries.includes('status:steady:online'), 'the lobby got no unchanged status either');
+  });
+
+  t.test("a user's status changes share one budget across their sockets: the excess is RATE_LIMITED", async (t) => {
+    const tabs = [
+      await connectClient(t, url, { token: await token('burst') }),
+      await connectClient(t, url, { token: await token('burst') }),
+    ];
+    await eventually(() => watched.includes('online:burst'), WAIT_MS, 'the watcher to see burst come');
+    // Sent at once, 4 per tab: far below each socket's own event budget, over the user's (5, then 1/s).
+    const acks = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        request(tabs[i % 2]!.socket, 'player:status_change', { status: `state${i}` }),
+      ),
+    );
+    const refused = acks.filter((ack) => !ack.ok);
+    t.ok(refused.length >= 1, `${refused.length} of 8 refused`);
+    t.ok(
+      refused.every(
+        (ack) => !ack.ok && ack.error.code === 'RATE_LIMITED' && /status changes too fast/.test(ack.error.message),
+      ),
+      'each with RATE_LIMITED',
+    );
+    const accepted = acks.flatMap((ack, i) => (ack.ok ? [`status:burst:state${i}`] : []));
+    // A backend's change (not limited) after them: once the watcher has it, it has everything before.
+    t.equal(await pod!.app.presence.setStatus('burst', 'after'), true);
+    await eventually(() => watched.includes('status:burst:after'), WAIT_MS, 'the watcher to see the marker');
+    t.same(
+      watched.filter((entry) => entry.startsWith('status:burst:state')).sort(),
+      accepted.sort(),
+      'exactly the accepted changes were announced',
+    );
+  });
+
+  t.test('player:watch reads presence only for ids the socket did not watch yet', async (t) => {
+    const client = new Redis(redis.port, '127.0.0.1');
+    t.teardown(() => client.quit());
+    const reader = await connectClient(t, url, { token: await token('reader') });
+    const ids = Array.from({ length: 150 }, (_, i) => `w${i}`);
+    const commands = await monitorCommands(t, client);
+    /** The watched ids whose presence keys the service named in a command since `from`. */
+    const readIds = (from: number): Set<string> =>
+      new Set(
+        commands.sent(from).flatMap((command) => command.args.flatMap((arg) => /:u:(w\d+)$/.exec(arg)?.[1] ?? [])),
+      );
+
+    await commands.settle();
+    let from = commands.commands.length;
+    const first = await request<UserPresence[]>(reader.socket, 'player:watch', { userIds: ids });
+    await commands.settle();
+    t.equal(first.ok && first.data?.length, 150, 'the first watch answers all 150');
+    t.equal(readIds(from).size, 150, 'and read them: the count sees reads');
+    const scripts = commands.sent(from).filter((command) => command.args.some((arg) => /:u:w\d+$/.test(arg))).length;
+    t.ok(scripts <= 16, `${scripts} script calls for 150 users (one per shard)`);
+
+    await commands.settle();
+    from = commands.commands.length;
+    t.same(await request(reader.socket, 'player:watch', { userIds: ids }), { ok: true, data: [] });
+    await commands.settle();
+    t.same([...readIds(from)], [], 'the same ids again: no presence read at all');
+
+    const more = [...ids.slice(0, 100), ...Array.from({ length: 50 }, (_, i) => `w${150 + i}`)];
+    from = commands.commands.length;
+    const third = await request<UserPresence[]>(reader.socket, 'player:watch', { userIds: more });
+    await commands.settle();
+    t.equal(third.ok && third.data?.length, 50, 'the ack lists the 50 new ones');
+    t.same([...readIds(from)].sort(), more.slice(100).sort(), 'and only they were read');
   });
 });
 

@@ -9,6 +9,7 @@ import {
   ackOk,
   isDomainActionName,
   isEventName,
+  isPublishableEvent,
   isVolatileEvent,
   parseRoom,
   rooms,
@@ -26,7 +27,7 @@ t.test('every catalogue name is a lowercase domain:action matching its domain ke
 
 t.test('the catalogue holds every name of the design', async (t) => {
   const design = {
-    lobby: 'join leave room_list stats user_joined user_left',
+    lobby: 'join leave room_list stats user_joined user_left presence_diff',
     room: 'create created join leave update delete player_joined player_left player_ready chat_message',
     match: 'start started end ended state_update',
     player: 'online offline status_change',
@@ -51,6 +52,13 @@ t.test('volatile events: high-rate server state only', async (t) => {
   }
   t.notOk(isVolatileEvent('match:ended'), 'a match result is never dropped');
   t.notOk(isVolatileEvent(undefined));
+});
+
+t.test('lobby:presence_diff: a server event a backend (the emitter) may publish, never dropped', async (t) => {
+  t.equal(EVENTS.LOBBY.PRESENCE_DIFF, 'lobby:presence_diff');
+  t.ok(isPublishableEvent('lobby:presence_diff'), 'publishable');
+  t.notOk(isVolatileEvent('lobby:presence_diff'), 'not volatile: a lost diff would leave the lobby wrong');
+  t.notOk(EVENTS.LOBBY.PRESENCE_DIFF in CLIENT_EVENT_SCHEMAS, 'clients cannot send it');
 });
 
 t.test('domain:action form', async (t) => {

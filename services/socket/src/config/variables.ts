@@ -182,6 +182,12 @@ export const VARIABLES = {
     default: 10_000,
     doc: 'a pod not heard from for this long is reaped; its users go offline within 1.25 × this',
   }),
+  presenceDiffMs: variable({
+    name: 'PRESENCE_DIFF_MS',
+    kind: integer(0, 60_000),
+    default: 250,
+    doc: "the lobby gets each pod's presence changes as one `lobby:presence_diff` at most this often; 0 = no wait (a diff as soon as the previous one is out)",
+  }),
   drainWindowMs: variable({
     name: 'DRAIN_WINDOW_MS',
     kind: integer(0, 600_000),

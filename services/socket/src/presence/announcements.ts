@@ -1,34 +1,40 @@
-import { LOBBY_ROOM, rooms } from '@gamesocket/protocol';
+import { rooms } from '@gamesocket/protocol';
 import type { UserRef } from '@gamesocket/presence';
 import type { GameServer } from '../core/socket-types.js';
+import type { LobbyFanout } from './lobby-fanout.js';
 
 /**
  * The one place presence changes are announced: `player:online`, `player:offline` and
- * `player:status_change`, each to the lobby and to the user's watchers.
+ * `player:status_change` at once to the user's watchers, and the same change to the lobby through
+ * this pod's `lobby:presence_diff` (never one lobby message per user).
  */
 export class Announcements {
-  constructor(private readonly io: GameServer) {}
+  constructor(
+    private readonly io: GameServer,
+    private readonly lobby: Pick<LobbyFanout, 'online' | 'offline' | 'status'>,
+  ) {}
 
-  /** `player:online` for a user whose first socket anywhere arrived (or whom the store had lost). */
+  /** A user whose first socket anywhere arrived (or whom the store had lost) is online. */
   online(user: UserRef): void {
     this.io
-      .to([LOBBY_ROOM, rooms.watchers(user.userId)])
+      .to(rooms.watchers(user.userId))
       .emit('player:online', { userId: user.userId, username: user.username, timestamp: Date.now() });
+    this.lobby.online(user);
   }
 
-  /** `player:offline` for each user whose last socket anywhere went. */
+  /** Each of these users' last socket anywhere went. */
   offline(users: readonly UserRef[]): void {
     for (const user of users) {
       this.io
-        .to([LOBBY_ROOM, rooms.watchers(user.userId)])
+        .to(rooms.watchers(user.userId))
         .emit('player:offline', { userId: user.userId, username: user.username, timestamp: Date.now() });
+      this.lobby.offline(user);
     }
   }
 
-  /** `player:status_change` for a status just stored. */
+  /** A status just stored (and different from the one before). */
   statusChanged(userId: string, status: string): void {
-    this.io
-      .to([LOBBY_ROOM, rooms.watchers(userId)])
-      .emit('player:status_change', { userId, status, timestamp: Date.now() });
+    this.io.to(rooms.watchers(userId)).emit('player:status_change', { userId, status, timestamp: Date.now() });
+    this.lobby.status(userId, status);
   }
 }

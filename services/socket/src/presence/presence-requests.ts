@@ -4,6 +4,7 @@ import { ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import { cachedPromise } from './cached-promise.js';
+import { STATUS_BURST, STATUS_PER_SEC, StatusRateLimit } from './status-rate-limit.js';
 
 const STATS_CACHE_MS = 1000;
 
@@ -14,6 +15,7 @@ const STATS_CACHE_MS = 1000;
 export class PresenceRequests {
   /** `{ online, connections, nodes }` from counters, cached for a second per pod (any socket may ask). */
   readonly stats: () => Promise<LobbyStats>;
+  private readonly ownStatus = new StatusRateLimit();
 
   constructor(
     private readonly presence: Presence,
@@ -24,13 +26,29 @@ export class PresenceRequests {
   }
 
   /**
-   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
-   * (and broadcasts nothing) when the user is offline.
+   * Stores an online user's status and announces a change (a status the user already had is not
+   * announced); resolves false (and announces nothing) when the user is offline.
    */
   async setStatus(userId: string, status: string): Promise<boolean> {
-    const stored = await this.guard(() => this.presence.setStatus(userId, status));
-    if (stored) this.announce.statusChanged(userId, status);
-    return stored;
+    const result = await this.guard(() => this.presence.setStatus(userId, status));
+    if (result === 'changed') this.announce.statusChanged(userId, status);
+    return result !== 'offline';
+  }
+
+  /**
+   * A user's own status change (from one of their sockets): as `setStatus`, within the user's budget
+   * on this pod (`StatusRateLimit`); over it, rejects with `ServiceError('RATE_LIMITED')` and stores nothing.
+   */
+  setOwnStatus(userId: string, status: string): Promise<boolean> {
+    if (!this.ownStatus.take(userId)) {
+      return Promise.reject(
+        new ServiceError(
+          'RATE_LIMITED',
+          `status changes too fast: ${STATUS_BURST} at once, then ${STATUS_PER_SEC} per second`,
+        ),
+      );
+    }
+    return this.setStatus(userId, status);
   }
 
   /** Current presence of these users. */

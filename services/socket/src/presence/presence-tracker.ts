@@ -1,4 +1,4 @@
-import type { LobbyStats, RoomName, UserPresence } from '@gamesocket/protocol';
+import { LOBBY_ROOM, type LobbyStats, type RoomName, type UserPresence } from '@gamesocket/protocol';
 import { MembershipActions, type Memberships, type Presence, type RoomMember } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -9,6 +9,7 @@ import { createHandshakeCap, type PresenceMiddleware } from './handshake-cap.js'
 import { HeartbeatReaper } from './heartbeat-reaper.js';
 import { MembershipExpiry } from './membership-expiry.js';
 import { podSignals } from './pod-signals.js';
+import { LobbyFanout } from './lobby-fanout.js';
 import { PodSockets } from './pod-sockets.js';
 import { PresenceRequests } from './presence-requests.js';
 import { SocketLifecycle } from './socket-lifecycle.js';
@@ -20,6 +21,8 @@ export interface PresenceTrackerOptions {
   maxConnectionsPerUser: number;
   /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
   ttlMs: number;
+  /** Most often the lobby gets this pod's `lobby:presence_diff` (`PRESENCE_DIFF_MS`). */
+  diffIntervalMs: number;
   /** False while the presence store is known to be unreachable: handshakes skip it instead of waiting. */
   storeUp(): boolean;
   /** How long a user with no socket keeps their memberships. */
@@ -29,7 +32,8 @@ export interface PresenceTrackerOptions {
 /**
  * Connects Socket.IO to a `Presence`: registers every authenticated socket (refusing one over the
  * per-user cap in the handshake), announces `player:online` / `player:offline` /
- * `player:status_change` to the lobby and to watchers, heartbeats this pod, reaps dead pods,
+ * `player:status_change` to watchers and this pod's changes to the lobby as `lobby:presence_diff`
+ * (at most one per `diffIntervalMs`), heartbeats this pod, reaps dead pods,
  * resyncs this pod's sockets after a Redis outage and hands them to the cluster at a drain.
  * Presence failures never refuse a connection: the pod marks itself dirty and converges once Redis
  * answers again. Each job is its own module in this folder; this class only composes them.
@@ -46,6 +50,7 @@ export class PresenceTracker {
   private readonly expiry: MembershipExpiry;
   /** Every membership change (tickets, leaves, the HTTP API, revocations, room closes, the grace) goes through it. */
   readonly memberships: MembershipActions;
+  private readonly lobby: LobbyFanout;
 
   constructor(
     io: GameServer,
@@ -59,7 +64,14 @@ export class PresenceTracker {
     this.memberships = new MembershipActions(store, podSignals(io), nodeId);
     this.expiry = new MembershipExpiry({ actions: this.memberships, graceMs: options.membershipGraceMs, storeUp, log });
     const sockets = new PodSockets();
-    const announce = new Announcements(io);
+    this.lobby = new LobbyFanout({
+      intervalMs: options.diffIntervalMs,
+      read: (userIds) => presence.getMany(userIds),
+      storeUp,
+      send: (diff) => io.to(LOBBY_ROOM).emit('lobby:presence_diff', diff),
+      log,
+    });
+    const announce = new Announcements(io, this.lobby);
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
     this.lifecycle = new SocketLifecycle({ presence, sockets, announce, drain: this.drain, storeUp, log });
     this.middleware = createHandshakeCap({
@@ -95,8 +107,8 @@ export class PresenceTracker {
   }
 
   /**
-   * Stores an online user's status and broadcasts it to the lobby and watchers; resolves false
-   * (and broadcasts nothing) when the user is offline.
+   * Stores an online user's status and announces a change to watchers and the lobby (a status the
+   * user already had is not announced); resolves false (and announces nothing) when the user is offline.
    */
   setStatus(userId: string, status: string): Promise<boolean> {
     return this.requests.setStatus(userId, status);
@@ -105,6 +117,14 @@ export class PresenceTracker {
   /** A room's members with their presence. */
   members(room: RoomName): Promise<RoomMember[]> {
     return this.store.members(room);
+  }
+
+  /**
+   * The user's own status change, from one of their sockets: `setStatus` within the user's budget on
+   * this pod; over it, rejects with `ServiceError('RATE_LIMITED')`.
+   */
+  setOwnStatus(userId: string, status: string): Promise<boolean> {
+    return this.requests.setOwnStatus(userId, status);
   }
 
   /** Current presence of these users. */
@@ -127,12 +147,16 @@ export class PresenceTracker {
     this.drain.begin();
   }
 
-  /** End of the drain: stops the heartbeats and hands this pod's sockets to the cluster's reaper (see `DrainHandoff`). */
+  /**
+   * End of the drain: stops the heartbeats, hands this pod's sockets to the cluster's reaper (see
+   * `DrainHandoff`), then sends the lobby what is pending and stops its timer.
+   */
   async shutdown(): Promise<void> {
     this.drain.begin();
     this.heartbeat.stop();
     this.expiry.stop();
     await this.drain.handOff();
+    await this.lobby.stop();
   }
 
   /**

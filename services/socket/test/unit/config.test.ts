@@ -34,6 +34,12 @@ t.test('loadConfig defaults outside production', async (t) => {
   t.equal(config.handshakeBurstPerIp, 20, 'handshakeBurstPerIp');
   t.equal(config.handshakeConcurrency, 64, 'handshakeConcurrency');
   t.same(config.trustedProxies, [], 'no trusted proxy: X-Forwarded-For is ignored');
+  t.equal(config.presenceDiffMs, 250, 'presenceDiffMs');
+});
+
+t.test('PRESENCE_DIFF_MS: 0 (no wait) up to a minute', async (t) => {
+  t.equal(loadConfig({ PRESENCE_DIFF_MS: '0' }).presenceDiffMs, 0);
+  t.equal(loadConfig({ PRESENCE_DIFF_MS: '60000' }).presenceDiffMs, 60_000);
 });
 
 t.test('METRICS_PORT: unset by default; 0 (a free port) also beside PORT=0', async (t) => {
@@ -241,6 +247,8 @@ const invalidCases: [string, Env, string][] = [
   ],
   ['MAX_CONNECTIONS_PER_USER=0', { MAX_CONNECTIONS_PER_USER: '0' }, 'MAX_CONNECTIONS_PER_USER'],
   ['PRESENCE_TTL_MS=5', { PRESENCE_TTL_MS: '5' }, 'PRESENCE_TTL_MS'],
+  ['PRESENCE_DIFF_MS=-1', { PRESENCE_DIFF_MS: '-1' }, 'PRESENCE_DIFF_MS'],
+  ['PRESENCE_DIFF_MS=60001', { PRESENCE_DIFF_MS: '60001' }, 'PRESENCE_DIFF_MS'],
   ['JWT_JWKS_URL ftp://', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks.json' }, 'JWT_JWKS_URL'],
   [
     'NODE_ENV=production with a plain http: JWT_JWKS_URL (keys injectable on the path)',

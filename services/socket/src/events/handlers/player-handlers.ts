@@ -14,20 +14,21 @@ export const playerHandlers: EventHandlers = {
     auth: true,
     handle: async ({ socket, presence }, { status }) => {
       const { userId } = requireAuth(socket);
-      await presence.setStatus(userId, status);
+      await presence.setOwnStatus(userId, status);
     },
   },
   'player:watch': {
     auth: true,
+    // The ack lists the newly watched users' presence only: the others' changes already reach the socket.
     handle: async ({ socket, presence }, { userIds }) => {
-      const watchRooms = userIds.map((userId) => rooms.watchers(userId));
-      const added = watchRooms.filter((room) => !socket.rooms.has(room)).length;
-      if (watchedCount(socket) + added > MAX_WATCHED_USERS) {
+      const added = userIds.filter((userId) => !socket.rooms.has(rooms.watchers(userId)));
+      if (watchedCount(socket) + added.length > MAX_WATCHED_USERS) {
         throw new ServiceError('INVALID_PAYLOAD', `a socket watches at most ${MAX_WATCHED_USERS} users`);
       }
+      if (added.length === 0) return [];
       // Join first, then read: a change between the two still reaches the watcher as an event.
-      await socket.join(watchRooms);
-      return presence.getMany(userIds);
+      await socket.join(added.map((userId) => rooms.watchers(userId)));
+      return presence.getMany(added);
     },
   },
   'player:unwatch': {

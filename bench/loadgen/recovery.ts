@@ -17,6 +17,9 @@ interface RecoveringClient {
 }
 
 const clients: RecoveringClient[] = [];
+/** Presence events that reached the clients since `recoveryMark` (the drain): messages, and users they listed. */
+const presence = { messages: 0, entries: 0 };
+const PRESENCE_EVENTS = new Set(['player:online', 'player:offline', 'player:status_change']);
 /** Failed reconnect attempts (retried with backoff, like socket.io-client) and the first reasons. */
 let retries = 0;
 const retryReasons = new Set<string>();
@@ -36,7 +39,14 @@ function open(client: RecoveringClient, url: string, origin: string, resume: boo
       const last = args[args.length - 1];
       if (args.length > 1 && typeof last === 'string') client.offset = last;
       if (name === RECOVERY_EVENT) client.seqs.push((args[0] as { seq: number }).seq);
-      else if (name === 'system:connected' && resume) {
+      else if (PRESENCE_EVENTS.has(name)) {
+        presence.messages++;
+        presence.entries++;
+      } else if (name === 'lobby:presence_diff') {
+        const diff = args[0] as { online: unknown[]; offline: unknown[]; status: unknown[] };
+        presence.messages++;
+        presence.entries += diff.online.length + diff.offline.length + diff.status.length;
+      } else if (name === 'system:connected' && resume) {
         const payload = args[0] as { recovered: boolean; auth: string };
         client.back = { at: nowMs(), recovered: payload.recovered, auth: payload.auth };
       }
@@ -100,6 +110,13 @@ export function recoveryHandlers() {
       return { connected: clients.length, failed };
     },
 
+    /** Starts counting presence events from now (the drain). */
+    recoveryMark() {
+      presence.messages = 0;
+      presence.entries = 0;
+      return { ok: true };
+    },
+
     /** Waits (bounded) until every client is back; first seq each client saw from `fromSeq` on. */
     async recoveryWait({ timeoutMs }: { timeoutMs: number }) {
       const deadline = Date.now() + timeoutMs;
@@ -141,7 +158,19 @@ export function recoveryHandlers() {
       const failures = { retries, reasons: [...retryReasons] };
       retries = 0;
       retryReasons.clear();
-      return { clients: total, lost, duplicates, recovered, authenticated, moveMs, examples, ...failures };
+      const seenPresence = { ...presence };
+      return {
+        clients: total,
+        lost,
+        duplicates,
+        recovered,
+        authenticated,
+        moveMs,
+        examples,
+        ...failures,
+        presenceMessages: seenPresence.messages,
+        presenceEntries: seenPresence.entries,
+      };
     },
   };
 }

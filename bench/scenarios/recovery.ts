@@ -14,6 +14,9 @@ export interface RecoveryResult {
   moveP50: number;
   moveP99: number;
   events: number;
+  /** Presence messages (`player:*`, `lobby:presence_diff`) per client from the drain to the end, and users they listed. */
+  presenceMessagesPerClient: number;
+  presenceEntriesPerClient: number;
   /** Reconnect attempts that failed (and were retried), with the first reasons. */
   retries: number;
   reasons: string[];
@@ -52,6 +55,7 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
     // Let the stream readers settle; every event after this one must arrive exactly once.
     await sleep(1000);
     const firstSeq = Math.floor((nowMs() - t0) / periodMs) + 2;
+    await ctx.loadgen.rpc.call('recoveryMark', {});
     await podA.procs[0]!.stop(20_000);
     const back = await ctx.loadgen.rpc.call<{ back: number }>('recoveryWait', { timeoutMs: 30_000 }, 60_000);
     await sleep(500);
@@ -67,6 +71,8 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       retries: number;
       reasons: string[];
       examples: { seqs: number[]; recovered: boolean | undefined }[];
+      presenceMessages: number;
+      presenceEntries: number;
     }>('recoveryResult', { firstSeq, lastSeq: sent, timeoutMs: 5_000 }, 60_000);
     const result: RecoveryResult = {
       clients: r.clients,
@@ -78,6 +84,8 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       moveP50: percentile(r.moveMs, 50),
       moveP99: percentile(r.moveMs, 99),
       events: sent - firstSeq + 1,
+      presenceMessagesPerClient: r.clients === 0 ? 0 : r.presenceMessages / r.clients,
+      presenceEntriesPerClient: r.clients === 0 ? 0 : r.presenceEntries / r.clients,
       retries: r.retries,
       reasons: r.reasons,
       examples: r.examples,

@@ -118,7 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Schemas mean what they say: no silently dropped properties, no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     // Room names in paths (`/v1/rooms/room%3A<128-char id>`) fit; longer or malformed URLs get the API's envelope.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     frameworkErrors: (err, _request, reply) => {
       const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
       void (reply as FastifyReply)

@@ -44,7 +44,7 @@ export interface ConnectStages {
   oneSocket: OneSocketPerConnection;
   /** 8. Access token → `socket.data.user`, anonymous when missing or bad (`auth/socket-auth.ts`). */
   authenticate: Middleware;
-  /** 9. Presence registration and the per-user cap (`presence/handshake-cap.ts`). */
+  /** 9. Deny-list, presence registration, the per-user cap and the memberships, one script (`presence/handshake-cap.ts`). */
   presence: Middleware;
 }
 

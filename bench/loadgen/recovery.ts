@@ -110,11 +110,12 @@ export function recoveryHandlers() {
       return { connected: clients.length, failed };
     },
 
-    /** Starts counting presence events from now (the drain). */
+    /** Answers the presence events counted since the clients connected, and starts counting from now (the drain). */
     recoveryMark() {
+      const before = { ...presence };
       presence.messages = 0;
       presence.entries = 0;
-      return { ok: true };
+      return before;
     },
 
     /** Waits (bounded) until every client is back; first seq each client saw from `fromSeq` on. */

@@ -17,6 +17,9 @@ export interface RecoveryResult {
   /** Presence messages (`player:*`, `lobby:presence_diff`) per client from the drain to the end, and users they listed. */
   presenceMessagesPerClient: number;
   presenceEntriesPerClient: number;
+  /** The same while the clients connected and joined the lobby (each sees those who come after it). */
+  connectPresenceMessagesPerClient: number;
+  connectPresenceEntriesPerClient: number;
   /** Reconnect attempts that failed (and were retried), with the first reasons. */
   retries: number;
   reasons: string[];
@@ -55,7 +58,7 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
     // Let the stream readers settle; every event after this one must arrive exactly once.
     await sleep(1000);
     const firstSeq = Math.floor((nowMs() - t0) / periodMs) + 2;
-    await ctx.loadgen.rpc.call('recoveryMark', {});
+    const connectPresence = await ctx.loadgen.rpc.call<{ messages: number; entries: number }>('recoveryMark', {});
     await podA.procs[0]!.stop(20_000);
     const back = await ctx.loadgen.rpc.call<{ back: number }>('recoveryWait', { timeoutMs: 30_000 }, 60_000);
     await sleep(500);
@@ -86,6 +89,8 @@ export async function runRecovery(ctx: BenchContext, round: number): Promise<Rec
       events: sent - firstSeq + 1,
       presenceMessagesPerClient: r.clients === 0 ? 0 : r.presenceMessages / r.clients,
       presenceEntriesPerClient: r.clients === 0 ? 0 : r.presenceEntries / r.clients,
+      connectPresenceMessagesPerClient: r.clients === 0 ? 0 : connectPresence.messages / r.clients,
+      connectPresenceEntriesPerClient: r.clients === 0 ? 0 : connectPresence.entries / r.clients,
       retries: r.retries,
       reasons: r.reasons,
       examples: r.examples,

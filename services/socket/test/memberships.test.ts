@@ -83,59 +83,67 @@ async function barrier(emitter: GameEmitter, roomId: string, socket: TestSocket,
 async function redisPods(t: TapTest, redis: RedisServer, adapter: string, env: Record<string, string> = {}) {
   const pods = await startPods(t, 2, { REDIS_URL: redis.url, ADAPTER: adapter, PUBLISH_API_TOKEN: API_TOKEN, ...env });
   await waitForCluster(pods);
-  const emitter = await createEmitter({ redis: redis.url, mode: adapter as 'redis' | 'redis-streams' });
+  const emitter = await createEmitter({
+    redis: redis.url,
+    mode: adapter as 'redis' | 'redis-streams' | 'redis-sharded',
+  });
   t.teardown(() => emitter.close());
   const reader = new Redis(redis.port, '127.0.0.1');
   t.teardown(() => reader.quit());
   return { pods: pods as [RunningService, RunningService], emitter, reader };
 }
 
-t.test('redis mode, 2 pods: a membership comes back on every socket of the user, without a new ticket', async (t) => {
-  const redis = await startRedis(t);
-  const { pods, emitter } = await redisPods(t, redis, 'redis');
-  const [podA, podB] = pods;
-  const bob = await connectUser(t, podB.url, 'bob');
-  t.match(await request(bob.socket, 'room:join', { roomId: 'g1', ticket: await ticket('bob', 'room:g1') }), {
-    ok: true,
-  });
-  const bobJoins = record<PlayerJoinedPayload>(bob.socket, 'room:player_joined');
+for (const mode of ['redis', 'redis-sharded'] as const) {
+  t.test(
+    `${mode} mode, 2 pods: a membership comes back on every socket of the user, without a new ticket`,
+    async (t) => {
+      const redis = await startRedis(t);
+      const { pods, emitter } = await redisPods(t, redis, mode);
+      const [podA, podB] = pods;
+      const bob = await connectUser(t, podB.url, 'bob');
+      t.match(await request(bob.socket, 'room:join', { roomId: 'g1', ticket: await ticket('bob', 'room:g1') }), {
+        ok: true,
+      });
+      const bobJoins = record<PlayerJoinedPayload>(bob.socket, 'room:player_joined');
 
-  const tab1 = await connectUser(t, podA.url, 'alice');
-  t.same(tab1.connected.rooms, [], 'no membership yet');
-  t.same(await request(tab1.socket, 'room:join', { roomId: 'g1', ticket: await ticket('alice', 'room:g1') }), {
-    ok: true,
-    data: {
-      room: 'room:g1',
-      members: [
-        { userId: 'alice', username: 'name-alice', online: true, connections: 1 },
-        { userId: 'bob', username: 'name-bob', online: true, connections: 1 },
-      ],
+      const tab1 = await connectUser(t, podA.url, 'alice');
+      t.same(tab1.connected.rooms, [], 'no membership yet');
+      t.same(await request(tab1.socket, 'room:join', { roomId: 'g1', ticket: await ticket('alice', 'room:g1') }), {
+        ok: true,
+        data: {
+          room: 'room:g1',
+          members: [
+            { userId: 'alice', username: 'name-alice', online: true, connections: 1 },
+            { userId: 'bob', username: 'name-bob', online: true, connections: 1 },
+          ],
+        },
+      });
+
+      const tab2 = await connectUser(t, podB.url, 'alice');
+      t.same(tab2.connected.rooms, ['room:g1'], 'a second tab is in the room at once');
+      const tab2Lines = record<{ text: string }>(tab2.socket, 'room:chat_message');
+
+      // The first tab's transport drops; the player comes back on the other pod (redis mode has no recovery).
+      const gone = waitFor(tab1.socket, 'disconnect');
+      tab1.socket.disconnect();
+      await gone;
+      const back = await connectUser(t, podB.url, 'alice');
+      t.equal(back.connected.recovered, false);
+      t.same(back.connected.rooms, ['room:g1'], 'system:connected lists the membership');
+      await barrier(emitter, 'g1', back.socket, 'after the reconnect');
+      t.ok(
+        tab2Lines.some((line) => line.text === 'after the reconnect'),
+        'the next room event reaches every tab',
+      );
+      t.equal(
+        bobJoins.filter((payload) => payload.user.userId === 'alice').length,
+        1,
+        'room:player_joined once for the membership, not once per socket or reconnect',
+      );
+      t.same(bobJoins[0], { roomId: 'g1', room: 'room:g1', user: { userId: 'alice', username: 'name-alice' } });
     },
-  });
-
-  const tab2 = await connectUser(t, podB.url, 'alice');
-  t.same(tab2.connected.rooms, ['room:g1'], 'a second tab is in the room at once');
-  const tab2Lines = record<{ text: string }>(tab2.socket, 'room:chat_message');
-
-  // The first tab's transport drops; the player comes back on the other pod (redis mode has no recovery).
-  const gone = waitFor(tab1.socket, 'disconnect');
-  tab1.socket.disconnect();
-  await gone;
-  const back = await connectUser(t, podB.url, 'alice');
-  t.equal(back.connected.recovered, false);
-  t.same(back.connected.rooms, ['room:g1'], 'system:connected lists the membership');
-  await barrier(emitter, 'g1', back.socket, 'after the reconnect');
-  t.ok(
-    tab2Lines.some((line) => line.text === 'after the reconnect'),
-    'the next room event reaches every tab',
   );
-  t.equal(
-    bobJoins.filter((payload) => payload.user.userId === 'alice').length,
-    1,
-    'room:player_joined once for the membership, not once per socket or reconnect',
-  );
-  t.same(bobJoins[0], { roomId: 'g1', room: 'room:g1', user: { userId: 'alice', username: 'name-alice' } });
-});
+}
 
 t.test(
   'redis mode: two tabs on two pods close → one player:offline; after the grace one room:player_left expired',
@@ -391,3 +399,42 @@ t.test('Redis restarted empty: presence and memberships come back from the pods'
   const again = await connectUser(t, podB.url, 'ivy');
   t.same(again.connected.rooms, ['room:r'], 'a new tab joins the restored membership');
 });
+
+t.test('memory mode: the lifecycle feed reaches an in-process listener, one entry per transition', async (t) => {
+  const [pod] = (await startPods(t, 1, { MEMBERSHIP_GRACE_MS: '1000' })) as [RunningService];
+  const entries: LifecycleEntry[] = [];
+  const stop = pod.app.onLifecycle?.((entry) => entries.push(entry));
+  t.type(stop, 'function', 'memory mode offers the listener');
+  t.teardown(() => stop?.());
+  const tab1 = await connectUser(t, pod.url, 'kim');
+  const tab2 = await connectUser(t, pod.url, 'kim');
+  await request(tab1.socket, 'room:join', { roomId: 'm', ticket: await ticket('kim', 'room:m') });
+  tab1.socket.disconnect();
+  tab2.socket.disconnect();
+  await eventually(() => entries.some((entry) => entry.event === 'room:emptied'), 10_000, 'the room to empty');
+  t.same(
+    entries.map((entry) =>
+      `${entry.event} ${entry.data.userId ?? ''} ${entry.data.room ?? ''} ${entry.data.reason ?? ''}`.trim(),
+    ),
+    [
+      'player:online kim',
+      'room:player_joined kim room:m',
+      'player:offline kim',
+      'room:player_left kim room:m expired',
+      'room:emptied  room:m',
+    ],
+  );
+  t.ok(
+    entries.every((entry) => entry.nodeId === 'pod-0' && /^\d+-\d+$/.test(entry.id)),
+    'stamped with the pod and an id',
+  );
+});
+
+t.test(
+  'redis mode: the built service offers no in-process lifecycle listener (the streams are the feed)',
+  async (t) => {
+    const redis = await startRedis(t);
+    const [pod] = (await startPods(t, 1, { REDIS_URL: redis.url, ADAPTER: 'redis' })) as [RunningService];
+    t.equal(pod.app.onLifecycle, undefined);
+  },
+);

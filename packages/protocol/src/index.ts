@@ -67,3 +67,4 @@ export {
   decodeLifecycleEntry,
 } from './lifecycle.js';
 export type { LifecycleEvent, LifecycleData, LifecycleEntry, MembershipEndReason } from './lifecycle.js';
+export * from './server-schemas.js';

@@ -68,3 +68,8 @@ export {
 } from './lifecycle.js';
 export type { LifecycleEvent, LifecycleData, LifecycleEntry, MembershipEndReason } from './lifecycle.js';
 export * from './server-schemas.js';
+export { CLIENT_EVENT_CONTRACTS, SERVER_EVENT_CONTRACTS, COMMON_EVENT_ERRORS, errorsOf } from './event-contracts.js';
+export type { ClientEventContract, ServerEventContract, EventAudience, Sender } from './event-contracts.js';
+export { toJsonSchema } from './json-schema.js';
+export type { JsonSchema } from './json-schema.js';
+export { asyncApiDocument, ASYNCAPI_DOCUMENT_VERSION } from './asyncapi.js';

@@ -170,7 +170,7 @@ function eventsAndOperations(): {
         action: 'send',
         channel: ref(`#/channels/${channel}`),
         title: event,
-        summary: `${contract.summary} (to ${audience === 'socket' ? 'the socket' : audience})`,
+        summary: `${contract.summary}, to ${audience === 'socket' ? 'the socket' : audience}`,
         messages: [onChannel(channel, key)],
       };
     }

@@ -50,7 +50,7 @@ const layerRules = SOCKET_LAYERS.map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.tap/**', 'services/socket/public/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'coverage/**', '.tap/**', '.cache/**', 'services/socket/public/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,6 +34,30 @@ export const NoPayloadSchema = Type.Union([
   Type.Object({}, { additionalProperties: false }),
 ]);
 
+/**
+ * Any JSON value: what a JSON-encoded Socket.IO payload can carry (no binary attachment). Its size
+ * is bounded by the transport's payload limit and its nesting by the packet guard.
+ */
+export const JsonValueSchema = Type.Recursive((Self) =>
+  Type.Union([
+    Type.Null(),
+    Type.Boolean(),
+    Type.Number(),
+    Type.String(),
+    Type.Array(Self),
+    Type.Record(Type.String(), Self),
+  ]),
+);
+
+/** A JSON value, as `JsonValueSchema` accepts it. */
+export type JsonValue = Static<typeof JsonValueSchema>;
+
+/**
+ * `system:ping` accepts nothing or any JSON value and ignores it: health probes commonly send a
+ * timestamp or a probe id.
+ */
+export const PingPayloadSchema = Type.Union([Type.Undefined(), JsonValueSchema]);
+
 const strict = { additionalProperties: false } as const;
 
 /** `player:status_change` from a client. */
@@ -98,7 +122,7 @@ export const WatchRequestSchema = Type.Object(
  * clients at all.
  */
 export const CLIENT_EVENT_SCHEMAS = {
-  'system:ping': NoPayloadSchema,
+  'system:ping': PingPayloadSchema,
   'lobby:join': NoPayloadSchema,
   'lobby:leave': NoPayloadSchema,
   'lobby:stats': NoPayloadSchema,

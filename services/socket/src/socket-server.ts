@@ -66,7 +66,7 @@ export const MAX_POLLING_CHUNKS = 256;
 
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
- * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
+ * token auth (cookie or CONNECT payload), presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
  * event router.
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {

@@ -72,7 +72,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const cached = cache.get(request);
     if (cached !== undefined && cached.token === token) return cached.identity;
     const identity = identify(token);
-    cache.set(request, { token, identity });
+    const entry = { token, identity };
+    cache.set(request, entry);
+    // A refusal (the queue was full) is not remembered: a later CONNECT on this connection tries again.
+    void identity.then(({ refusal }) => {
+      if (refusal !== undefined && cache.get(request) === entry) cache.delete(request);
+    });
     return identity;
   };
 }

@@ -4,6 +4,7 @@ import { createAuthenticator } from '../../src/auth/socket-auth.js';
 import { MAX_AUTH_TOKEN_LENGTH, handshakeToken } from '../../src/auth/handshake-token.js';
 import type { TokenVerifier, VerifyResult } from '../../src/auth/token-verifier.js';
 import { createLogger } from '../../src/core/logger.js';
+import { createVerificationGate } from '../../src/auth/verification-gate.js';
 
 const request = (cookie?: string) =>
   ({ headers: cookie === undefined ? {} : { cookie } }) as unknown as IncomingMessage;
@@ -56,4 +57,27 @@ t.test('one verification per connection and token', async (t) => {
   t.same(verified, ['a1', 'a2', 'a1']);
   t.equal((await authenticate(request(), { token: 7 })).auth, 'anonymous', 'a malformed token: anonymous');
   t.equal(verified.length, 3, 'and nothing verified');
+});
+
+t.test('a refusal (the verification queue was full) is not remembered: a later CONNECT tries again', async (t) => {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const verifier: TokenVerifier = {
+    async verify(token): Promise<VerifyResult> {
+      if (token === 'slow') await held;
+      return { auth: 'ok', user: { userId: token, username: token, role: 'user' }, exp: 2e9, jti: undefined };
+    },
+  };
+  const gate = createVerificationGate(1, 0);
+  const log = createLogger({ level: 'silent', nodeId: 'n' });
+  const authenticate = createAuthenticator({ verifier, cookieName: 'accessToken', log, gate });
+  const slow = authenticate(request(), { token: 'slow' });
+  const connection = request();
+  const refused = await authenticate(connection, { token: 'a1' });
+  t.equal(refused.refusal?.code, 'UNAVAILABLE', 'refused while the gate is full');
+  release();
+  await slow;
+  const again = await authenticate(connection, { token: 'a1' });
+  t.equal(again.refusal, undefined, 'the same token on the same connection is verified this time');
+  t.equal(again.user?.userId, 'a1');
 });

@@ -34,23 +34,23 @@ export const NoPayloadSchema = Type.Union([
   Type.Object({}, { additionalProperties: false }),
 ]);
 
-/**
- * Any JSON value: what a JSON-encoded Socket.IO payload can carry (no binary attachment). Its size
- * is bounded by the transport's payload limit and its nesting by the packet guard.
- */
-export const JsonValueSchema = Type.Recursive((Self) =>
-  Type.Union([
-    Type.Null(),
-    Type.Boolean(),
-    Type.Number(),
-    Type.String(),
-    Type.Array(Self),
-    Type.Record(Type.String(), Self),
-  ]),
-);
+/** A JSON value (the TypeScript side of `JsonValueSchema`). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** A JSON value, as `JsonValueSchema` accepts it. */
-export type JsonValue = Static<typeof JsonValueSchema>;
+/**
+ * Any JSON value: what a JSON-encoded Socket.IO payload can carry (a binary attachment is refused).
+ * Its size is bounded by the transport's payload limit and its nesting by the packet guard. Kept
+ * flat (no recursive `$ref`), so that contract documents read it as plain JSON Schema; inside
+ * arrays and objects any JSON value is one already.
+ */
+export const JsonValueSchema = Type.Union([
+  Type.Null(),
+  Type.Boolean(),
+  Type.Number(),
+  Type.String(),
+  Type.Array(Type.Unknown()),
+  Type.Record(Type.String(), Type.Unknown()),
+]);
 
 /**
  * `system:ping` accepts nothing or any JSON value and ignores it: health probes commonly send a

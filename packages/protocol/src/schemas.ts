@@ -56,7 +56,7 @@ export const JsonValueSchema = Type.Union([
  * `system:ping` accepts nothing or any JSON value and ignores it: health probes commonly send a
  * timestamp or a probe id.
  */
-export const PingPayloadSchema = Type.Union([Type.Undefined(), JsonValueSchema]);
+export const PingPayloadSchema = Type.Union([Type.Undefined(), ...JsonValueSchema.anyOf]);
 
 const strict = { additionalProperties: false } as const;
 

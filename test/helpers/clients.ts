@@ -17,6 +17,8 @@ export interface ClientOptions {
   transports?: ('websocket' | 'polling')[];
   /** Extra cookie header text (e.g. a custom cookie name). */
   cookie?: string;
+  /** The Socket.IO CONNECT payload (`io(url, { auth })`), e.g. `{ token }`; sent as is. */
+  auth?: Record<string, unknown>;
 }
 
 /** A connected client and the events it saw first. */
@@ -40,6 +42,7 @@ export function createClient(t: Teardown, url: string, options: ClientOptions = 
     reconnection: false,
     forceNew: true,
     timeout: WAIT_MS,
+    ...(options.auth !== undefined && { auth: options.auth }),
   });
   t.teardown(() => {
     socket.disconnect();

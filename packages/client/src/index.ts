@@ -44,11 +44,24 @@ export interface GameSocketOptions {
   transports?: ('websocket' | 'polling')[];
   /** Extra handshake headers. Node only (browsers cannot set them; they send the cookie themselves). */
   extraHeaders?: Record<string, string>;
+  /**
+   * An access token sent in the Socket.IO CONNECT payload (`auth: { token }`), for clients without the
+   * cookie (native builds, bots). The service reads the cookie first. Prefer `getToken` for a token that
+   * gets refreshed.
+   */
+  token?: string;
+  /**
+   * Returns the access token to send in the CONNECT payload; called before every connect and reconnect,
+   * so a refreshed token is used. `undefined` or a rejection connects without a token (as anonymous).
+   * Overrides `token`.
+   */
+  getToken?: () => string | undefined | Promise<string | undefined>;
   /** Connect right away; default true. Otherwise call `socket.connect()`. */
   autoConnect?: boolean;
   /**
-   * Refreshes the access token cookie (e.g. `fetch('/auth/refresh', { method: 'POST', credentials: 'include' })`).
-   * Called on `system:token_expiring` and on `system:error AUTH_EXPIRED`, one call at a time.
+   * Refreshes the access token cookie (e.g. `fetch('/auth/refresh', { method: 'POST', credentials: 'include' })`),
+   * or the token `getToken` returns. Called on `system:token_expiring` and on `system:error AUTH_EXPIRED`, one
+   * call at a time.
    */
   refreshAuth?: () => Promise<void>;
   /**
@@ -98,12 +111,33 @@ export interface GameSocket {
 
 const unavailable = (message: string): AckError => ({ ok: false, error: { code: 'UNAVAILABLE', message } });
 
+/** socket.io-client's `auth` option: the CONNECT payload, or a function that produces it for each CONNECT. */
+type AuthOption = Record<string, unknown> | ((send: (payload: Record<string, unknown>) => void) => void);
+
+/** The CONNECT payload carrying `token` / `getToken()`; undefined when neither is set (the cookie alone). */
+function tokenAuth(options: GameSocketOptions): AuthOption | undefined {
+  const { getToken, token } = options;
+  if (getToken !== undefined) {
+    return (send) => {
+      // Never leaves the CONNECT unsent: a failed getToken connects without a token.
+      Promise.resolve()
+        .then(getToken)
+        .then(
+          (value) => send(value === undefined ? {} : { token: value }),
+          () => send({}),
+        );
+    };
+  }
+  return token === undefined ? undefined : { token };
+}
+
 const isAck = (value: unknown): value is Ack<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
 
 /** Creates a typed gamesocket connection (see the package README). */
 export function createGameSocket(options: GameSocketOptions): GameSocket {
   const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+  const auth = tokenAuth(options);
   const socket: GameClientSocket = io(options.url, {
     path: options.path ?? '/socket.io',
     withCredentials: options.withCredentials ?? true,
@@ -114,6 +148,7 @@ export function createGameSocket(options: GameSocketOptions): GameSocket {
     // One manager per GameSocket: closing or reconnecting one never touches another.
     forceNew: true,
     ...(options.extraHeaders !== undefined && { extraHeaders: options.extraHeaders }),
+    ...(auth !== undefined && { auth }),
   });
   // The socket.io-client typings cannot express a generic event with a trailing ack; this one is untyped.
   const untyped = socket as unknown as Socket;
@@ -153,7 +188,10 @@ export function createGameSocket(options: GameSocketOptions): GameSocket {
       });
     return refreshing;
   };
-  /** Closes the transport: socket.io-client reconnects (with the refreshed cookie) and recovers where it can. */
+  /**
+   * Closes the transport: socket.io-client reconnects (with the refreshed cookie, or calling `getToken` again)
+   * and recovers where it can.
+   */
   const reconnect = (): void => {
     if (socket.connected) socket.io.engine.close();
   };

@@ -264,3 +264,55 @@ t.test('system:token_expiring: refresh first, then reconnect with the new cookie
   t.equal(info.recovered, true, 'same user: the forced reconnect recovers the session');
   t.equal(info.socketId, first.socketId);
 });
+
+t.test('token: sent in the CONNECT payload (no cookie)', async (t) => {
+  const service = await startService(t);
+  const game = createGameSocket({
+    url: service.url,
+    extraHeaders: { origin: TEST_ORIGIN },
+    token: await mintToken({ sub: 'native-u1' }),
+  });
+  t.teardown(() => game.close());
+  const info = await withTimeout(game.ready, RECONNECT_MS, 'ready');
+  t.equal(info.auth, 'ok');
+  t.equal(info.user?.userId, 'native-u1');
+});
+
+t.test('getToken is called again before each reconnect: a second token replaces the expired one', async (t) => {
+  const service = await startService(t, { JWT_CLOCK_TOLERANCE_SEC: '0' });
+  // exp is whole seconds: 2 s leaves the first handshake time to see the token valid.
+  const tokens = [
+    await mintToken({ sub: 'native-u2', username: 'first' }, { expiresIn: 2 }),
+    await mintToken({ sub: 'native-u2', username: 'second' }),
+  ];
+  let calls = 0;
+  const game = createGameSocket({
+    url: service.url,
+    extraHeaders: { origin: TEST_ORIGIN },
+    getToken: async () => tokens[Math.min(calls++, tokens.length - 1)],
+  });
+  game.socket.io.reconnectionDelay(50);
+  t.teardown(() => game.close());
+  const first = await withTimeout(game.ready, RECONNECT_MS, 'ready');
+  t.equal(first.user?.username, 'first', 'the first token');
+  t.equal(calls, 1, 'getToken ran for the first CONNECT');
+
+  const expired = waitFor<SystemErrorPayload>(game.socket, 'system:error', RECONNECT_MS);
+  const reconnected = waitFor<ConnectedPayload>(game.socket, 'system:connected', RECONNECT_MS);
+  t.equal((await expired).code, 'AUTH_EXPIRED', 'the first token expired');
+  const info = await reconnected;
+  t.equal(calls, 2, 'getToken ran again for the reconnect');
+  t.equal(info.auth, 'ok', 'back with the second token');
+  t.equal(info.user?.username, 'second');
+});
+
+t.test('a getToken that rejects connects without a token, as anonymous', async (t) => {
+  const service = await startService(t);
+  const game = createGameSocket({
+    url: service.url,
+    extraHeaders: { origin: TEST_ORIGIN },
+    getToken: () => Promise.reject(new Error('no token store')),
+  });
+  t.teardown(() => game.close());
+  t.equal((await withTimeout(game.ready, RECONNECT_MS, 'ready')).auth, 'anonymous');
+});

@@ -26,6 +26,9 @@ export async function typingChecks(client: GameSocket): Promise<void> {
   );
   const pingMs: number = await client.ping();
   void pingMs;
+  // system:ping takes nothing or any JSON value (a probe's own timestamp), and its ack is the raw pong.
+  client.socket.emit('system:ping', { sentAt: 1767225600000 }, (pong) => void pong.timestamp.toFixed());
+  client.socket.emit('system:ping');
   const statsData: Equal<AckData<'lobby:stats'>, LobbyStats> = true;
   const joinData: Equal<AckData<'lobby:join'>, undefined> = true;
   void statsData;
@@ -37,6 +40,8 @@ export async function typingChecks(client: GameSocket): Promise<void> {
   await client.request('room:created');
   // @ts-expect-error system:ping is not an envelope request: use ping()
   await client.request('system:ping');
+  // @ts-expect-error a ping payload that is no JSON value
+  client.socket.emit('system:ping', new Date());
   // @ts-expect-error a payload of the wrong shape (status must be a string)
   await client.request('player:status_change', { status: 42 });
   // @ts-expect-error a missing payload

@@ -48,7 +48,8 @@ const intent = (summary: string, inRoom: boolean): ClientEventContract => ({
 /** Every client -> server event: what it does, whether it needs a signed-in user, what it can answer. */
 export const CLIENT_EVENT_CONTRACTS = {
   'system:ping': {
-    summary: 'Health probe: the ack is { pong, timestamp } outside the envelope; without an ack, system:pong',
+    summary:
+      'Health probe: any JSON payload (or none) is accepted and ignored; the ack is { pong, timestamp } outside the envelope; without an ack, system:pong',
     auth: false,
     errors: [],
   },

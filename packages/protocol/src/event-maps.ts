@@ -1,6 +1,6 @@
 import type { AckCallback } from './ack.js';
 import type * as P from './payloads.js';
-import type { ClientEventName, ClientPayload } from './schemas.js';
+import type { ClientEventName, ClientPayload, JsonValue } from './schemas.js';
 
 /** A client event with a payload and an optional ack. */
 type WithPayload<E extends ClientEventName, R = undefined> = (payload: ClientPayload<E>, ack?: AckCallback<R>) => void;
@@ -9,8 +9,11 @@ type NoPayload<R = undefined> = (ack?: AckCallback<R>) => void;
 
 /** Events a client sends to the server (Socket.IO `ClientToServerEvents`). */
 export interface ClientToServerEvents {
-  /** Health probe; answers `{ pong, timestamp }` by ack, else emits `system:pong`. */
-  'system:ping': (ack?: (response: P.PingResponse) => void) => void;
+  /**
+   * Health probe; answers `{ pong, timestamp }` by ack, else emits `system:pong`. An optional payload
+   * (any JSON value, e.g. the probe's own timestamp) is accepted and ignored.
+   */
+  'system:ping': (payload?: JsonValue, ack?: (response: P.PingResponse) => void) => void;
   /** Join the public lobby room (anonymous sockets too). */
   'lobby:join': NoPayload;
   /** Leave the lobby room. */

@@ -34,6 +34,30 @@ export const NoPayloadSchema = Type.Union([
   Type.Object({}, { additionalProperties: false }),
 ]);
 
+/** A JSON value (the TypeScript side of `JsonValueSchema`). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Any JSON value: what a JSON-encoded Socket.IO payload can carry (a binary attachment is refused).
+ * Its size is bounded by the transport's payload limit and its nesting by the packet guard. Kept
+ * flat (no recursive `$ref`), so that contract documents read it as plain JSON Schema; inside
+ * arrays and objects any JSON value is one already.
+ */
+export const JsonValueSchema = Type.Union([
+  Type.Null(),
+  Type.Boolean(),
+  Type.Number(),
+  Type.String(),
+  Type.Array(Type.Unknown()),
+  Type.Record(Type.String(), Type.Unknown()),
+]);
+
+/**
+ * `system:ping` accepts nothing or any JSON value and ignores it: health probes commonly send a
+ * timestamp or a probe id.
+ */
+export const PingPayloadSchema = Type.Union([Type.Undefined(), ...JsonValueSchema.anyOf]);
+
 const strict = { additionalProperties: false } as const;
 
 /** `player:status_change` from a client. */
@@ -98,7 +122,7 @@ export const WatchRequestSchema = Type.Object(
  * clients at all.
  */
 export const CLIENT_EVENT_SCHEMAS = {
-  'system:ping': NoPayloadSchema,
+  'system:ping': PingPayloadSchema,
   'lobby:join': NoPayloadSchema,
   'lobby:leave': NoPayloadSchema,
   'lobby:stats': NoPayloadSchema,

@@ -66,18 +66,19 @@ export const MAX_POLLING_CHUNKS = 256;
 
 /**
  * Builds the Socket.IO server on `httpServer`: origin allowlist, payload limit, heartbeats,
- * cookie auth, presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
+ * token auth (cookie or CONNECT payload), presence (with the per-user cap), `system:connected`, the `user:<id>` room and the
  * event router.
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
   const { config, verifier, metrics, log, recovery } = deps;
+  const trusted = trustedProxies(config.trustedProxies);
   const refusalLogs = createRefusalLogs(log);
   httpServer.once('close', () => refusalLogs.flush());
   const admission = createAdmission({
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     handshakeRatePerIp: config.handshakeRatePerIp,
     handshakeBurstPerIp: config.handshakeBurstPerIp,
-    trusted: trustedProxies(config.trustedProxies),
+    trusted,
     gate: deps.gate,
     authCookie: config.authCookie,
     onUntrustedForwardedFor: (peer) =>
@@ -108,8 +109,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     draining: refuseWhileDraining(deps.isDraining),
     rate: counted((req) => admission.rate(req)),
     origin: originCheck(config.allowedOrigins, {
-      // The dev demo page is served by this process, on whatever PORT it got.
-      allowSameOrigin: config.devLogin,
+      // A page served from the socket's own host:port (the dev demo on any PORT, or a site routing /socket.io/ here).
+      trusted,
       onRefused: (origin) => {
         metrics.handshakes.inc({ result: 'origin_refused' });
         // A client chooses its Origin header: logged once per interval, whatever it sends.

@@ -119,9 +119,27 @@ t.test('system:ping', async (t) => {
     t.ok(pong.timestamp >= before && pong.timestamp <= Date.now(), 'timestamp is now');
   });
 
-  t.test('an empty object or null payload is accepted too', async (t) => {
-    t.match(await request(socket, 'system:ping', {}), { pong: true, timestamp: Number });
-    t.match(await request(socket, 'system:ping', null), { pong: true, timestamp: Number });
+  t.test('any JSON payload is accepted and ignored: the ack is the same', async (t) => {
+    const payloads: [string, unknown][] = [
+      ['an empty object', {}],
+      ['null', null],
+      ["a probe's timestamp", 1767225600000],
+      ['a string', 'hello'],
+      ['a boolean', false],
+      ['an object', { sentAt: 1767225600000, probe: 'lb-1' }],
+      ['an array', [1, 'two', { three: [3] }]],
+    ];
+    for (const [what, payload] of payloads) {
+      const answer = await request(socket, 'system:ping', payload);
+      t.same(Object.keys(answer).sort(), ['pong', 'timestamp'], `${what}: no envelope, nothing echoed`);
+      t.match(answer, { pong: true, timestamp: Number }, `${what}: answered`);
+    }
+  });
+
+  t.test('a payload without an ack still gets system:pong { timestamp }', async (t) => {
+    const pong = nextEvent<PongPayload>(socket, 'system:pong');
+    socket.emit('system:ping', { sentAt: 1767225600000 });
+    t.same(Object.keys(await pong), ['timestamp']);
   });
 
   t.test('without an ack the server emits system:pong { timestamp }', async (t) => {
@@ -299,7 +317,8 @@ t.test('bad input is refused per event, and the service stays up', async (t) => 
     ['an unknown event without payload', 'nope:nope', []],
     ['a server-to-client event name', 'player:online', [{ userId: 'bad-u1' }]],
     ['an uppercase catalogue name', 'SYSTEM:PING', []],
-    ['a payload on system:ping', 'system:ping', ['hello']],
+    ['a binary payload on system:ping (not a JSON value)', 'system:ping', [Buffer.from('hello')]],
+    ['two arguments on system:ping', 'system:ping', [1, 2]],
     ['an extra property on lobby:join', 'lobby:join', [{ room: 'lobby' }]],
     ['two arguments on lobby:join', 'lobby:join', [{}, {}]],
   ];

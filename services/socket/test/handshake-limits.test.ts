@@ -482,6 +482,43 @@ t.test('the verification queue is bounded: a CONNECT that finds it full is refus
   );
 });
 
+t.test('a token in the CONNECT payload meets the same cap at its CONNECT', async (t) => {
+  const { publicKey, privateKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+  const jwks = await slowJwks(t, { keys: [jwk] });
+  const { url } = await startService(t, {
+    JWT_SECRET: '',
+    JWT_JWKS_URL: jwks.url,
+    ROOM_TICKET_SECRET: TEST_SECRET,
+    HANDSHAKE_CONCURRENCY: '2',
+  });
+  const token = (sub: string) => mintToken({ sub }, { key: privateKey, alg: 'ES256', kid: 'k1' });
+
+  // Four natives fill the gate (two verify, two wait) with tokens Engine.IO's handshake never saw.
+  const natives = await Promise.all(['n1', 'n2', 'n3', 'n4'].map(() => openRawSocket(t, url)));
+  const answers = natives.map(async (socket, i) => rawConnect(socket, '/', { token: await token(`n${i + 1}`) }));
+  const verifications = async (state: string): Promise<number> =>
+    metricValue(await scrapeMetrics(url), 'gamesocket_handshake_verifications', `state="${state}"`);
+  await eventually(
+    async () => (await verifications('active')) === 2 && (await verifications('waiting')) === 2,
+    WAIT_MS,
+    '2 verifications active and 2 waiting',
+  );
+  // Nothing to see at the Engine.IO handshake: the fifth session is admitted like an anonymous one.
+  const fifth = await openRawSocket(t, url);
+  const refused = await rawConnect(fifth, '/', { token: await token('n5') });
+  t.match(refused, /^44\{/, `its CONNECT is refused at once: ${refused}`);
+  t.equal((JSON.parse(refused.slice(2)) as { data?: { code: string } }).data?.code, 'UNAVAILABLE');
+  t.equal(await verifications('waiting'), 2, 'the queue did not grow');
+
+  jwks.release();
+  const connected = await Promise.all(answers);
+  t.ok(
+    connected.every((frame) => frame.startsWith('40{')),
+    'once the JWKS answers, the four queued natives connect',
+  );
+});
+
 t.test('an Engine.IO session that sends no CONNECT within CONNECT_TIMEOUT_MS is closed', async (t) => {
   const { url } = await startService(t, { CONNECT_TIMEOUT_MS: '300' });
   const silent = await openRawSocket(t, url);

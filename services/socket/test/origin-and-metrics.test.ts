@@ -1,4 +1,6 @@
+import { request as httpRequest } from 'node:http';
 import t from 'tap';
+import WebSocket from 'ws';
 import {
   TEST_ORIGIN,
   type Teardown,
@@ -13,6 +15,7 @@ import {
   request,
   startService,
   waitFor,
+  withTimeout,
 } from '@gamesocket/test-helpers';
 
 const EVIL_ORIGIN = 'http://evil.example';
@@ -265,16 +268,95 @@ t.test('probes', async (t) => {
   }
 });
 
-t.test('same-origin pages are allowed only in dev mode (the demo page on any PORT)', async (t) => {
-  const dev = await startService(t, { JWT_SECRET: '' });
-  const sameOrigin = `http://127.0.0.1:${dev.port}`;
-  const { connected } = await connectClient(t, dev.url, { origin: sameOrigin });
-  t.equal(connected.auth, 'anonymous', 'dev mode: the page served by this process connects');
+/** A raw polling handshake with exactly these headers (Host included); resolves with the status. */
+function rawPollingStatus(port: number, headers: Record<string, string>): Promise<number> {
+  return withTimeout(
+    new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: '/socket.io/?EIO=4&transport=polling', headers },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    }),
+    WAIT_MS,
+    'polling handshake',
+  );
+}
 
-  const prod = await startService(t);
-  const refused = createClient(t, prod.url, { origin: `http://127.0.0.1:${prod.port}` });
-  const err = await waitFor<Error>(refused, 'connect_error');
-  t.ok(err instanceof Error, 'with JWT config, only ALLOWED_ORIGINS count');
+/** A raw websocket upgrade with exactly these headers (Host included); resolves true when it opened. */
+function rawUpgradeOpens(port: number, headers: Record<string, string>): Promise<boolean> {
+  return withTimeout(
+    new Promise<boolean>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, { headers });
+      ws.once('open', () => {
+        ws.terminate();
+        resolve(true);
+      });
+      ws.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(false);
+      });
+      ws.once('error', reject);
+    }),
+    WAIT_MS,
+    'websocket upgrade',
+  );
+}
+
+t.test('same-origin: an Origin equal to <scheme>://<Host> is accepted, in production too', async (t) => {
+  const service = await startService(t, {
+    NODE_ENV: 'production',
+    ROOM_TICKET_SECRET: 'room-ticket-key-of-its-own-32-bytes-or-more',
+  });
+  const { port } = service;
+  const own = `127.0.0.1:${port}`;
+  const attempts: [string, Record<string, string>, boolean][] = [
+    ['the page served from this host:port', { host: own, origin: `http://${own}` }, true],
+    ['another port on the same host', { host: own, origin: `http://127.0.0.1:${port + 1}` }, false],
+    ['another host name for the same address', { host: own, origin: `http://localhost:${port}` }, false],
+    ['https over a plain connection (another scheme)', { host: own, origin: `https://${own}` }, false],
+    ['a Host the Origin does not name', { host: 'game.example.com', origin: `http://${own}` }, false],
+    [
+      'a host name through a proxy that keeps Host',
+      { host: 'game.example.com', origin: 'http://game.example.com' },
+      true,
+    ],
+    [
+      'an https page behind TLS, but X-Forwarded-Proto from a peer not in TRUSTED_PROXIES',
+      { host: 'game.example.com', origin: 'https://game.example.com', 'x-forwarded-proto': 'https' },
+      false,
+    ],
+  ];
+  for (const [what, headers, accepted] of attempts) {
+    t.equal(await rawPollingStatus(port, headers), accepted ? 200 : 403, `polling: ${what}`);
+    t.equal(await rawUpgradeOpens(port, headers), accepted, `websocket: ${what}`);
+  }
+
+  const proxied = await startService(t, {
+    NODE_ENV: 'production',
+    ROOM_TICKET_SECRET: 'room-ticket-key-of-its-own-32-bytes-or-more',
+    TRUSTED_PROXIES: '127.0.0.1',
+  });
+  const tls = { host: 'game.example.com', 'x-forwarded-proto': 'https' };
+  t.equal(
+    await rawPollingStatus(proxied.port, { ...tls, origin: 'https://game.example.com' }),
+    200,
+    'behind a trusted TLS proxy: the https page of the host',
+  );
+  t.equal(
+    await rawUpgradeOpens(proxied.port, { ...tls, host: 'game.example.com:443', origin: 'https://game.example.com' }),
+    true,
+    'the default port in Host is the same origin',
+  );
+  t.equal(
+    await rawPollingStatus(proxied.port, { ...tls, origin: 'http://game.example.com' }),
+    403,
+    'an http page of the same host is another origin',
+  );
 });
 
 t.test('metrics: events sent by domain, cluster presence gauges, drain state', async (t) => {

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { parseCookie } from 'cookie';
 import type { AuthState, User } from '@gamesocket/protocol';
 import type { DenyList } from '@gamesocket/presence';
 import { ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { GameSocket } from '../core/socket-types.js';
+import { handshakeToken } from './handshake-token.js';
 import type { VerificationGate } from './verification-gate.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -28,26 +28,29 @@ export interface AuthenticatorOptions {
   gate?: VerificationGate;
 }
 
-/** Authenticates a handshake request; the result is computed once per request and cached. */
-export type Authenticator = (request: IncomingMessage) => Promise<Identity>;
+/**
+ * Authenticates a handshake: its Engine.IO request (the cookie) and its Socket.IO CONNECT payload
+ * (`auth.token`). The result is computed once per connection and token, and cached: the recovery
+ * guard and the middleware of one CONNECT share one verification.
+ */
+export type Authenticator = (request: IncomingMessage, auth: unknown) => Promise<Identity>;
 
 const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined };
 
 /**
- * Reads the access token from the request's cookie and verifies it. A missing, expired or invalid
- * token gives an anonymous identity (never an error). The deny-list is checked later, in the
- * presence handshake's one Redis call (`checkDenied` for the other callers).
+ * Reads the access token (the cookie, else `auth.token`: see `handshakeToken`) and verifies it. A
+ * missing, expired or invalid token gives an anonymous identity (never an error). The deny-list is
+ * checked later, in the presence handshake's one Redis call (`checkDenied` for the other callers).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifier, cookieName, log } = options;
   const gated = <T>(run: () => Promise<T>): Promise<T> => (options.gate === undefined ? run() : options.gate.run(run));
-  const cache = new WeakMap<IncomingMessage, Promise<Identity>>();
+  // One entry per connection (its Engine.IO request): a later CONNECT on it with another token replaces it.
+  const cache = new WeakMap<IncomingMessage, { token: string | undefined; identity: Promise<Identity> }>();
 
-  const identify = async (request: IncomingMessage): Promise<Identity> => {
+  const identify = async (token: string | undefined): Promise<Identity> => {
     try {
-      const header = request.headers.cookie;
-      const token = header === undefined ? undefined : parseCookie(header)[cookieName];
-      if (token === undefined || token === '') return ANONYMOUS;
+      if (token === undefined) return ANONYMOUS;
       return await gated(async (): Promise<Identity> => {
         const result = await verifier.verify(token);
         if (result.auth !== 'ok') {
@@ -64,9 +67,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
   };
 
-  return (request) => {
-    let identity = cache.get(request);
-    if (identity === undefined) cache.set(request, (identity = identify(request)));
+  return (request, auth) => {
+    const token = handshakeToken(request, auth, cookieName);
+    const cached = cache.get(request);
+    if (cached !== undefined && cached.token === token) return cached.identity;
+    const identity = identify(token);
+    const entry = { token, identity };
+    cache.set(request, entry);
+    // A refusal (the queue was full) is not remembered: a later CONNECT on this connection tries again.
+    void identity.then(({ refusal }) => {
+      if (refusal !== undefined && cache.get(request) === entry) cache.delete(request);
+    });
     return identity;
   };
 }
@@ -83,7 +94,7 @@ export function socketAuthMiddleware(
   onRefused?: (refusal: ServiceError) => void,
 ) {
   return async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
-    const { auth, user, tokenExp, jti, refusal } = await authenticate(socket.request);
+    const { auth, user, tokenExp, jti, refusal } = await authenticate(socket.request, socket.handshake.auth);
     if (refusal !== undefined) {
       onRefused?.(refusal);
       next(refusal);

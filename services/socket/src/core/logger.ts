@@ -11,6 +11,8 @@ export const REDACTED_PATHS = [
   'cookie',
   'authorization',
   'token',
+  'auth.token',
+  'handshake.auth.token',
 ];
 
 /** Builds the process logger: pino JSON, cookie/authorization redacted, tagged with the node id. */

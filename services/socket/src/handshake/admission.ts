@@ -22,7 +22,11 @@ export interface AdmissionOptions {
   handshakeRatePerIp: number;
   handshakeBurstPerIp: number;
   trusted: TrustedProxies;
-  /** The token verification cap; handshakes that carry `authCookie` are refused while it is saturated. */
+  /**
+   * The token verification cap; handshakes that carry `authCookie` are refused while it is saturated.
+   * A token in the CONNECT payload (`auth.token`) cannot be seen here (Engine.IO's handshake comes
+   * first): such a session is admitted like an anonymous one and meets the cap at its CONNECT.
+   */
   gate: VerificationGate;
   authCookie: string;
   /**

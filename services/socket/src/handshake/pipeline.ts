@@ -25,7 +25,7 @@ export interface RequestStages {
    * a flood of foreign Origins is rate limited like any other handshake flood.
    */
   rate: RequestStage;
-  /** 3. The page's Origin against `ALLOWED_ORIGINS` (`origin.ts`). */
+  /** 3. The page's Origin against `ALLOWED_ORIGINS`, or the request's own origin (`origin.ts`). */
   origin: RequestStage;
   /** 4. Per-address connections and the verification cap (`admission.ts`). */
   admission: RequestStage;
@@ -42,7 +42,10 @@ export interface ConnectStages {
   backpressure: Middleware;
   /** 7. One socket per connection (`one-socket-per-connection.ts`); a later refusal reopens it. */
   oneSocket: OneSocketPerConnection;
-  /** 8. Access token → `socket.data.user`, anonymous when missing or bad (`auth/socket-auth.ts`). */
+  /**
+   * 8. Access token (the cookie, else `auth.token`) → `socket.data.user`, anonymous when missing or bad
+   * (`auth/socket-auth.ts`).
+   */
   authenticate: Middleware;
   /** 9. Deny-list, presence registration, the per-user cap and the memberships, one script (`presence/handshake-cap.ts`). */
   presence: Middleware;

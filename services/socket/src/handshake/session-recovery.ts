@@ -120,7 +120,7 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
     if (typeof pid !== 'string') return createSocket(client, auth);
     const [owner, identity] = await Promise.all([
       owners.take(pid).catch(() => undefined),
-      authenticate(client.request),
+      authenticate(client.request, auth),
     ]);
     if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
       return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));

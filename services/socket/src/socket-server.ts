@@ -1,6 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type ServerOptions } from 'socket.io';
-import { parseRoom, rooms } from '@gamesocket/protocol';
+import { rooms } from '@gamesocket/protocol';
 import { checkDenied, createAuthenticator, socketAuthMiddleware } from './auth/socket-auth.js';
 import type { VerificationGate } from './auth/verification-gate.js';
 import { createAdmission, type Refusal } from './handshake/admission.js';
@@ -21,7 +21,7 @@ import { allowRequest, installConnectStages, type RequestStage } from './handsha
 import { refuseWhileDraining } from './handshake/draining.js';
 import { createRefusalLogs } from './handshake/refusal-logs.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
-import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
+import { isMembershipRoom, type DenyList, type Memberships, type Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from './auth/room-tickets.js';
 import type { IntentWriter } from './intents/intent-stream.js';
 import { createTokenLifetimes } from './lifetime/token-deadlines.js';
@@ -256,9 +256,6 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
 /** The membership rooms (`room:<id>`, `match:<id>`) a socket is in. */
 function membershipRooms(socket: GameSocket): string[] {
   const held: string[] = [];
-  for (const room of socket.rooms) {
-    const kind = parseRoom(room)?.kind;
-    if (kind === 'room' || kind === 'match') held.push(room);
-  }
+  for (const room of socket.rooms) if (isMembershipRoom(room)) held.push(room);
   return held;
 }

@@ -1,4 +1,5 @@
-import { KEY_PREFIX, parseRoom, sessionOwnerKey, type RoomName } from '@gamesocket/protocol';
+import { KEY_PREFIX, sessionOwnerKey, type RoomName } from '@gamesocket/protocol';
+import { isMembershipRoom } from '@gamesocket/presence';
 import type { Session } from 'socket.io-adapter';
 import type { Authenticator, Identity } from '../auth/socket-auth.js';
 import type { RedisClient } from '../cluster/redis-clients.js';
@@ -74,10 +75,7 @@ export function sessionAdmissions(): SessionAdmissions {
     },
     admit(session) {
       const held = allowed.get(session.pid) ?? new Set<RoomName>();
-      return session.rooms.every((room) => {
-        const kind = parseRoom(room)?.kind;
-        return (kind !== 'room' && kind !== 'match') || held.has(room);
-      });
+      return session.rooms.every((room) => !isMembershipRoom(room) || held.has(room));
     },
   };
 }

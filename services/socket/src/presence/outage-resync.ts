@@ -1,5 +1,11 @@
-import { parseRoom, type RoomName } from '@gamesocket/protocol';
-import type { Memberships, Presence, SocketEntry, UserRef } from '@gamesocket/presence';
+import type { RoomName } from '@gamesocket/protocol';
+import {
+  isMembershipRoom,
+  type Memberships,
+  type Presence,
+  type SocketEntry,
+  type UserRef,
+} from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import type { PodSockets } from './pod-sockets.js';
@@ -65,8 +71,7 @@ export function heldMemberships(
   const users = new Map<string, UserRef & { rooms: Set<RoomName> }>();
   for (const entry of entries) {
     for (const room of roomsOf(entry.socketId) ?? []) {
-      const kind = parseRoom(room)?.kind;
-      if (kind !== 'room' && kind !== 'match') continue;
+      if (!isMembershipRoom(room)) continue;
       let user = users.get(entry.userId);
       if (user === undefined) {
         user = { userId: entry.userId, username: entry.username ?? entry.userId, rooms: new Set() };

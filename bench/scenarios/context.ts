@@ -86,7 +86,7 @@ export async function startSystem(
   const procs = ports.map((port, i) =>
     forkProcess(`${name}-${i}`, name === 'gamesocket' ? MAIN_JS : benchModule(SERVER_FILES[name]), {
       core: ctx.serverCore,
-      cpuProfDir: name === 'gamesocket' ? ctx.cpuProfDir : undefined,
+      cpuProfDir: ctx.cpuProfDir,
       env: {
         PORT: String(port),
         HOST: '127.0.0.1',

@@ -28,6 +28,7 @@ import { createTokenLifetimes } from './lifetime/token-deadlines.js';
 import { notify } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
 import type { GameServer, GameSocket } from './core/socket-types.js';
+import { releaseHandshake } from './core/internals.js';
 
 /** What the socket server is built from. */
 export interface SocketServerDeps {
@@ -240,6 +241,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));
+    // Authenticated: the headers, the cookie and the CONNECT payload are not needed for the socket's life.
+    releaseHandshake(socket);
     tokenLifetimes.watch(socket);
     attachRouter(socket);
     socket.on('error', onSocketError);

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import t from 'tap';
-import { ADMIN_FREE_FAILURES } from '../src/http/admin-routes.js';
+import { ADMIN_FREE_FAILURES } from '../src/http/admin/routes.js';
 import { WAIT_MS, connectClient, mintToken, scrapeMetrics, startService, withTimeout } from '@gamesocket/test-helpers';
 
 const basic = (user: string, password: string): string =>
@@ -43,7 +43,7 @@ t.test('the admin view needs its own credentials', async (t) => {
   const html = await (
     await fetch(`${url}/admin`, { headers: { authorization: basic('ops', 'correct horse battery') } })
   ).text();
-  t.match(html, '<h1>gamesocket admin-pod</h1>');
+  t.match(html, 'served by admin-pod');
 });
 
 /** GET `path` with basic credentials from `localAddress` (another loopback address = another client). */

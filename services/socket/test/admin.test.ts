@@ -6,10 +6,33 @@ import { WAIT_MS, connectClient, mintToken, scrapeMetrics, startService, withTim
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-t.test('the admin view does not exist unless configured', async (t) => {
+t.test('the admin view does not exist unless configured: every admin path is 404', async (t) => {
   const { url } = await startService(t);
-  t.equal((await fetch(`${url}/admin`)).status, 404);
-  t.equal((await fetch(`${url}/admin/status.json`, { headers: { authorization: basic('a', 'b') } })).status, 404);
+  const authorization = basic('ops', 'correct horse battery');
+  const gets = [
+    '/admin',
+    '/admin/status.json',
+    '/admin/users?id=a',
+    '/admin/users/a',
+    '/admin/refresh.js',
+    '/admin/admin.css',
+  ];
+  for (const path of gets) {
+    t.equal((await fetch(`${url}${path}`, { redirect: 'manual' })).status, 404, `GET ${path}`);
+    t.equal(
+      (await fetch(`${url}${path}`, { headers: { authorization }, redirect: 'manual' })).status,
+      404,
+      `GET ${path} with credentials`,
+    );
+  }
+  for (const action of ['kick', 'disconnect', 'revoke']) {
+    const res = await fetch(`${url}/admin/users/a/${action}`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'room=room%3Ar1&csrf=x',
+    });
+    t.equal(res.status, 404, `POST /admin/users/a/${action}`);
+  }
 });
 
 t.test('the admin view needs its own credentials', async (t) => {

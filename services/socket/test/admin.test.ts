@@ -16,6 +16,7 @@ t.test('the admin view does not exist unless configured: every admin path is 404
     '/admin/users/a',
     '/admin/refresh.js',
     '/admin/admin.css',
+    '/admin/icon.svg',
   ];
   for (const path of gets) {
     t.equal((await fetch(`${url}${path}`, { redirect: 'manual' })).status, 404, `GET ${path}`);

@@ -2,6 +2,8 @@
 export const ADMIN_SCRIPT_PATH = '/admin/refresh.js';
 /** Where the admin pages load their style sheet from. */
 export const ADMIN_STYLE_PATH = '/admin/admin.css';
+/** The pages' icon (else browsers ask for /favicon.ico, which is not the view's). */
+export const ADMIN_ICON_PATH = '/admin/icon.svg';
 /** How often the refresh script re-reads the page, ms. */
 export const REFRESH_MS = 3000;
 
@@ -40,3 +42,7 @@ th, td { border: 1px solid #ddd; padding: .2rem .5rem; text-align: left; vertica
 form { margin: .3rem 0; }
 form.action { display: inline; }
 `;
+
+/** The pages' icon: a plain square. */
+export const ADMIN_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#345"/></svg>';

@@ -1,7 +1,7 @@
 import type { NodeStatus } from '@gamesocket/presence';
 import { CSRF_FIELD } from './csrf.js';
 import type { ClusterView, Part, UserView } from './cluster-read.js';
-import { ADMIN_SCRIPT_PATH, ADMIN_STYLE_PATH } from './assets.js';
+import { ADMIN_ICON_PATH, ADMIN_SCRIPT_PATH, ADMIN_STYLE_PATH } from './assets.js';
 
 /** HTML-escapes text for element content and quoted attribute values. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -14,7 +14,7 @@ export function layout(title: string, nodeId: string, body: string, notice?: str
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
     `<title>${escapeHtml(title)} — gamesocket admin</title>`,
-    `<link rel="stylesheet" href="${ADMIN_STYLE_PATH}"><script src="${ADMIN_SCRIPT_PATH}" defer></script>`,
+    `<link rel="icon" href="${ADMIN_ICON_PATH}"><link rel="stylesheet" href="${ADMIN_STYLE_PATH}"><script src="${ADMIN_SCRIPT_PATH}" defer></script>`,
     '</head><body>',
     `<header><a href="/admin">gamesocket admin</a> <span class="pod">served by ${escapeHtml(nodeId)}</span></header>`,
     notice === undefined ? '' : `<p class="notice" role="status" id="notice">${escapeHtml(notice)}</p>`,

@@ -5,7 +5,14 @@ import type { GameServer } from '../../core/socket-types.js';
 import type { PresenceTracker } from '../../presence/presence-tracker.js';
 import { userActions } from '../user-actions.js';
 import { outcomeMessage, registerAdminActions } from './actions.js';
-import { ADMIN_SCRIPT, ADMIN_SCRIPT_PATH, ADMIN_STYLE, ADMIN_STYLE_PATH } from './assets.js';
+import {
+  ADMIN_ICON,
+  ADMIN_ICON_PATH,
+  ADMIN_SCRIPT,
+  ADMIN_SCRIPT_PATH,
+  ADMIN_STYLE,
+  ADMIN_STYLE_PATH,
+} from './assets.js';
 import { adminGuard, type AdminCredentials } from './auth.js';
 import { readCluster, readUser, type ClusterSources } from './cluster-read.js';
 import { csrfTokens } from './csrf.js';
@@ -54,7 +61,8 @@ const textQuery = (query: unknown, name: string): string => {
  * - `GET /admin/users/:userId`: a user's presence, sockets and memberships, with POST forms to kick
  *   them from a room, disconnect or revoke them (`actions.ts`); `GET /admin/users?id=` opens it;
  * - `GET /admin/status.json`: this pod's status, the cluster counters and the pods;
- * - `GET /admin/refresh.js`, `/admin/admin.css`: the pages' only script and style (strict CSP).
+ * - `GET /admin/refresh.js`, `/admin/admin.css`, `/admin/icon.svg`: the pages' only script, style and icon
+ *   (strict CSP).
  * Server-rendered HTML that works without JavaScript; where it runs, the script refreshes the live
  * sections.
  */
@@ -103,6 +111,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     admin.get(ADMIN_SCRIPT_PATH, async (_request, reply) =>
       reply.type('text/javascript; charset=utf-8').send(ADMIN_SCRIPT),
     );
+    admin.get(ADMIN_ICON_PATH, async (_request, reply) => reply.type('image/svg+xml').send(ADMIN_ICON));
     admin.get(ADMIN_STYLE_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').send(ADMIN_STYLE));
 
     admin.get('/admin/status.json', async () => {

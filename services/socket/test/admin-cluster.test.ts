@@ -131,6 +131,10 @@ t.test(
     t.match(user.text, `<td>${alice.connected.socketId}</td><td>pod-0</td>`);
     t.match(user.text, /<td>room:r1<\/td><td><form method="post" action="\/admin\/users\/alice\/kick"/);
 
+    const bad = await get(`${pod1.url}/admin/users/${encodeURIComponent('<b>x')}`);
+    t.equal(bad.status, 400, 'not a user id');
+    t.match(bad.text, 'not a user id: &#60;b&#62;x', 'the id escaped in the error');
+
     const script = await get(`${pod1.url}/admin/refresh.js`);
     t.equal(script.status, 200);
     t.match(script.headers.get('content-type'), 'text/javascript');

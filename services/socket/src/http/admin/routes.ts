@@ -1,3 +1,4 @@
+import { isRoomId } from '@gamesocket/protocol';
 import type { DenyList, Memberships, Presence } from '@gamesocket/presence';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from '../../core/logger.js';
@@ -16,7 +17,7 @@ import {
 import { adminGuard, type AdminCredentials } from './auth.js';
 import { readCluster, readUser, type ClusterSources } from './cluster-read.js';
 import { csrfTokens } from './csrf.js';
-import { layout, overviewPage, userPath, userPage } from './render.js';
+import { errorPage, layout, overviewPage, userPath, userPage } from './render.js';
 
 export { ADMIN_FREE_FAILURES } from './auth.js';
 
@@ -136,6 +137,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
 
     admin.get<{ Params: { userId: string } }>('/admin/users/:userId', async (request, reply) => {
       const { userId } = request.params;
+      if (!isRoomId(userId)) {
+        return html(reply.code(400), errorPage(deps.nodeId, 'Not a user id', `not a user id: ${userId}`));
+      }
       const view = await readUser(sources, userId);
       const notice = outcomeMessage(userId, request.query as Record<string, unknown>);
       return html(reply, layout(`User ${userId}`, deps.nodeId, userPage(view, csrf.issue(deps.user)), notice));

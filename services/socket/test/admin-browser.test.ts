@@ -79,6 +79,10 @@ t.test('an operator finds a user and kicks them from a room; their socket hears 
   await page.waitForSelector('html[data-refreshed]', { timeout: REFRESH_MS + UI_MS });
   t.match(await page.textContent('#cluster'), /pod-0.*pod-1/s, 'both pods listed');
   t.match(await page.textContent('#cluster'), /room:r1/, 'the room listed');
+  t.notMatch(await page.textContent('#cluster'), 'carol');
+  await connectClient(t, pod0.url, { token: await mintToken({ sub: 'carol', username: 'Carol' }) });
+  await page.waitForSelector('#cluster a[href="/admin/users/carol"]', { timeout: REFRESH_MS + UI_MS });
+  t.pass('a user who connects later appears without a reload');
 
   await findUser(page, adminUrl, 'alice');
   t.match(await page.textContent('#user-state'), `${alice.connected.socketId}pod-0`, "alice's socket on pod-0");

@@ -17,6 +17,7 @@ import {
 import { adminGuard, type AdminCredentials } from './auth.js';
 import { readCluster, readUser, type ClusterSources } from './cluster-read.js';
 import { csrfTokens } from './csrf.js';
+import { podStatus } from './pod-status.js';
 import { errorPage, layout, overviewPage, userPath, userPage } from './render.js';
 
 export { ADMIN_FREE_FAILURES } from './auth.js';
@@ -72,26 +73,7 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
   const csrf = csrfTokens();
   const sources: ClusterSources = { ...deps.stores, stats: () => deps.tracker.stats() };
 
-  const status = async (): Promise<Record<string, unknown>> => {
-    const adapter = deps.io.of('/').adapter;
-    let presence: unknown;
-    try {
-      presence = await deps.tracker.stats();
-    } catch {
-      presence = 'unavailable';
-    }
-    return {
-      nodeId: deps.nodeId,
-      adapter: deps.adapterMode,
-      redisUp: deps.redisUp(),
-      draining: deps.draining(),
-      localSockets: deps.io.of('/').sockets.size,
-      localRooms: adapter.rooms.size,
-      presence,
-      uptimeSec: Math.round(process.uptime()),
-      rssBytes: process.memoryUsage().rss,
-    };
-  };
+  const status = (): Promise<Record<string, unknown>> => podStatus({ ...deps, stats: sources.stats });
 
   await app.register(async (admin) => {
     admin.addHook('onRequest', guard);

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp, type App } from '../../services/socket/src/app.js';
+import { buildApp, type App, type BuildOptions } from '../../services/socket/src/app.js';
 import { loadConfig, type Env } from '../../services/socket/src/config/config.js';
 import { TEST_SECRET } from './tokens.js';
 
@@ -44,10 +44,11 @@ export const TEST_SERVICE_ENV = {
 /**
  * Builds the real service from env-style config (validated like at boot), listens on a free
  * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET.
+ * `options` go to `buildApp` (e.g. a logger whose lines the test reads).
  */
-export async function startService(t: Teardown, env: Env = {}): Promise<RunningService> {
+export async function startService(t: Teardown, env: Env = {}, options: BuildOptions = {}): Promise<RunningService> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...TEST_SERVICE_ENV, ...env });
-  const app = await buildApp(config);
+  const app = await buildApp(config, options);
   await app.fastify.listen({ port: config.port, host: config.host });
   const { port } = app.fastify.server.address() as AddressInfo;
   let metricsPort = port;

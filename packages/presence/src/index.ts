@@ -1,10 +1,16 @@
 export type {
   AddResult,
   DenyCheck,
+  NodeReport,
+  NodeStatus,
+  OnlineUser,
+  OnlineUsers,
+  OnlineUsersQuery,
   Presence,
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  SocketLocation,
   StatusResult,
   SyncResult,
   UserPresence,
@@ -19,7 +25,7 @@ export { MemoryMemberships } from './memory-memberships.js';
 export type { MemoryMembershipsOptions, PresenceView } from './memory-memberships.js';
 export { RedisMemberships } from './redis-memberships.js';
 export type { RedisMembershipsOptions } from './redis-memberships.js';
-export type { EndedMembership, Memberships, RoomMember } from './memberships.js';
+export type { EndedMembership, Memberships, RoomListing, RoomMember, RoomSummary, RoomsQuery } from './memberships.js';
 export { MemoryLifecycle } from './memory-lifecycle.js';
 export type { LifecycleListener } from './memory-lifecycle.js';
 export type { RedisStoreOptions } from './shard-layout.js';

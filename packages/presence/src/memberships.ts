@@ -16,6 +16,28 @@ export interface EndedMembership {
   room: RoomName;
 }
 
+/** A room and how many members it has. */
+export interface RoomSummary {
+  room: RoomName;
+  members: number;
+}
+
+/** Options of `Memberships.rooms`. */
+export interface RoomsQuery {
+  /** Rooms returned at most (the first by name). */
+  limit: number;
+  /** Only room names containing this text (case-insensitive); empty or undefined = all. */
+  search?: string;
+}
+
+/** Result of `Memberships.rooms`. */
+export interface RoomListing {
+  /** At most `limit` rooms, ordered by name. */
+  rooms: RoomSummary[];
+  /** Rooms with members matching the search (all of them when there is none). */
+  matched: number;
+}
+
 /**
  * Room memberships as cluster state: a (user, room) pair for `room:<id>` and `match:<id>` that belongs
  * to the user, not to a socket. Granted by a ticket or backend join; ended by a leave, kick,
@@ -39,6 +61,11 @@ export interface Memberships {
   closeRoom(room: RoomName, nodeId: string): Promise<UserId[]>;
   /** The rooms a user holds. */
   roomsOf(userId: UserId): Promise<RoomName[]>;
+  /**
+   * The rooms that have members, cluster-wide: the first `limit` by name among those containing
+   * `search`. Reads every shard (Redis: a SCAN of each master): an operator's tool, not a hot path.
+   */
+  rooms(query: RoomsQuery): Promise<RoomListing>;
   /** A room's members with their presence, ordered by user id. */
   members(room: RoomName): Promise<RoomMember[]>;
   /**

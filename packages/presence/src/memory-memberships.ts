@@ -1,6 +1,7 @@
 import type { LifecycleData, LifecycleEvent, MembershipEndReason, RoomName, UserId } from '@gamesocket/protocol';
 import type { MemoryLifecycle } from './memory-lifecycle.js';
-import type { EndedMembership, Grant, Memberships, RoomMember } from './memberships.js';
+import { page } from './listing.js';
+import type { EndedMembership, Grant, Memberships, RoomListing, RoomMember, RoomsQuery } from './memberships.js';
 
 /** What the memberships read of presence: a user's sockets and name. */
 export interface PresenceView {
@@ -118,6 +119,11 @@ export class MemoryMemberships implements Memberships {
 
   async roomsOf(userId: UserId): Promise<RoomName[]> {
     return this.roomsNow(userId);
+  }
+
+  async rooms(query: RoomsQuery): Promise<RoomListing> {
+    const { ids, matched } = page(this.roomMembers.keys(), query);
+    return { rooms: ids.map((room) => ({ room, members: this.roomMembers.get(room)?.size ?? 0 })), matched };
   }
 
   async members(room: RoomName): Promise<RoomMember[]> {

@@ -1,13 +1,19 @@
 import type { MemoryDenyList } from './deny-list.js';
 import type { MemoryLifecycle } from './memory-lifecycle.js';
 import type { MemoryMemberships } from './memory-memberships.js';
+import { byCodeUnit, page } from './listing.js';
 import type {
   AddResult,
   DenyCheck,
+  NodeReport,
+  NodeStatus,
+  OnlineUsers,
+  OnlineUsersQuery,
   Presence,
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  SocketLocation,
   StatusResult,
   SyncResult,
   UserPresence,
@@ -40,9 +46,11 @@ export interface MemoryPresenceOptions {
 export class MemoryPresence implements Presence {
   private readonly users = new Map<string, UserState>();
   /** nodeId -> sockets registered by that node */
-  private readonly nodes = new Map<string, Map<string, SocketEntry>>();
+  private readonly byNode = new Map<string, Map<string, SocketEntry>>();
   /** nodeId -> heartbeat expiry (epoch ms) */
   private readonly heartbeats = new Map<string, number>();
+  /** nodeId -> its last heartbeat's report */
+  private readonly reports = new Map<string, NodeReport>();
   private connections = 0;
 
   private readonly now: () => number;
@@ -76,7 +84,7 @@ export class MemoryPresence implements Presence {
       if (current !== entry.nodeId) {
         // Recovered on another node: the socket moves there.
         user.sockets.set(entry.socketId, entry.nodeId);
-        this.nodes.get(current)?.delete(entry.socketId);
+        this.byNode.get(current)?.delete(entry.socketId);
         this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
       }
       return { accepted: true, denied: false, first: false, connections: user.sockets.size, rooms: rooms() };
@@ -108,8 +116,8 @@ export class MemoryPresence implements Presence {
   }
 
   private nodeSockets(nodeId: string): Map<string, SocketEntry> {
-    let node = this.nodes.get(nodeId);
-    if (node === undefined) this.nodes.set(nodeId, (node = new Map()));
+    let node = this.byNode.get(nodeId);
+    if (node === undefined) this.byNode.set(nodeId, (node = new Map()));
     return node;
   }
 
@@ -122,11 +130,11 @@ export class MemoryPresence implements Presence {
     const user = this.users.get(entry.userId);
     // Only the node that holds the socket removes it (it may have been recovered elsewhere).
     if (user === undefined || user.sockets.get(entry.socketId) !== entry.nodeId) {
-      this.nodes.get(entry.nodeId)?.delete(entry.socketId);
+      this.byNode.get(entry.nodeId)?.delete(entry.socketId);
       return { result: { last: false, connections: user?.sockets.size ?? 0 }, username: '' };
     }
     if (keepLast && user.sockets.size === 1) return { result: { last: false, connections: 1 }, username: '' };
-    this.nodes.get(entry.nodeId)?.delete(entry.socketId);
+    this.byNode.get(entry.nodeId)?.delete(entry.socketId);
     user.sockets.delete(entry.socketId);
     this.connections--;
     const last = user.sockets.size === 0;
@@ -172,10 +180,40 @@ export class MemoryPresence implements Presence {
     return { online: this.users.size, connections: this.connections, nodes };
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
+  async heartbeat(nodeId: string, ttlMs: number, report?: NodeReport): Promise<boolean> {
     const known = this.heartbeats.has(nodeId);
     this.heartbeats.set(nodeId, this.now() + ttlMs);
+    if (report !== undefined) this.reports.set(nodeId, { ...report });
     return !known;
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const now = this.now();
+    return [...this.heartbeats]
+      .sort(([a], [b]) => byCodeUnit(a, b))
+      .map(([nodeId, expiresAt]) => ({ nodeId, alive: expiresAt > now, expiresAt, report: this.reports.get(nodeId) }));
+  }
+
+  async userSockets(userId: string): Promise<SocketLocation[]> {
+    return [...(this.users.get(userId)?.sockets ?? [])]
+      .map(([socketId, nodeId]) => ({ socketId, nodeId }))
+      .sort((a, b) => byCodeUnit(a.socketId, b.socketId));
+  }
+
+  async onlineUsers(query: OnlineUsersQuery): Promise<OnlineUsers> {
+    // As in Redis, where the registered nodes' socket sets are what is read.
+    const userIds = new Set<string>();
+    for (const nodeId of this.heartbeats.keys()) {
+      for (const entry of this.byNode.get(nodeId)?.values() ?? []) userIds.add(entry.userId);
+    }
+    const { ids, matched } = page(userIds, query);
+    const users = await Promise.all(
+      ids.map(async (userId) => {
+        const user = this.users.get(userId) as UserState;
+        return { userId, username: user.username, status: user.status, sockets: await this.userSockets(userId) };
+      }),
+    );
+    return { users, matched };
   }
 
   async reapDeadNodes(): Promise<UserRef[]> {
@@ -189,19 +227,20 @@ export class MemoryPresence implements Presence {
 
   async removeNode(nodeId: string): Promise<UserRef[]> {
     const gone: UserRef[] = [];
-    for (const entry of [...(this.nodes.get(nodeId)?.values() ?? [])]) {
+    for (const entry of [...(this.byNode.get(nodeId)?.values() ?? [])]) {
       const { result, username } = this.remove(entry);
       if (result.last) gone.push({ userId: entry.userId, username });
     }
-    this.nodes.delete(nodeId);
+    this.byNode.delete(nodeId);
     this.heartbeats.delete(nodeId);
+    this.reports.delete(nodeId);
     return gone;
   }
 
   async syncNode(nodeId: string, entries: readonly SocketEntry[]): Promise<SyncResult> {
     const wanted = new Map(entries.map((entry) => [entry.socketId, entry]));
     const result: SyncResult = { online: [], offline: [] };
-    for (const stored of [...(this.nodes.get(nodeId)?.values() ?? [])]) {
+    for (const stored of [...(this.byNode.get(nodeId)?.values() ?? [])]) {
       if (wanted.has(stored.socketId)) continue;
       const { result: removed, username } = this.remove(stored);
       if (removed.last) result.offline.push({ userId: stored.userId, username });

@@ -60,6 +60,60 @@ export interface SyncResult {
   offline: UserRef[];
 }
 
+/** What a pod reports with each heartbeat: the admin view's row of that pod. */
+export interface NodeReport {
+  /** Sockets open on the pod, signed in or not. */
+  connections: number;
+  /** Client events received per second since the previous heartbeat. */
+  eventsInPerSec: number;
+  /** Events written to sockets per second since the previous heartbeat (a broadcast counts once per socket). */
+  eventsOutPerSec: number;
+  /** True while the pod drains (SIGTERM). */
+  draining: boolean;
+}
+
+/** A registered pod: its heartbeat and what it last reported. */
+export interface NodeStatus {
+  nodeId: string;
+  /** False once its heartbeat expired: the next reaper run removes its sockets. */
+  alive: boolean;
+  /** When its heartbeat expires, epoch ms (the store's clock). */
+  expiresAt: number;
+  /** What its last heartbeat reported; undefined when it reported nothing. */
+  report: NodeReport | undefined;
+}
+
+/** One socket of a user, and the pod holding it. */
+export interface SocketLocation {
+  socketId: string;
+  nodeId: string;
+}
+
+/** An online user with their sockets, as the admin view lists them. */
+export interface OnlineUser {
+  userId: string;
+  username: string;
+  status: string;
+  /** Ordered by socket id. */
+  sockets: SocketLocation[];
+}
+
+/** Options of `Presence.onlineUsers`. */
+export interface OnlineUsersQuery {
+  /** Users returned at most (the first by user id). */
+  limit: number;
+  /** Only user ids containing this text (case-insensitive); empty or undefined = all. */
+  search?: string;
+}
+
+/** Result of `Presence.onlineUsers`. */
+export interface OnlineUsers {
+  /** At most `limit` users, ordered by user id. */
+  users: OnlineUser[];
+  /** Online users matching the search (all of them when there is none). */
+  matched: number;
+}
+
 /**
  * Per-user presence across the cluster. Every method is atomic per user: concurrent sockets of
  * one user on several pods get exactly one `first` and one `last`. Implementations: memory (one
@@ -88,7 +142,17 @@ export interface Presence {
    * Marks `nodeId` alive for `ttlMs`; a node not heard from within its TTL is reaped. Resolves true
    * when the node was not registered (first beat, or reaped meanwhile): its sockets need a sync.
    */
-  heartbeat(nodeId: string, ttlMs: number): Promise<boolean>;
+  heartbeat(nodeId: string, ttlMs: number, report?: NodeReport): Promise<boolean>;
+  /** Every registered node with its heartbeat and last report, ordered by node id (dead ones until reaped). */
+  nodes(): Promise<NodeStatus[]>;
+  /** A user's sockets and their pods, ordered by socket id (none when offline). */
+  userSockets(userId: string): Promise<SocketLocation[]>;
+  /**
+   * Online users with their sockets, cluster-wide: the first `limit` by user id among those whose id
+   * contains `search`. Reads the socket registrations of every node that heartbeats (O(sockets)): an
+   * operator's tool, not a hot path.
+   */
+  onlineUsers(query: OnlineUsersQuery): Promise<OnlineUsers>;
   /**
    * Removes the sockets of every node whose heartbeat expired (one reaper at a time across the
    * cluster) and returns the users left with no socket.

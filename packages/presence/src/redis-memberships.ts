@@ -1,5 +1,7 @@
 import { presenceKeys as keys, type MembershipEndReason, type RoomName, type UserId } from '@gamesocket/protocol';
-import type { EndedMembership, Grant, Memberships, RoomMember } from './memberships.js';
+import type { Cluster } from 'ioredis';
+import { page } from './listing.js';
+import type { EndedMembership, Grant, Memberships, RoomListing, RoomMember, RoomsQuery } from './memberships.js';
 import type { UserRef } from './presence.js';
 import type { RedisClient } from './redis-presence.js';
 import { defineScripts, type ScriptName, type ScriptRunner } from './redis-scripts.js';
@@ -10,6 +12,9 @@ export interface RedisMembershipsOptions extends RedisStoreOptions {
   /** Users whose grace ended, expired per script call. Default 200. */
   expireBatch?: number;
 }
+
+/** `text` as a literal in a SCAN MATCH pattern. */
+const globLiteral = (text: string): string => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 
 const byUserId = (a: RoomMember, b: RoomMember): number => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
 
@@ -140,6 +145,44 @@ export class RedisMemberships implements Memberships {
 
   async roomsOf(userId: UserId): Promise<RoomName[]> {
     return this.redis.smembers(keys.userRooms(this.layout.of(userId), userId));
+  }
+
+  async rooms(query: RoomsQuery): Promise<RoomListing> {
+    // A room's member hashes are spread over the users' shards: find them with a SCAN of every master.
+    const found = new Map<RoomName, string[]>();
+    const shardPrefixes = new Set(this.layout.all());
+    const marker = ':rm:';
+    const pattern = `${globLiteral(`${this.layout.prefix}:`)}{p*}${marker}*`;
+    for (const node of await this.masters()) {
+      let cursor = '0';
+      do {
+        const [next, names] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        for (const key of names) {
+          const at = key.indexOf(marker, this.layout.prefix.length);
+          if (at < 0 || !shardPrefixes.has(key.slice(0, at + 1))) continue;
+          const room = key.slice(at + marker.length);
+          found.set(room, [...(found.get(room) ?? []), key]);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    const { ids, matched } = page(found.keys(), query);
+    const rooms = await Promise.all(
+      ids.map(async (room) => {
+        const sizes = await Promise.all((found.get(room) ?? []).map((key) => this.redis.hlen(key)));
+        return { room, members: sizes.reduce((total, size) => total + size, 0) };
+      }),
+    );
+    return { rooms: rooms.filter((summary) => summary.members > 0), matched };
+  }
+
+  /** The clients to SCAN: each master of a Cluster, else the one server. */
+  private async masters(): Promise<RedisClient[]> {
+    if (!this.redis.isCluster) return [this.redis];
+    const cluster = this.redis as Cluster;
+    // A Cluster client learns its masters on its first command.
+    if (cluster.nodes('master').length === 0) await cluster.exists(keys.nodes(this.layout.prefix));
+    return cluster.nodes('master');
   }
 
   async members(room: RoomName): Promise<RoomMember[]> {

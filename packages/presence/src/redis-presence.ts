@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { presenceKeys as keys } from '@gamesocket/protocol';
 import type { Cluster, Redis } from 'ioredis';
+import { byCodeUnit, page } from './listing.js';
 import type {
   AddResult,
   DenyCheck,
+  NodeReport,
+  NodeStatus,
+  OnlineUser,
+  OnlineUsers,
+  OnlineUsersQuery,
   Presence,
   PresenceStats,
   RemoveResult,
   SocketEntry,
+  SocketLocation,
   StatusResult,
   SyncResult,
   UserPresence,
@@ -46,6 +53,7 @@ const NO_TOKEN = '\u0000';
  * - `gamesocket:{pK}:r:<userId>`, `gamesocket:{pK}:gone`, `gamesocket:{pK}:deny:*`, `gamesocket:{pK}:lifecycle`:
  *   the user's memberships, their grace, the deny-list and the lifecycle feed, read or written in the same scripts
  * - `gamesocket:nodes` sorted set nodeId -> heartbeat expiry (epoch ms)
+ * - `{gamesocket:nodes}:reports` hash nodeId -> the JSON report of its last heartbeat (the `nodes` key's slot)
  * - `gamesocket:reaper` lock of the one reaper at a time
  */
 export class RedisPresence implements Presence {
@@ -178,8 +186,69 @@ export class RedisPresence implements Presence {
     return { online: sum(online), connections: sum(conns), nodes };
   }
 
-  async heartbeat(nodeId: string, ttlMs: number): Promise<boolean> {
-    return (await this.run.gsNodeHeartbeat(this.nodesKey, nodeId, ttlMs)) === 1;
+  private get reportsKey(): string {
+    return keys.nodeReports(this.layout.prefix);
+  }
+
+  async heartbeat(nodeId: string, ttlMs: number, report?: NodeReport): Promise<boolean> {
+    const json = report === undefined ? '' : JSON.stringify(report);
+    return (await this.run.gsNodeHeartbeat(this.nodesKey, this.reportsKey, nodeId, ttlMs, json)) === 1;
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const [now, ...flat] = (await this.run.gsNodesList(this.nodesKey, this.reportsKey)) as [number, ...string[]];
+    const nodes: NodeStatus[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      const expiresAt = Number(flat[i + 1]);
+      const report = flat[i + 2] ?? '';
+      nodes.push({
+        nodeId: flat[i] ?? '',
+        alive: expiresAt > now,
+        expiresAt,
+        report: report === '' ? undefined : (JSON.parse(report) as NodeReport),
+      });
+    }
+    return nodes.sort((a, b) => byCodeUnit(a.nodeId, b.nodeId));
+  }
+
+  async userSockets(userId: string): Promise<SocketLocation[]> {
+    const sockets = await this.redis.hgetall(keys.userSockets(this.layout.of(userId), userId));
+    return Object.entries(sockets)
+      .map(([socketId, nodeId]) => ({ socketId, nodeId }))
+      .sort((a, b) => byCodeUnit(a.socketId, b.socketId));
+  }
+
+  async onlineUsers(query: OnlineUsersQuery): Promise<OnlineUsers> {
+    // Who is online is known from the nodes' socket sets (every node, every shard): no SCAN of the keyspace.
+    const nodeIds = (await this.redis.zrange(this.nodesKey, 0, -1)) as string[];
+    const userIds = new Set<string>();
+    await Promise.all(
+      this.layout.all().flatMap((p) =>
+        nodeIds.map(async (nodeId) => {
+          const set = keys.nodeSockets(p, nodeId);
+          let cursor = '0';
+          do {
+            const [next, members] = await this.redis.sscan(set, cursor, 'COUNT', 1000);
+            for (const value of members) userIds.add(userOfMember(value));
+            cursor = next;
+          } while (cursor !== '0');
+        }),
+      ),
+    );
+    const { ids, matched } = page(userIds, query);
+    const users = await Promise.all(
+      ids.map(async (userId): Promise<OnlineUser | undefined> => {
+        const p = this.layout.of(userId);
+        const [sockets, [username, status]] = await Promise.all([
+          this.userSockets(userId),
+          this.redis.hmget(keys.userMeta(p, userId), 'username', 'status'),
+        ]);
+        // Gone since the sets were read.
+        if (sockets.length === 0) return undefined;
+        return { userId, username: username ?? userId, status: status ?? 'online', sockets };
+      }),
+    );
+    return { users: users.filter((user): user is OnlineUser => user !== undefined), matched };
   }
 
   async reapDeadNodes(): Promise<UserRef[]> {
@@ -231,6 +300,7 @@ export class RedisPresence implements Presence {
       }
     }
     await this.redis.zrem(this.nodesKey, nodeId);
+    await this.redis.hdel(this.reportsKey, nodeId);
     return gone;
   }
 

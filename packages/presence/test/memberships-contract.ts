@@ -108,6 +108,34 @@ export function membershipsContract(t: TapTest, makeState: MakeState): void {
     );
   });
 
+  t.test('rooms with members are listed across shards, searched and bounded', async (t) => {
+    const { memberships } = await makeState(t, { graceMs: LONG });
+    for (let i = 0; i < 12; i++) await memberships.grant({ userId: `user-${i}` }, 'room:big', 'n1');
+    await memberships.grant({ userId: 'user-0' }, 'match:m1', 'n1');
+    for (let i = 0; i < 20; i++)
+      await memberships.grant({ userId: 'solo' }, `room:r${String(i).padStart(2, '0')}`, 'n1');
+    t.same(await memberships.rooms({ limit: 3 }), {
+      rooms: [
+        { room: 'match:m1', members: 1 },
+        { room: 'room:big', members: 12 },
+        { room: 'room:r00', members: 1 },
+      ],
+      matched: 22,
+    });
+    t.same(await memberships.rooms({ limit: 10, search: 'BIG' }), {
+      rooms: [{ room: 'room:big', members: 12 }],
+      matched: 1,
+    });
+    await memberships.closeRoom('room:big', 'n1');
+    await memberships.end('solo', ['room:r00'], 'kicked', 'n1');
+    const after = await memberships.rooms({ limit: 100 });
+    t.equal(after.matched, 20, 'closed and emptied rooms are gone');
+    t.notOk(
+      after.rooms.some((summary) => summary.room === 'room:big' || summary.room === 'room:r00'),
+      'not listed',
+    );
+  });
+
   t.test('closing a room ends every membership of it, across shards, once', async (t) => {
     const { memberships, lifecycle } = await makeState(t, { graceMs: LONG });
     const users = Array.from({ length: 12 }, (_, i) => `user-${i}`);

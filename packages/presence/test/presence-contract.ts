@@ -135,6 +135,77 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     t.equal(await presence.heartbeat('n', 60_000), true, 'after being removed (reaped)');
   });
 
+  t.test('nodes list their heartbeat and last report; a removed node leaves the list', async (t) => {
+    const presence = await makePresence(t);
+    const report = { connections: 3, eventsInPerSec: 1.5, eventsOutPerSec: 12, draining: false };
+    await presence.heartbeat('b', 60_000, report);
+    await presence.heartbeat('a', 60_000);
+    await presence.heartbeat('gone', 1, { ...report, draining: true });
+    await presence.heartbeat('b', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // let the 1 ms heartbeat expire
+    const nodes = await presence.nodes();
+    t.same(
+      nodes.map((node) => [node.nodeId, node.alive, node.report]),
+      [
+        ['a', true, undefined],
+        ['b', true, report],
+        ['gone', false, { ...report, draining: true }],
+      ],
+      'ordered by id; a beat without a report keeps the last one; an expired node shows dead until reaped',
+    );
+    t.ok(
+      nodes.every((node) => Number.isFinite(node.expiresAt)),
+      'each with its expiry',
+    );
+    await presence.reapDeadNodes();
+    await presence.removeNode('a');
+    t.same(
+      (await presence.nodes()).map((node) => node.nodeId),
+      ['b'],
+    );
+    await presence.heartbeat('a', 60_000);
+    t.equal((await presence.nodes())[0]?.report, undefined, 'a node back after removal has no old report');
+  });
+
+  t.test("a user's sockets with their pods; online users cluster-wide, searched and bounded", async (t) => {
+    const presence = await makePresence(t);
+    await presence.heartbeat('pod-a', 60_000);
+    await presence.heartbeat('pod-b', 60_000);
+    await presence.addSocket(socket('alice', 's2', 'pod-b'));
+    await presence.addSocket(socket('alice', 's1', 'pod-a'));
+    await presence.addSocket(socket('bob', 's3', 'pod-b'));
+    for (let i = 0; i < 30; i++)
+      await presence.addSocket(socket(`crowd-${String(i).padStart(2, '0')}`, `c${i}`, 'pod-a'));
+    await presence.setStatus('bob', 'away');
+    t.same(await presence.userSockets('alice'), [
+      { socketId: 's1', nodeId: 'pod-a' },
+      { socketId: 's2', nodeId: 'pod-b' },
+    ]);
+    t.same(await presence.userSockets('nobody'), [], 'an offline user has none');
+    const found = await presence.onlineUsers({ limit: 10, search: 'B' });
+    t.same(found, {
+      users: [{ userId: 'bob', username: 'name-bob', status: 'away', sockets: [{ socketId: 's3', nodeId: 'pod-b' }] }],
+      matched: 1,
+    });
+    const first = await presence.onlineUsers({ limit: 5 });
+    t.equal(first.matched, 32, 'every online user counted');
+    t.same(
+      first.users.map((user) => user.userId),
+      ['alice', 'bob', 'crowd-00', 'crowd-01', 'crowd-02'],
+      'the first by user id',
+    );
+    t.same(first.users[0]?.sockets, [
+      { socketId: 's1', nodeId: 'pod-a' },
+      { socketId: 's2', nodeId: 'pod-b' },
+    ]);
+    await presence.removeNode('pod-b');
+    t.same(
+      (await presence.onlineUsers({ limit: 3, search: 'crowd-2' })).users.map((user) => user.userId),
+      ['crowd-20', 'crowd-21', 'crowd-22'],
+    );
+    t.same((await presence.onlineUsers({ limit: 10, search: 'bob' })).matched, 0, 'bob went with pod-b');
+  });
+
   t.test('getMany and stats (counters)', async (t) => {
     const presence = await makePresence(t);
     await presence.heartbeat('a', 60_000);

@@ -98,6 +98,11 @@ export const presenceKeys = {
   denyToken: (shardPrefix: string, jti: string): string => `${shardPrefix}deny:jti:${jti}`,
   /** Sorted set nodeId -> heartbeat expiry (epoch ms, Redis time): the live pods; dead ones are reaped. */
   nodes: (prefix = KEY_PREFIX): string => `${prefix}:nodes`,
+  /**
+   * Hash nodeId -> the JSON report of its last heartbeat (connections, event rates, drain state), read by the admin
+   * view; the hash tag is the `nodes` key's own name, so both are in one hash slot and one script writes both.
+   */
+  nodeReports: (prefix = KEY_PREFIX): string => `{${prefix}:nodes}:reports`,
   /** Lock (string, PX 30 s) held by the one pod reaping dead nodes. */
   reaper: (prefix = KEY_PREFIX): string => `${prefix}:reaper`,
 } as const;

@@ -21,7 +21,7 @@ import { createRoomTicketVerifier } from './auth/room-tickets.js';
 import { createIntentWriter } from './intents/intent-stream.js';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config/config.js';
-import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerAdminRoutes } from './http/admin/routes.js';
 import { API_BODY_LIMIT, registerBackendApi } from './http/backend-api.js';
 import { registerDevRoutes } from './http/dev-routes.js';
 import { registerHealthRoutes, registerMetricsRoute } from './http/health-routes.js';
@@ -211,14 +211,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   if (config.admin !== undefined) {
-    registerAdminRoutes(ops ?? fastify, {
+    await registerAdminRoutes(ops ?? fastify, {
       io,
       trusted: trustedProxies(config.trustedProxies),
       nodeId: config.nodeId,
       adapterMode: cluster.mode,
       redisUp: cluster.isUp,
       draining: () => closing,
-      presence: () => presence.stats(),
+      tracker: presence,
+      stores: state,
+      log,
       ...config.admin,
     });
   }

@@ -1,15 +1,39 @@
 import { request as httpRequest } from 'node:http';
 import t from 'tap';
-import { ADMIN_FREE_FAILURES } from '../src/http/admin-routes.js';
+import { ADMIN_FREE_FAILURES } from '../src/http/admin/routes.js';
 import { WAIT_MS, connectClient, mintToken, scrapeMetrics, startService, withTimeout } from '@gamesocket/test-helpers';
 
 const basic = (user: string, password: string): string =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-t.test('the admin view does not exist unless configured', async (t) => {
+t.test('the admin view does not exist unless configured: every admin path is 404', async (t) => {
   const { url } = await startService(t);
-  t.equal((await fetch(`${url}/admin`)).status, 404);
-  t.equal((await fetch(`${url}/admin/status.json`, { headers: { authorization: basic('a', 'b') } })).status, 404);
+  const authorization = basic('ops', 'correct horse battery');
+  const gets = [
+    '/admin',
+    '/admin/status.json',
+    '/admin/users?id=a',
+    '/admin/users/a',
+    '/admin/refresh.js',
+    '/admin/admin.css',
+    '/admin/icon.svg',
+  ];
+  for (const path of gets) {
+    t.equal((await fetch(`${url}${path}`, { redirect: 'manual' })).status, 404, `GET ${path}`);
+    t.equal(
+      (await fetch(`${url}${path}`, { headers: { authorization }, redirect: 'manual' })).status,
+      404,
+      `GET ${path} with credentials`,
+    );
+  }
+  for (const action of ['kick', 'disconnect', 'revoke']) {
+    const res = await fetch(`${url}/admin/users/a/${action}`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'room=room%3Ar1&csrf=x',
+    });
+    t.equal(res.status, 404, `POST /admin/users/a/${action}`);
+  }
 });
 
 t.test('the admin view needs its own credentials', async (t) => {
@@ -43,7 +67,7 @@ t.test('the admin view needs its own credentials', async (t) => {
   const html = await (
     await fetch(`${url}/admin`, { headers: { authorization: basic('ops', 'correct horse battery') } })
   ).text();
-  t.match(html, '<h1>gamesocket admin-pod</h1>');
+  t.match(html, 'served by admin-pod');
 });
 
 /** GET `path` with basic credentials from `localAddress` (another loopback address = another client). */

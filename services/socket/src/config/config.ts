@@ -20,7 +20,7 @@ export interface Config extends Omit<Settings, 'production' | 'adapter' | 'admin
    * must differ from JWT_SECRET; dev auth uses its own).
    */
   roomTicketSecret: string | undefined;
-  /** Basic-auth credentials of the read-only admin view; undefined = the view does not exist. */
+  /** Basic-auth credentials of the admin view; undefined = the view does not exist. */
   admin: { user: string; password: string } | undefined;
   /**
    * Dev auth: a random per-boot secret, `/dev/login` and the demo page. Only when no JWT

@@ -120,7 +120,7 @@ export const VARIABLES = {
   adminUser: variable({
     name: 'ADMIN_USER',
     kind: text,
-    doc: 'user of the read-only admin view at `/admin` (with `ADMIN_PASSWORD`); unset = the view does not exist',
+    doc: 'user of the admin view at `/admin` (cluster state; kick, disconnect, revoke) with `ADMIN_PASSWORD`; unset = the view does not exist',
   }),
   adminPassword: variable({
     name: 'ADMIN_PASSWORD',

@@ -1,14 +1,8 @@
 import type { Static } from '@sinclair/typebox';
-import {
-  MAX_WATCHED_USERS,
-  isRoomId,
-  isPublishableEvent,
-  isVolatileEvent,
-  parseRoom,
-  rooms as roomNames,
-} from '@gamesocket/protocol';
+import { MAX_WATCHED_USERS, isRoomId, isPublishableEvent, isVolatileEvent, parseRoom } from '@gamesocket/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isMembershipRoom, type DenyList } from '@gamesocket/presence';
+import { userActions } from './user-actions.js';
 import type { PresenceTracker } from '../presence/presence-tracker.js';
 import { ServiceError } from '../core/errors.js';
 import { secretMatcher } from '../core/secret-compare.js';
@@ -62,6 +56,7 @@ function badRooms(names: string[], allowUserRooms: boolean): string | undefined 
  */
 export async function registerBackendApi(app: FastifyInstance, deps: BackendApiDeps): Promise<void> {
   const matches = secretMatcher(deps.token);
+  const actions = userActions(deps);
 
   await app.register(
     async (api) => {
@@ -134,7 +129,7 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
             const changed =
               action === 'join'
                 ? await deps.presence.memberships.join({ userId: user }, targets)
-                : await deps.presence.memberships.leave(user, targets, 'kicked');
+                : await actions.kick(user, targets);
             return reply.code(202).send({ ok: true, changed });
           };
         guarded.post('/join', { schema: ROUTE_SCHEMAS['POST /join'] }, membership('join'));
@@ -196,12 +191,8 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
           { schema: ROUTE_SCHEMAS['POST /revoke'] },
           async (request, reply) => {
             const { user, jti, until } = request.body;
-            await deps.denyList.deny(jti === undefined ? { userId: user } : { jti }, until);
             // Revoking every token of a user also ends their memberships and closes the sockets they hold now.
-            if (jti === undefined) {
-              await deps.presence.memberships.revoke(user);
-              deps.io.in(roomNames.user(user)).disconnectSockets(true);
-            }
+            await actions.revoke(jti === undefined ? { userId: user } : { jti }, until);
             return reply.code(202).send({ ok: true });
           },
         );
@@ -210,7 +201,7 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
           '/disconnect',
           { schema: ROUTE_SCHEMAS['POST /disconnect'] },
           async (request, reply) => {
-            deps.io.in(roomNames.user(request.body.user)).disconnectSockets(true);
+            actions.disconnect(request.body.user);
             return reply.code(202).send({ ok: true });
           },
         );

@@ -1,4 +1,4 @@
-import type { Memberships, Presence } from '@gamesocket/presence';
+import type { Memberships, NodeReport, Presence } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import { resyncPod } from './outage-resync.js';
@@ -20,6 +20,8 @@ export interface HeartbeatReaperDeps {
   sockets: PodSockets;
   announce: Announcements;
   log: Logger;
+  /** What each heartbeat reports of this pod (the admin view's pods); undefined = nothing. */
+  report?: () => Promise<NodeReport>;
 }
 
 const RESUBSCRIBE_SETTLE_MS = 2500;
@@ -75,7 +77,8 @@ export class HeartbeatReaper {
     if (this.backSince !== undefined && Date.now() - this.backSince < RESUBSCRIBE_SETTLE_MS) return;
     this.backSince = undefined;
     try {
-      const unknown = await this.deps.presence.heartbeat(this.deps.nodeId, this.deps.ttlMs);
+      const report = await this.deps.report?.();
+      const unknown = await this.deps.presence.heartbeat(this.deps.nodeId, this.deps.ttlMs, report);
       if ((unknown || sockets.dirty) && !this.deps.draining()) await resyncPod(this.deps);
     } catch (err) {
       sockets.dirty = true;

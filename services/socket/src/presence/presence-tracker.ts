@@ -1,4 +1,5 @@
 import { LOBBY_ROOM, type LobbyStats, type RoomName, type UserPresence } from '@gamesocket/protocol';
+import { podReporter } from './pod-report.js';
 import { MembershipActions, type Memberships, type Presence, type RoomMember } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
@@ -96,6 +97,7 @@ export class PresenceTracker {
       sockets,
       announce,
       log,
+      report: podReporter({ metrics, connections: () => io.of('/').sockets.size, draining: () => this.drain.draining }),
     });
     this.requests = new PresenceRequests(presence, announce, log);
     this.stats = this.requests.stats;

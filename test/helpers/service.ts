@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp, type App } from '../../services/socket/src/app.js';
+import { buildApp, type App, type BuildOptions } from '../../services/socket/src/app.js';
 import { loadConfig, type Env } from '../../services/socket/src/config/config.js';
 import { TEST_SECRET } from './tokens.js';
 
@@ -43,11 +43,12 @@ export const TEST_SERVICE_ENV = {
 
 /**
  * Builds the real service from env-style config (validated like at boot), listens on a free
- * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET.
+ * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET. `build`: what
+ * `buildApp` takes besides the config (a tracer provider).
  */
-export async function startService(t: Teardown, env: Env = {}): Promise<RunningService> {
+export async function startService(t: Teardown, env: Env = {}, build: BuildOptions = {}): Promise<RunningService> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...TEST_SERVICE_ENV, ...env });
-  const app = await buildApp(config);
+  const app = await buildApp(config, build);
   await app.fastify.listen({ port: config.port, host: config.host });
   const { port } = app.fastify.server.address() as AddressInfo;
   let metricsPort = port;
@@ -66,8 +67,13 @@ export async function startService(t: Teardown, env: Env = {}): Promise<RunningS
 }
 
 /** Starts `count` service instances sharing `env` (e.g. one Redis); NODE_ID pod-0, pod-1, ... */
-export async function startPods(t: Teardown, count: number, env: Env = {}): Promise<RunningService[]> {
+export async function startPods(
+  t: Teardown,
+  count: number,
+  env: Env = {},
+  build: BuildOptions = {},
+): Promise<RunningService[]> {
   const pods: RunningService[] = [];
-  for (let i = 0; i < count; i++) pods.push(await startService(t, { NODE_ID: `pod-${i}`, ...env }));
+  for (let i = 0; i < count; i++) pods.push(await startService(t, { NODE_ID: `pod-${i}`, ...env }, build));
   return pods;
 }

@@ -139,6 +139,14 @@ async function tracingContract(t: TapTest, mode: EmitterMode, redisUrl: string):
     t.equal(parentOf(publish!), caller, "a child of the caller's span");
     t.equal(publish!.attributes['gamesocket.source'], 'http');
     for (const span of await deliveries(traceId)) t.equal(parentOf(span), publish!.spanContext().spanId);
+
+    const malformed = await fetch(`${podB.url}/v1/publish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json', traceparent: 'garbage' },
+      body: JSON.stringify({ to: 'lobby', event: 'lobby:stats', data: stats('malformed') }),
+    });
+    t.equal(malformed.status, 202, 'a malformed traceparent does not refuse the publish');
+    await eventually(() => everyoneGot('malformed'));
   });
 
   t.test('a handshake has its span, with the token verification and the presence registration', async (t) => {

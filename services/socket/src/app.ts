@@ -177,6 +177,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     serviceName: config.otelServiceName,
     nodeId: config.nodeId,
     provider: options.tracerProvider,
+    log,
   });
   const { io, presence } = initializeSocket(fastify.server, {
     config,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { connectClient, mintToken, spawnService, type Teardown } from '@gamesocket/test-helpers';
+import { connectClient, freePort, mintToken, spawnService, type Teardown } from '@gamesocket/test-helpers';
 
 /** A local OTLP/HTTP collector that keeps what it is sent. */
 async function otlpSink(t: Teardown) {
@@ -42,3 +42,18 @@ t.test('with OTEL_EXPORTER_OTLP_ENDPOINT a pod exports its spans over OTLP, flus
   }
   t.notOk(body.includes(token), 'and never the token');
 });
+
+t.test(
+  'a collector that cannot be reached costs the pod nothing but a warning: it serves and stops cleanly',
+  async (t) => {
+    // A free port nobody listens on: every export is refused.
+    const pod = await spawnService(t, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    const client = await connectClient(t, pod.url, { token: await mintToken({ sub: 'u-lost', username: 'lost' }) });
+    t.equal(client.connected.auth, 'ok', 'clients connect as usual');
+    t.equal(await pod.stop('SIGTERM'), 0, 'exits 0: the last export is bounded');
+    t.notOk(
+      pod.lines.some((line) => line.includes('shutdown timed out')),
+      'the shutdown did not hit its own timeout',
+    );
+  },
+);

@@ -219,6 +219,37 @@ async function tracingContract(t: TapTest, mode: EmitterMode, redisUrl: string):
   });
 }
 
+t.test('memory mode: an HTTP publish and its delivery share one trace', async (t) => {
+  const { exporter, provider } = memoryTracing();
+  const [pod] = (await startPods(t, 1, { PUBLISH_API_TOKEN: API_TOKEN }, { tracerProvider: provider })) as [
+    RunningService,
+  ];
+  const viewer = await connectClient(t, pod.url);
+  const seen = tags(viewer);
+  t.same(await viewer.socket.emitWithAck('lobby:join'), { ok: true });
+  const traceId = randomBytes(16).toString('hex');
+  const res = await fetch(`${pod.url}/v1/publish`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${API_TOKEN}`,
+      'content-type': 'application/json',
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    },
+    body: JSON.stringify({
+      to: 'lobby',
+      event: 'lobby:stats',
+      data: { online: 1, connections: 1, nodes: 1, tag: 'm' },
+    }),
+  });
+  t.equal(res.status, 202);
+  await eventually(() => seen.has('m'));
+  const publish = named(exporter, 'publish lobby:stats').find((span) => traceOf(span) === traceId);
+  await eventually(() => named(exporter, 'deliver lobby:stats').some((span) => traceOf(span) === traceId));
+  const deliver = named(exporter, 'deliver lobby:stats').find((span) => traceOf(span) === traceId);
+  t.equal(parentOf(deliver!), publish?.spanContext().spanId, 'the delivery is a child of the publish');
+  t.equal(deliver!.attributes['gamesocket.sockets'], 1);
+});
+
 t.test('redis (classic pub/sub)', async (t) => {
   const redis = await startRedis(t);
   await tracingContract(t, 'redis', redis.url);

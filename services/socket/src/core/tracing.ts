@@ -1,7 +1,9 @@
 import {
+  DiagLogLevel,
   ROOT_CONTEXT,
   SpanStatusCode,
   defaultTextMapGetter,
+  diag,
   defaultTextMapSetter,
   trace,
   type Context,
@@ -12,6 +14,8 @@ import {
 } from '@opentelemetry/api';
 import type { TraceContextCarrier } from '@gamesocket/protocol';
 import { ServiceError } from './errors.js';
+import { limitLog } from './log-limiter.js';
+import type { Logger } from './logger.js';
 
 /**
  * The service's OpenTelemetry tracing while it is on. Off (no `OTEL_EXPORTER_OTLP_ENDPOINT`), there is no `Tracing`
@@ -43,7 +47,12 @@ export interface TracingOptions {
    * caller's: `shutdown` only flushes it.
    */
   provider?: FlushableTracerProvider;
+  /** Where the SDK's own errors go (a collector that cannot be reached), at most one line a minute. */
+  log?: Logger;
 }
+
+/** Longest `shutdown` waits for the last export: a collector that does not answer must not hold up a drain. */
+export const TRACING_FLUSH_MS = 3000;
 
 /** The OTLP/HTTP traces URL under a base endpoint, as the OpenTelemetry exporters derive it. */
 export function tracesUrl(endpoint: URL): string {
@@ -61,6 +70,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   const propagator: TextMapPropagator = new W3CTraceContextPropagator();
   const provider = options.provider ?? (await otlpProvider(options.endpoint!, options.serviceName, options.nodeId));
   const owned = options.provider === undefined;
+  const diagnostics = owned && options.log !== undefined ? logDiagnostics(options.log) : undefined;
   return {
     tracer: provider.getTracer('@gamesocket/socket'),
     extract: (carrier) =>
@@ -73,7 +83,11 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
       return carrier;
     },
     shutdown: async () => {
-      await (owned ? provider.shutdown?.() : provider.forceFlush?.());
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, TRACING_FLUSH_MS).unref()));
+      await Promise.race([(owned ? provider.shutdown?.() : provider.forceFlush?.())?.catch(() => undefined), bound]);
+      clearTimeout(timer);
+      diagnostics?.();
     },
   };
 }
@@ -91,6 +105,27 @@ async function otlpProvider(endpoint: URL, serviceName: string, nodeId: string):
     ),
     spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl(endpoint) }) })],
   });
+}
+
+/**
+ * Sends the OpenTelemetry SDK's warnings and errors (failed exports) to `log`, bounded to one line a minute; returns
+ * the function that writes what is pending and detaches it.
+ */
+function logDiagnostics(log: Logger): () => void {
+  const lines = limitLog({
+    intervalMs: 60_000,
+    first: (detail) => log.warn({ detail }, 'OpenTelemetry SDK: spans may not reach the collector'),
+    summary: (count, samples) => log.warn({ count, samples }, 'OpenTelemetry SDK: more errors'),
+    maxDetailLength: 300,
+  });
+  const note = (message: string, ...args: unknown[]): void =>
+    lines.note([message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' '));
+  const quiet = (): void => undefined;
+  diag.setLogger({ error: note, warn: note, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
+  return () => {
+    lines.flush();
+    diag.disable();
+  };
 }
 
 /** The stable code of a failure (`ServiceError`), else `INTERNAL`: what a span's `error.type` says. */

@@ -90,7 +90,7 @@ export async function startSystem(
   const procs = ports.map((port, i) =>
     forkProcess(`${name}-${i}`, service ? MAIN_JS : benchModule(SERVER_FILES[name]), {
       core: ctx.serverCore,
-      cpuProfDir: service ? ctx.cpuProfDir : undefined,
+      cpuProfDir: ctx.cpuProfDir,
       env: {
         PORT: String(port),
         HOST: '127.0.0.1',

@@ -34,7 +34,7 @@ import { createTokenLifetimes } from './lifetime/token-deadlines.js';
 import { notify } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
 import type { GameServer, GameSocket } from './core/socket-types.js';
-import { withBroadcastObserver } from './core/internals.js';
+import { releaseHandshake, withBroadcastObserver } from './core/internals.js';
 import type { Tracing } from './core/tracing.js';
 import { deliverySpans } from './delivery/delivery-tracing.js';
 import { traceConnectStages, traceRequestStages } from './handshake/handshake-tracing.js';
@@ -270,6 +270,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       timestamp: Date.now(),
     });
     if (user !== null) void socket.join(rooms.user(user.userId));
+    // Authenticated: the headers, the cookie and the CONNECT payload are not needed for the socket's life.
+    releaseHandshake(socket);
     tokenLifetimes.watch(socket);
     attachRouter(socket);
     socket.on('error', onSocketError);

@@ -8,10 +8,15 @@ export const MAX_AUTH_TOKEN_LENGTH = 8192;
  * The access token a handshake presents: the `cookieName` cookie of the Engine.IO handshake request,
  * else `token` of the Socket.IO CONNECT payload (`io(url, { auth: { token } })`, for clients without a
  * cookie jar). An empty cookie counts as none. A payload that is not a plain object, a token that is not
- * a non-empty string, or one over `MAX_AUTH_TOKEN_LENGTH` characters, counts as no token.
+ * a non-empty string, or one over `MAX_AUTH_TOKEN_LENGTH` characters, counts as no token. No request (a
+ * connected socket's is released, see `releaseHandshake`) means no cookie.
  */
-export function handshakeToken(request: IncomingMessage, auth: unknown, cookieName: string): string | undefined {
-  const header = request.headers.cookie;
+export function handshakeToken(
+  request: IncomingMessage | undefined,
+  auth: unknown,
+  cookieName: string,
+): string | undefined {
+  const header = request?.headers.cookie;
   const cookie = header === undefined ? undefined : parseCookie(header)[cookieName];
   if (cookie !== undefined && cookie !== '') return cookie;
   if (typeof auth !== 'object' || auth === null || Array.isArray(auth) || !Object.hasOwn(auth, 'token')) {

@@ -33,7 +33,11 @@ export interface AuthenticatorOptions {
  * (`auth.token`). The result is computed once per connection and token, and cached: the recovery
  * guard and the middleware of one CONNECT share one verification.
  */
-export type Authenticator = (request: IncomingMessage, auth: unknown) => Promise<Identity>;
+export interface Authenticator {
+  (request: IncomingMessage | undefined, auth: unknown): Promise<Identity>;
+  /** Drops the connection's cached result (the socket is connected, or refused: a retry verifies again). */
+  forget(request: IncomingMessage | undefined): void;
+}
 
 const ANONYMOUS: Identity = { auth: 'anonymous', user: null, tokenExp: undefined };
 
@@ -67,8 +71,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
   };
 
-  return (request, auth) => {
+  const authenticate = (request: IncomingMessage | undefined, auth: unknown): Promise<Identity> => {
     const token = handshakeToken(request, auth, cookieName);
+    if (request === undefined) return identify(token);
     const cached = cache.get(request);
     if (cached !== undefined && cached.token === token) return cached.identity;
     const identity = identify(token);
@@ -80,6 +85,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     });
     return identity;
   };
+  return Object.assign(authenticate, {
+    forget(request: IncomingMessage | undefined): void {
+      if (request !== undefined) cache.delete(request);
+    },
+  });
 }
 
 /**
@@ -95,6 +105,8 @@ export function socketAuthMiddleware(
 ) {
   return async (socket: GameSocket, next: (err?: Error) => void): Promise<void> => {
     const { auth, user, tokenExp, jti, refusal } = await authenticate(socket.request, socket.handshake.auth);
+    // The recovery guard (earlier) and this middleware were the readers: a retried CONNECT verifies again (cached).
+    authenticate.forget(socket.request);
     if (refusal !== undefined) {
       onRefused?.(refusal);
       next(refusal);

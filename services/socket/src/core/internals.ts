@@ -210,6 +210,26 @@ export function sessionPid(socket: Socket): string | undefined {
   return typeof pid === 'string' ? pid : undefined;
 }
 
+/**
+ * Lets a connected socket's handshake go: the Engine.IO request (headers with the cookie, URL, the
+ * parser's buffers) and the copies in `socket.handshake` (headers, CONNECT `auth` with any token).
+ * Socket.IO reads the request only while it builds the handshake (socket.io/dist/socket.js:129-142,
+ * each read guarded for its absence) and through `Socket#request`; engine.io only keeps it
+ * (engine.io/build/socket.js:50). A later CONNECT on this connection finds no request.
+ */
+export function releaseHandshake(socket: Socket): void {
+  const conn = socket.conn as unknown as { request: IncomingMessage | undefined };
+  const request = conn.request;
+  if (request !== undefined) {
+    // engine.io's upgrade response keeps the request until the TCP socket closes (server.js:441): empty it.
+    request.headers = {};
+    request.rawHeaders = [];
+  }
+  conn.request = undefined;
+  socket.handshake.headers = {};
+  socket.handshake.auth = {};
+}
+
 /** A connection writer: called as the connection's `Client#writeToEngine`, with the Client as `this`. */
 export type EngineWrite = (this: { readonly conn: EngineSocket }, packets: unknown, opts: WriteOptions) => void;
 

@@ -15,6 +15,8 @@ t.test('where the token comes from: the cookie first, else auth.token', async (t
   t.equal(handshakeToken(request('other=x'), { token: 'a1' }, 'accessToken'), 'a1', 'another cookie is no cookie');
   t.equal(handshakeToken(request('accessToken='), { token: 'a1' }, 'accessToken'), 'a1', 'an empty cookie is none');
   t.equal(handshakeToken(request(), {}, 'accessToken'), undefined, 'neither');
+  t.equal(handshakeToken(undefined, { token: 'a1' }, 'accessToken'), 'a1', 'a released request: auth.token');
+  t.equal(handshakeToken(undefined, {}, 'accessToken'), undefined, 'a released request and no auth.token');
   const long = 'x'.repeat(MAX_AUTH_TOKEN_LENGTH);
   t.equal(handshakeToken(request(), { token: long }, 'accessToken'), long, `${MAX_AUTH_TOKEN_LENGTH} characters`);
   for (const [what, auth] of [

@@ -97,4 +97,20 @@ t.test('with tracing off: no span, no trace context in any message, no delivery 
     [],
     'no span',
   );
+
+  // A backend that traces, against these pods that do not: its messages carry the flag, the pods ignore it.
+  const traced = await createEmitter({ redis: redis.url, mode: 'redis-streams', tracerProvider: provider });
+  t.teardown(() => traced.close());
+  await traced.toLobby().emit('lobby:stats', stats('traced-emitter'));
+  await eventually(() => seen.has('traced-emitter'));
+  type Entry = { packet?: { data?: [string, { tag?: string }] }; opts?: { flags?: Record<string, unknown> } };
+  const tracedEntry = (await reader.xrange(ADAPTER_STREAM, '-', '+'))
+    .map(([, fields]) => JSON.parse(fields[fields.indexOf('data') + 1]!) as Entry)
+    .find((entry) => entry.packet?.data?.[1]?.tag === 'traced-emitter');
+  t.ok(tracedEntry?.opts?.flags?.[TRACE_CONTEXT_FLAG], "the traced emitter's message carries its context");
+  t.same(
+    exporter.getFinishedSpans().map((span) => span.name),
+    ['publish lobby:stats'],
+    "only the emitter's span: the pods made none",
+  );
 });

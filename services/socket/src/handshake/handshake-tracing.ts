@@ -93,6 +93,7 @@ export function traceConnectStages(stages: ConnectStages, tracing: Tracing, node
     };
   };
 
+  const backpressure = endsOnRefusal(stages.backpressure);
   return {
     ...stages,
     backpressure: (socket, next) => {
@@ -111,7 +112,7 @@ export function traceConnectStages(stages: ConnectStages, tracing: Tracing, node
           ROOT_CONTEXT,
         ),
       );
-      return endsOnRefusal(stages.backpressure)(socket, next);
+      return backpressure(socket, next);
     },
     oneSocket: { ...stages.oneSocket, enter: endsOnRefusal(stages.oneSocket.enter) },
     authenticate: child('handshake.auth', stages.authenticate, false),

@@ -1,6 +1,7 @@
 // `npm run bench` (full), `npm run bench -- --quick`, `--smoke` (the harness test), `--cpu-prof`
 // (V8 profiles of the gamesocket pods into <out>/profiles), `--out <dir>` (default bench/results),
-// `--only <scenarios>`, `--rounds N`, `--redraw [latest.json]` (the chart again from a report).
+// `--only <scenarios>`, `--rounds N`, `--redraw [latest.json]` (the chart again from a report), `--tracing`
+// (also gamesocket with OpenTelemetry tracing on, exporting to a local OTLP sink: handshake and fanout side by side).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -9,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_ORIGIN } from './loadgen/origin.js';
 import { benchModule, canPin, forkProcess } from './lib/processes.js';
 import { startBenchRedis } from './lib/redis-server.js';
-import { atLeast, atMost, formatTable, jsonSafe, type TargetResult } from './lib/report.js';
+import { startOtlpSink, type OtlpSink } from './lib/otlp-sink.js';
+import { atLeast, atMost, formatTable, info, jsonSafe, type TargetResult } from './lib/report.js';
 import { ratioSpread, spread, type Spread } from './lib/stats.js';
 import { cdfChart } from './lib/svg.js';
 import type { BenchContext, Sizes, SystemName } from './scenarios/context.js';
@@ -109,6 +111,8 @@ interface Args {
   only: ScenarioName[];
   /** `--rounds N` overrides the mode's round count (the issue asks for at least 3). */
   rounds: number | undefined;
+  /** `--tracing`: also run the `traced` system (handshake and fanout) to measure what tracing costs. */
+  tracing: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -131,11 +135,41 @@ function parseArgs(argv: string[]): Args {
     cpuProf: argv.includes('--cpu-prof'),
     only,
     rounds: rounds !== undefined && Number.isInteger(rounds) && rounds > 0 ? rounds : undefined,
+    tracing: argv.includes('--tracing'),
   };
 }
 
 const perRound = <T>(rounds: RoundResults[], pick: (r: RoundResults) => T | undefined): (T | null)[] =>
   rounds.map((r) => pick(r) ?? null);
+
+/** What tracing costs (`--tracing`): gamesocket with tracing on against the same runs with it off. */
+function tracingCost(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
+  const hsCpu = (v: HandshakeVariant) =>
+    perRound(rounds, (r) => r.handshake.find((x) => x.variant === v)?.cpuUsPerHandshake);
+  const fanOf = (s: SystemName, key: 'p50' | 'p99' | 'cpuUsPerDelivery') =>
+    perRound(rounds, (r) => r.fanout.find((x) => x.system === s && x.clients === sizes.fanoutClients)?.[key]);
+  const onVsOff = (key: 'p50' | 'p99' | 'cpuUsPerDelivery') =>
+    ratioSpread(fanOf('traced', key), fanOf('gamesocket', key));
+  return [
+    info(
+      'T1',
+      'tracing',
+      'CPU per auth handshake, on vs off',
+      ratioSpread(hsCpu('traced-auth'), hsCpu('gamesocket-auth')),
+      'x',
+    ),
+    info(
+      'T2',
+      'tracing',
+      'CPU per anon handshake, on vs off',
+      ratioSpread(hsCpu('traced-anon'), hsCpu('gamesocket-anon')),
+      'x',
+    ),
+    info('T3', 'tracing', 'server CPU per delivery, on vs off', onVsOff('cpuUsPerDelivery'), 'x'),
+    info('T4', 'tracing', `fanout p50 to last of ${sizes.fanoutClients}, on vs off`, onVsOff('p50'), 'x'),
+    info('T5', 'tracing', `fanout p99 to last of ${sizes.fanoutClients}, on vs off`, onVsOff('p99'), 'x'),
+  ];
+}
 
 /** The issue's targets, evaluated from the per-round results. */
 function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
@@ -260,6 +294,7 @@ export function fanoutChart(report: ChartInput): string {
   const { sizes } = report;
   const labels: Record<SystemName, string> = {
     gamesocket: 'gamesocket',
+    traced: 'gamesocket, tracing on',
     peer: 'plain peer (socket.io + redis)',
     limit: 'limit (raw ws)',
     floor: 'floor (net.Socket)',
@@ -281,6 +316,7 @@ export async function runBench({
   cpuProf,
   only,
   rounds: roundsArg,
+  tracing,
 }: Args): Promise<Record<string, unknown>> {
   const sizes = { ...SIZES[mode], ...(roundsArg !== undefined && { rounds: roundsArg }) };
   const started = Date.now();
@@ -290,6 +326,7 @@ export async function runBench({
   const loadgenCore = canPin ? LOADGEN_CORE : undefined;
   const load = { start: loadavg() };
   const redis = await startBenchRedis(serverCore);
+  const sink: OtlpSink | undefined = tracing ? await startOtlpSink() : undefined;
   const loadgen = forkProcess('loadgen', benchModule('loadgen/main.js'), { core: loadgenCore });
   const publisher = forkProcess('publisher', benchModule('loadgen/publisher.js'), { core: serverCore });
   const ctx: BenchContext = {
@@ -304,9 +341,10 @@ export async function runBench({
     origin: BENCH_ORIGIN,
     invalid: [],
     log,
+    otlpEndpoint: sink?.url,
   };
   // Ctrl-C: the forked processes exit with their IPC channel; Redis is ours to stop.
-  const interrupted = (): void => void redis.stop().finally(() => process.exit(130));
+  const interrupted = (): void => void Promise.all([redis.stop(), sink?.stop()]).finally(() => process.exit(130));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const rounds: RoundResults[] = [];
@@ -331,12 +369,20 @@ export async function runBench({
         }
       }
       if (only.includes('handshake')) {
-        for (const variant of HANDSHAKE_VARIANTS) {
+        const variants = tracing
+          ? HANDSHAKE_VARIANTS.flatMap((v): HandshakeVariant[] =>
+              v === 'gamesocket-auth' ? [v, 'traced-auth'] : v === 'gamesocket-anon' ? [v, 'traced-anon'] : [v],
+            )
+          : HANDSHAKE_VARIANTS;
+        for (const variant of variants) {
           await attempt(`handshake ${variant}`, res.handshake, res.errors, () => runHandshakes(ctx, variant, r));
         }
       }
       if (only.includes('fanout')) {
-        for (const system of SYSTEMS) {
+        const fanoutSystems = tracing
+          ? SYSTEMS.flatMap((s): SystemName[] => (s === 'gamesocket' ? [s, 'traced'] : [s]))
+          : SYSTEMS;
+        for (const system of fanoutSystems) {
           await attempt(`fanout ${system}`, res.fanout, res.errors, () =>
             runFanout(ctx, system, sizes.fanoutClients, r),
           );
@@ -354,9 +400,10 @@ export async function runBench({
   } finally {
     await Promise.all([loadgen.stop(), publisher.stop()]);
     await redis.stop();
+    await sink?.stop();
   }
 
-  const targets = evaluate(rounds, sizes);
+  const targets = [...evaluate(rounds, sizes), ...(tracing ? tracingCost(rounds, sizes) : [])];
   const report = {
     version: 1,
     mode,
@@ -377,6 +424,7 @@ export async function runBench({
       loadgenCore: loadgenCore ?? null,
     },
     sizes,
+    tracing: sink === undefined ? null : sink.stats(),
     targets,
     rounds: rounds.map((r) => ({
       ...r,

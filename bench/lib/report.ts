@@ -15,6 +15,8 @@ export interface TargetResult {
   pass: boolean | null;
   /** The plain peer's figure on the same measure, when there is one. */
   peer?: Spread;
+  /** A figure without a target (e.g. what tracing costs): `pass` is null, the table marks it `info`. */
+  informational?: true;
 }
 
 /** A target met when the median is at most `limit`. */
@@ -28,6 +30,17 @@ export function atMost(
   peer?: Spread,
 ): TargetResult {
   return target({ id, scenario, measure, value, unit, peer }, '<=', limit);
+}
+
+/** A figure reported beside the targets, with none of its own. */
+export function info(
+  id: string,
+  scenario: string,
+  measure: string,
+  value: Spread,
+  unit: TargetResult['unit'],
+): TargetResult {
+  return { id, scenario, measure, value, unit, target: 'none', pass: null, informational: true };
 }
 
 /** A target met when the median is at least `limit`. */
@@ -76,7 +89,7 @@ export function formatTable(targets: TargetResult[]): string {
       t.measure,
       show(t.value, t.unit),
       t.target,
-      t.pass === null ? 'n/a' : t.pass ? 'pass' : 'MISS',
+      t.informational ? 'info' : t.pass === null ? 'n/a' : t.pass ? 'pass' : 'MISS',
       show(t.peer, t.unit),
     ]),
   ];

@@ -1,5 +1,11 @@
 // A backend service publishing the fanout broadcasts on a fixed schedule through Redis: our
-// @gamesocket/emitter for gamesocket, the stock @socket.io/redis-emitter for the plain peer.
+// @gamesocket/emitter for gamesocket, the stock @socket.io/redis-emitter for the plain peer. With an OTLP
+// endpoint (the `traced` system) it traces like a backend with the OpenTelemetry SDK: a span per publish,
+// exported to that endpoint, its W3C context in each message.
+import { propagation } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { createEmitter, type EmitterMode, type GameEmitter } from '@gamesocket/emitter';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
@@ -13,14 +19,36 @@ let close: () => Promise<unknown> = async () => undefined;
 let running: { stop(): void } | undefined;
 
 serveRpc({
-  async init({ kind, redisUrl, mode }: { kind: 'gamesocket' | 'stock'; redisUrl: string; mode: EmitterMode }) {
+  async init({
+    kind,
+    redisUrl,
+    mode,
+    otlpEndpoint,
+  }: {
+    kind: 'gamesocket' | 'stock';
+    redisUrl: string;
+    mode: EmitterMode;
+    otlpEndpoint?: string;
+  }) {
     if (kind === 'gamesocket') {
-      const emitter: GameEmitter = await createEmitter({ redis: redisUrl, mode });
+      const tracerProvider =
+        otlpEndpoint === undefined
+          ? undefined
+          : new TracerProvider({
+              spanProcessors: [
+                new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${otlpEndpoint}/v1/traces` }) }),
+              ],
+            });
+      if (tracerProvider !== undefined) propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+      const emitter: GameEmitter = await createEmitter({ redis: redisUrl, mode, tracerProvider });
       publish = (event, seq, at) =>
         event === FANOUT_EVENT
           ? emitter.toLobby().emit(event, fanoutPayload(seq, at))
           : emitter.toLobby().emit(event, fanoutPayload(seq, at));
-      close = () => emitter.close();
+      close = async () => {
+        await emitter.close();
+        await tracerProvider?.shutdown();
+      };
     } else {
       const redis = new Redis(redisUrl);
       const emitter = new Emitter(redis);

@@ -29,8 +29,8 @@ export interface Sizes {
   checkers: number;
 }
 
-/** Systems compared side by side. */
-export type SystemName = 'gamesocket' | 'peer' | 'limit' | 'floor';
+/** Systems compared side by side; `traced` is gamesocket with tracing on (`--tracing`), exporting to a local sink. */
+export type SystemName = 'gamesocket' | 'traced' | 'peer' | 'limit' | 'floor';
 
 /** What every scenario gets from the runner. */
 export interface BenchContext {
@@ -46,6 +46,8 @@ export interface BenchContext {
   origin: string;
   /** Reasons this run is invalid (load generator saturated, failures). */
   invalid: string[];
+  /** `--tracing`: the OTLP endpoint the `traced` system and its publisher export to; undefined = no such system. */
+  otlpEndpoint: string | undefined;
   log(message: string): void;
 }
 
@@ -67,7 +69,7 @@ const PER_ADDRESS_LIMITS_OFF = {
   HANDSHAKE_BURST_PER_IP: '100000',
 };
 
-const SERVER_FILES: Record<Exclude<SystemName, 'gamesocket'>, string> = {
+const SERVER_FILES: Record<Exclude<SystemName, 'gamesocket' | 'traced'>, string> = {
   peer: 'servers/plain-peer.js',
   limit: 'servers/limit-ws.js',
   floor: 'servers/floor-net.js',
@@ -82,9 +84,11 @@ export async function startSystem(
   { flush = true }: { flush?: boolean } = {},
 ): Promise<RunningSystem> {
   if (flush) ctx.redis.flush();
+  const service = name === 'gamesocket' || name === 'traced';
+  if (name === 'traced' && ctx.otlpEndpoint === undefined) throw new Error('the traced system needs --tracing');
   const ports = await Promise.all(Array.from({ length: pods }, () => freePort()));
   const procs = ports.map((port, i) =>
-    forkProcess(`${name}-${i}`, name === 'gamesocket' ? MAIN_JS : benchModule(SERVER_FILES[name]), {
+    forkProcess(`${name}-${i}`, service ? MAIN_JS : benchModule(SERVER_FILES[name]), {
       core: ctx.serverCore,
       cpuProfDir: ctx.cpuProfDir,
       env: {
@@ -97,7 +101,11 @@ export async function startSystem(
         LOG_LEVEL: 'warn',
         DRAIN_WINDOW_MS: '0',
         // Every bench client comes from 127.0.0.1: the per-address flood limits would refuse the load itself.
-        ...(name === 'gamesocket' && PER_ADDRESS_LIMITS_OFF),
+        ...(service && PER_ADDRESS_LIMITS_OFF),
+        ...(name === 'traced' && {
+          OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint!,
+          OTEL_SERVICE_NAME: 'gamesocket-bench',
+        }),
         ...env,
       },
     }),
@@ -107,7 +115,7 @@ export async function startSystem(
   await Promise.all(
     ports.map(async (port, i) => {
       await waitForPort(port, 30_000, procs[i]);
-      if (name === 'gamesocket') await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
+      if (service) await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
     }),
   );
   return {

@@ -43,7 +43,7 @@ interface FanoutStop {
 const PODS = 2;
 
 async function broadcast(ctx: BenchContext, sys: RunningSystem, schedule: Schedule): Promise<void> {
-  if (sys.name === 'gamesocket' || sys.name === 'peer') {
+  if (sys.name === 'gamesocket' || sys.name === 'traced' || sys.name === 'peer') {
     const sent = await ctx.publisher.rpc.call<{ sent: number; failed: number }>('run', schedule, 300_000);
     if (sent.failed > 0) ctx.invalid.push(`fanout ${sys.name}: ${sent.failed} publishes failed`);
   } else {
@@ -59,14 +59,16 @@ export async function runFanout(
   clients: number,
   round: number,
 ): Promise<FanoutResult> {
-  const socketIo = system === 'gamesocket' || system === 'peer';
+  const socketIo = system === 'gamesocket' || system === 'traced' || system === 'peer';
   const sys = await startSystem(ctx, system, PODS, { ADAPTER: 'redis' });
   const group = `fanout-${system}-${clients}-${round}`;
   const periodMs = 1000 / ctx.sizes.fanoutRatePerSec;
   try {
     if (socketIo) {
-      const kind = system === 'gamesocket' ? 'gamesocket' : 'stock';
-      await ctx.publisher.rpc.call('init', { kind, redisUrl: ctx.redis.url, mode: 'redis' });
+      const kind = system === 'peer' ? 'stock' : 'gamesocket';
+      // A traced backend: its publishes carry their trace context, so the pods make delivery spans.
+      const otlpEndpoint = system === 'traced' ? ctx.otlpEndpoint : undefined;
+      await ctx.publisher.rpc.call('init', { kind, redisUrl: ctx.redis.url, mode: 'redis', otlpEndpoint });
     }
     const users = socketIo ? { prefix: `fan-${round}-`, secret: ctx.secret } : undefined;
     const connected = await ctx.loadgen.rpc.call<{ connected: number; failed: number; error?: string }>(
@@ -81,7 +83,7 @@ export async function runFanout(
         urls: sys.urls,
         count: ctx.sizes.checkers,
         users: { prefix: `check-${round}-`, secret: ctx.secret },
-        expectConnected: system === 'gamesocket',
+        expectConnected: system === 'gamesocket' || system === 'traced',
       });
     }
     // Warm-up broadcasts (JIT, Redis subscriptions), not recorded.

@@ -1,7 +1,8 @@
 import { measure, startSystem, type BenchContext } from './context.js';
 
-/** Handshake variants: a system, with or without a signed-in user. */
-export type HandshakeVariant = 'gamesocket-auth' | 'gamesocket-anon' | 'peer-auth' | 'peer-anon' | 'limit';
+/** Handshake variants: a system, with or without a signed-in user (`traced-*`: gamesocket with tracing on). */
+export type HandshakeVariant =
+  'gamesocket-auth' | 'gamesocket-anon' | 'traced-auth' | 'traced-anon' | 'peer-auth' | 'peer-anon' | 'limit';
 
 /** Server CPU per completed handshake (connect + `40` + close) in one round. */
 export interface HandshakeResult {
@@ -27,7 +28,7 @@ export async function runHandshakes(
   variant: HandshakeVariant,
   round: number,
 ): Promise<HandshakeResult> {
-  const [system, auth] = variant.split('-') as ['gamesocket' | 'peer' | 'limit', string | undefined];
+  const [system, auth] = variant.split('-') as ['gamesocket' | 'traced' | 'peer' | 'limit', string | undefined];
   const sys = await startSystem(ctx, system, 1);
   const { handshakes, handshakeWarmup, handshakeConcurrency } = ctx.sizes;
   // Reconnecting users present the same token again: 100 users cycled.

@@ -43,12 +43,12 @@ export const TEST_SERVICE_ENV = {
 
 /**
  * Builds the real service from env-style config (validated like at boot), listens on a free
- * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET.
- * `options` go to `buildApp` (e.g. a logger whose lines the test reads).
+ * port on 127.0.0.1 and closes it when the test ends. Defaults: quiet logs, TEST_SECRET. `build`: what
+ * `buildApp` takes besides the config (a tracer provider, a logger whose lines the test reads).
  */
-export async function startService(t: Teardown, env: Env = {}, options: BuildOptions = {}): Promise<RunningService> {
+export async function startService(t: Teardown, env: Env = {}, build: BuildOptions = {}): Promise<RunningService> {
   const config = loadConfig({ LOG_LEVEL: 'silent', ...TEST_SERVICE_ENV, ...env });
-  const app = await buildApp(config, options);
+  const app = await buildApp(config, build);
   await app.fastify.listen({ port: config.port, host: config.host });
   const { port } = app.fastify.server.address() as AddressInfo;
   let metricsPort = port;
@@ -67,8 +67,13 @@ export async function startService(t: Teardown, env: Env = {}, options: BuildOpt
 }
 
 /** Starts `count` service instances sharing `env` (e.g. one Redis); NODE_ID pod-0, pod-1, ... */
-export async function startPods(t: Teardown, count: number, env: Env = {}): Promise<RunningService[]> {
+export async function startPods(
+  t: Teardown,
+  count: number,
+  env: Env = {},
+  build: BuildOptions = {},
+): Promise<RunningService[]> {
   const pods: RunningService[] = [];
-  for (let i = 0; i < count; i++) pods.push(await startService(t, { NODE_ID: `pod-${i}`, ...env }));
+  for (let i = 0; i < count; i++) pods.push(await startService(t, { NODE_ID: `pod-${i}`, ...env }, build));
   return pods;
 }

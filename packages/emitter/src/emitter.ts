@@ -14,6 +14,7 @@ import {
   type UserPresence,
 } from '@gamesocket/protocol';
 import { hostname } from 'node:os';
+import { trace, type TracerProvider } from '@opentelemetry/api';
 import {
   MembershipActions,
   RedisDenyList,
@@ -35,6 +36,7 @@ import { classicTransport } from './classic-transport.js';
 import { EmitterError, redisCall } from './errors.js';
 import { shardedTransport } from './sharded-transport.js';
 import { streamsTransport } from './streams-transport.js';
+import { tracedTransport } from './traced-transport.js';
 import type { BroadcastFlags, ClusterTransport, RedisClient, TargetOptions } from './transport.js';
 
 /** The socket service's cluster modes that an emitter can reach (all but `memory`). */
@@ -60,6 +62,12 @@ export interface EmitterOptions {
   maxLen?: number;
   /** This emitter's name in lifecycle entries it causes (`nodeId`). Default `emitter:<host>:<pid>`. */
   nodeId?: string;
+  /**
+   * Where the `publish <event>` span of each emit goes (OpenTelemetry). Default: the global provider, a no-op until
+   * an OpenTelemetry SDK registers one; then each emit's W3C trace context travels to the pods in the message (with
+   * the global propagator), and their delivery spans join the trace.
+   */
+  tracerProvider?: TracerProvider;
 }
 
 /** `joinRoom` / `leaveRoom` arguments: a user and rooms. */
@@ -171,7 +179,7 @@ export class GameEmitter {
     private readonly ownsClient = false,
   ) {
     const prefix = options.channelPrefix ?? ADAPTER_CHANNEL_PREFIX;
-    this.transport =
+    const transport =
       options.mode === 'redis'
         ? classicTransport(redis, prefix)
         : options.mode === 'redis-sharded'
@@ -181,6 +189,8 @@ export class GameEmitter {
               options.streamName ?? ADAPTER_STREAM,
               options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
             );
+    const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@gamesocket/emitter');
+    this.transport = tracedTransport(transport, tracer, options.mode);
     this.store = new RedisPresence(redis, options.presence);
     this.lifecycleFeed = { prefix: options.presence?.prefix, shards: options.presence?.shards };
     this.denyList = new RedisDenyList(redis, options.presence);

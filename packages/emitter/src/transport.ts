@@ -1,3 +1,5 @@
+import type { TRACE_CONTEXT_FLAG, TraceContextCarrier } from '@gamesocket/protocol';
+
 /** A standalone or cluster ioredis client. */
 export type { RedisClient } from '@gamesocket/redis';
 
@@ -10,6 +12,8 @@ export interface TargetOptions {
 /** Flags of a broadcast (`volatile`: may be dropped for a client that is not ready). */
 export interface BroadcastFlags {
   volatile?: boolean;
+  /** The publish's W3C trace context, when it is traced (see `tracedTransport`). */
+  [TRACE_CONTEXT_FLAG]?: TraceContextCarrier;
 }
 
 /** A Socket.IO EVENT packet for the default namespace. */

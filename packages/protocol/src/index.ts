@@ -42,6 +42,8 @@ export {
   DEFAULT_PRESENCE_SHARDS,
 } from './redis-keys.js';
 export type { DenyTarget } from './redis-keys.js';
+export { TRACE_CONTEXT_FLAG } from './trace-context.js';
+export type { TraceContextCarrier } from './trace-context.js';
 export {
   USERNAME_MAX_LENGTH,
   ROLE_MAX_LENGTH,

@@ -30,6 +30,7 @@ import { trustedProxies } from './handshake/client-address.js';
 import { checkInternals } from './core/internals.js';
 import { createMetrics, type Metrics } from './core/metrics.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { startTracing, type FlushableTracerProvider } from './core/tracing.js';
 import type { PresenceTracker } from './presence/presence-tracker.js';
 import { drainSockets } from './lifetime/drain.js';
 import { initializeSocket, type SocketServerDeps } from './socket-server.js';
@@ -61,6 +62,11 @@ export interface App {
 export interface BuildOptions {
   /** Logger to use; default: pino to stdout at `config.logLevel`. */
   log?: Logger;
+  /**
+   * Turns tracing on with this OpenTelemetry provider (tests, the bench), whatever `OTEL_EXPORTER_OTLP_ENDPOINT`
+   * says; it stays the caller's: `close()` flushes it, never shuts it down.
+   */
+  tracerProvider?: FlushableTracerProvider;
 }
 
 // Socket.IO recovers sessions only with the in-memory and the Redis Streams adapters.
@@ -166,6 +172,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
 
   const state = clusterState(config, cluster, log);
+  const tracing = await startTracing({
+    endpoint: config.otelEndpoint,
+    serviceName: config.otelServiceName,
+    nodeId: config.nodeId,
+    provider: options.tracerProvider,
+    log,
+  });
   const { io, presence } = initializeSocket(fastify.server, {
     config,
     verifier,
@@ -184,6 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       metrics.intentFailures.inc();
       log.warn({ err, event }, 'intent append failed');
     }),
+    tracing,
   });
   presenceStats = () => presence.stats();
   registerHealthRoutes(fastify, {
@@ -232,6 +246,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       denyList: state.denyList,
       token: config.publishApiToken,
       unavailableReason: () => (cluster.isUp() ? undefined : 'redis unavailable'),
+      tracing,
     });
   }
 
@@ -247,6 +262,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await io.close();
     await presence.close();
     await cluster.close();
+    // The spans of the drain too: exported before the process exits.
+    await tracing?.shutdown();
   });
 
   await fastify.ready();

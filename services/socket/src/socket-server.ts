@@ -17,7 +17,13 @@ import { handlers } from './events/handlers/index.js';
 import { originCheck } from './handshake/origin.js';
 import { createProtocolGuard, ProtocolViolation } from './events/packet-guard.js';
 import { oneSocketPerConnection } from './handshake/one-socket-per-connection.js';
-import { allowRequest, installConnectStages, type RequestStage } from './handshake/pipeline.js';
+import {
+  allowRequest,
+  installConnectStages,
+  type ConnectStages,
+  type RequestStage,
+  type RequestStages,
+} from './handshake/pipeline.js';
 import { refuseWhileDraining } from './handshake/draining.js';
 import { createRefusalLogs } from './handshake/refusal-logs.js';
 import { PresenceTracker } from './presence/presence-tracker.js';
@@ -28,7 +34,11 @@ import { createTokenLifetimes } from './lifetime/token-deadlines.js';
 import { notify } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
 import type { GameServer, GameSocket } from './core/socket-types.js';
-import { releaseHandshake } from './core/internals.js';
+import { releaseHandshake, withBroadcastObserver } from './core/internals.js';
+import type { Tracing } from './core/tracing.js';
+import { deliverySpans } from './delivery/delivery-tracing.js';
+import { traceConnectStages, traceRequestStages } from './handshake/handshake-tracing.js';
+import { traceIntents } from './intents/intent-tracing.js';
 
 /** What the socket server is built from. */
 export interface SocketServerDeps {
@@ -54,6 +64,8 @@ export interface SocketServerDeps {
   memberships: Memberships;
   tickets: RoomTicketVerifier;
   intents: IntentWriter;
+  /** OpenTelemetry spans of handshakes, intents and deliveries; undefined = off (nothing is hooked). */
+  tracing?: Tracing | undefined;
 }
 
 /** The built Socket.IO side of the service. */
@@ -71,7 +83,7 @@ export const MAX_POLLING_CHUNKS = 256;
  * event router.
  */
 export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps): SocketLayer {
-  const { config, verifier, metrics, log, recovery } = deps;
+  const { config, verifier, metrics, log, recovery, tracing } = deps;
   const trusted = trustedProxies(config.trustedProxies);
   const refusalLogs = createRefusalLogs(log);
   httpServer.once('close', () => refusalLogs.flush());
@@ -106,7 +118,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       log.debug({ code: refusal.code, limit: refusal.limit }, 'handshake refused');
       return refusal.message;
     };
-  const requestStages = allowRequest({
+  const requestStageList: RequestStages = {
     draining: refuseWhileDraining(deps.isDraining),
     rate: counted((req) => admission.rate(req)),
     origin: originCheck(config.allowedOrigins, {
@@ -119,13 +131,19 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       },
     }),
     admission: counted((req) => admission.check(req)),
-  });
+  };
+  const requestStages = allowRequest(
+    tracing === undefined ? requestStageList : traceRequestStages(requestStageList, tracing, config.nodeId),
+  );
 
   // With recovery, the mode's adapter closes the holes around recovered sockets (recovering-delivery.ts).
-  const adapter =
+  const recovering =
     recovery === undefined
       ? deps.adapter
       : recoveringAdapter(deps.adapter, { streamOffsets: recovery.streamOffsets, admit: recovery.admissions.admit });
+  // With tracing, broadcasts that carry a trace context get a delivery span (delivery/delivery-tracing.ts).
+  const adapter =
+    tracing === undefined ? recovering : withBroadcastObserver(recovering, () => deliverySpans(tracing, config.nodeId));
   const io: GameServer = new Server(httpServer, {
     transports: ['websocket', 'polling'],
     pingInterval: config.pingIntervalMs,
@@ -177,7 +195,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     metrics,
   );
   const oneSocket = oneSocketPerConnection(() => metrics.handshakes.inc({ result: 'connect_pending' }));
-  installConnectStages(io, {
+  const connectStages: ConnectStages = {
     recovery:
       recovery === undefined
         ? undefined
@@ -199,12 +217,23 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       (refusal) => metrics.handshakesRefused.inc({ code: refusal.code, limit: 'verification_queue' }),
     ),
     presence: presence.middleware,
-  });
+  };
+  installConnectStages(
+    io,
+    tracing === undefined ? connectStages : traceConnectStages(connectStages, tracing, config.nodeId),
+  );
 
   const attachRouter = createEventPipeline(handlers, {
     metrics,
     rateLimit: { perSec: config.rateLimitPerSec, burst: config.rateLimitBurst },
-    shared: { io, log, nodeId: config.nodeId, presence, tickets: deps.tickets, intents: deps.intents },
+    shared: {
+      io,
+      log,
+      nodeId: config.nodeId,
+      presence,
+      tickets: deps.tickets,
+      intents: tracing === undefined ? deps.intents : traceIntents(deps.intents, tracing, config.nodeId),
+    },
   });
   const tokenLifetimes = createTokenLifetimes({
     warningSec: config.tokenExpiryWarningSec,

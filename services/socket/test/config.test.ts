@@ -165,6 +165,11 @@ const bootFailures: [string, Env, string][] = [
   ['ADAPTER=redis without REDIS_URL', { ADAPTER: 'redis' }, 'ADAPTER'],
   ['REDIS_URL=http://x', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
   ['HOST=a b', { HOST: 'a b' }, 'HOST'],
+  [
+    'OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318',
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+  ],
 ];
 
 for (const [name, env, variable] of bootFailures) {

@@ -291,6 +291,17 @@ export const VARIABLES = {
     default: false,
     doc: '`true` serves `/dev/login` (sign in as any name; the token is signed with `JWT_SECRET`) and the demo at `/` beside a real JWT config, for demos and browser tests; refused in production and with `JWT_JWKS_URL`',
   }),
+  otelEndpoint: variable({
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    kind: httpUrl,
+    doc: 'OpenTelemetry: base URL of an OTLP/HTTP collector; spans of handshakes, intents, publishes and deliveries go to `<url>/v1/traces` (protobuf); unset = tracing off, the SDK is not even loaded',
+  }),
+  otelServiceName: variable({
+    name: 'OTEL_SERVICE_NAME',
+    kind: text,
+    default: 'gamesocket',
+    doc: "OpenTelemetry `service.name` of this service's spans (`service.instance.id` is `NODE_ID`)",
+  }),
   logLevel: variable({
     name: 'LOG_LEVEL',
     kind: oneOf(LOG_LEVELS),

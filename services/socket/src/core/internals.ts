@@ -381,6 +381,64 @@ function hookAdapter(adapter: Adapter, nsp: Namespace, hooks: DeliveryHooks): vo
   };
 }
 
+/**
+ * Sees one broadcast as it reaches this pod's sockets: called with its options (its `flags` as the publisher sent
+ * them, through every Redis adapter) and its packet's data (`[event, ...args]`) before the first socket; the
+ * function it returns, if any, is called once the broadcast has reached its sockets, with how many it reached.
+ */
+export type BroadcastObserver = (
+  opts: BroadcastOptions,
+  data: unknown[] | undefined,
+) => ((reached: number) => void) | undefined;
+
+/**
+ * The `adapter` option that builds `base` (Socket.IO's in-memory `Adapter` when undefined) per namespace with
+ * `observerOf()` seeing every broadcast this pod delivers, whoever published it (see `withDeliveryHooks` for why the
+ * private `_encode` then `apply` is the one step they all go through). It wraps the adapter's `apply` as it finds
+ * it, so it composes with `withDeliveryHooks` (pass that as `base`) and changes nothing in who gets what.
+ */
+export function withBroadcastObserver(
+  base: AdapterOption | undefined,
+  observerOf: () => BroadcastObserver,
+): AdapterOption {
+  const Base = (base ?? Adapter) as unknown as new (nsp: Namespace) => Adapter;
+  return function ObservedAdapter(nsp: Namespace): Adapter {
+    const adapter = new Base(nsp);
+    observeBroadcasts(adapter, observerOf());
+    return adapter;
+  };
+}
+
+function observeBroadcasts(adapter: Adapter, observe: BroadcastObserver): void {
+  const internals = adapter as unknown as AdapterInternals;
+  const encode = internals._encode.bind(adapter);
+  const apply = internals.apply.bind(adapter);
+  // `broadcast` encodes its packet and applies it synchronously (in-memory-adapter.js:153-154): carried across here.
+  let data: unknown[] | undefined;
+  internals._encode = (packet, packetOpts) => {
+    data = packet.data;
+    return encode(packet, packetOpts);
+  };
+  internals.apply = (opts, callback) => {
+    const packet = data;
+    data = undefined;
+    const done = observe(opts, packet);
+    if (done === undefined) {
+      apply(opts, callback);
+      return;
+    }
+    let reached = 0;
+    try {
+      apply(opts, (socket) => {
+        reached++;
+        callback(socket);
+      });
+    } finally {
+      done(reached);
+    }
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // ioredis: promises the adapters drop
 // ---------------------------------------------------------------------------------------------

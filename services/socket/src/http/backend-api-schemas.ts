@@ -27,6 +27,16 @@ export const PublishBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/**
+ * `POST /v1/publish` headers beyond the bearer token: the caller's W3C trace context, continued by the publish's span
+ * when the service traces (`OTEL_EXPORTER_OTLP_ENDPOINT`), ignored otherwise; a malformed one starts a new trace.
+ */
+export const PublishHeaders = Type.Object({
+  traceparent: Type.Optional(
+    Type.String({ description: 'W3C Trace Context, e.g. 00-<32 hex trace id>-<16 hex span id>-01' }),
+  ),
+  tracestate: Type.Optional(Type.String({ description: 'W3C Trace Context vendor state' })),
+});
 /** `POST /v1/join` and `/v1/leave` body. */
 export const MembershipBody = Type.Object({ user: UserIdSchema, rooms: RoomTargets }, { additionalProperties: false });
 /** `POST /v1/status` body: set a user's presence status from a backend. */
@@ -116,6 +126,7 @@ export const ROUTE_SCHEMAS = {
       'event must be a publishable event of the catalogue; rooms must be lobby, user:<id>, room:<id> or match:<id>. ' +
       'match:state_update goes out volatile.',
     body: PublishBody,
+    headers: PublishHeaders,
     response: { 202: AcceptedReply, ...bodyErrors() },
   },
   'POST /join': {

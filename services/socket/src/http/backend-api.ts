@@ -19,6 +19,8 @@ import type {
 } from './backend-api-schemas.js';
 import { ROUTE_SCHEMAS } from './backend-api-schemas.js';
 import { registerOpenApi } from './openapi.js';
+import { publishFromApi } from './publish-tracing.js';
+import type { Tracing } from '../core/tracing.js';
 import type { GameServer } from '../core/socket-types.js';
 
 /** Largest body the backend API accepts (413 above). */
@@ -34,6 +36,8 @@ export interface BackendApiDeps {
   token: string;
   /** Undefined when the cluster can deliver; else why not (503). */
   unavailableReason(): string | undefined;
+  /** With tracing on, `POST /v1/publish` makes a span (continuing a `traceparent` header) that travels with the event. */
+  tracing?: Tracing | undefined;
 }
 
 function fail(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -106,13 +110,15 @@ export async function registerBackendApi(app: FastifyInstance, deps: BackendApiD
             const excluded = except === undefined ? [] : toArray(except);
             const invalid = badRooms([...targets, ...excluded], true);
             if (invalid !== undefined) return fail(reply, 400, 'INVALID_PAYLOAD', invalid);
-            // The catalogue types each event's payload; the API forwards JSON as the backend sent it.
-            const operator = deps.io.to(targets).except(excluded);
-            // High-rate state (VOLATILE_EVENTS) is dropped for a backed-up client and never kept for recovery.
-            const untyped = (isVolatileEvent(event) ? operator.volatile : operator) as unknown as {
-              emit(event: string, payload: unknown): boolean;
-            };
-            untyped.emit(event, data ?? null);
+            // The catalogue types each event's payload; the API forwards JSON as the backend sent it. High-rate
+            // state (VOLATILE_EVENTS) is dropped for a backed-up client and never kept for recovery.
+            publishFromApi(deps.io, deps.tracing, request.headers, {
+              to: targets,
+              except: excluded,
+              event,
+              data: data ?? null,
+              volatile: isVolatileEvent(event),
+            });
             return reply.code(202).send({ ok: true });
           },
         );

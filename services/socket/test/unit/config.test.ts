@@ -37,6 +37,22 @@ t.test('loadConfig defaults outside production', async (t) => {
   t.equal(config.presenceDiffMs, 250, 'presenceDiffMs');
 });
 
+t.test('OpenTelemetry: off by default; the endpoint must be an http(s) URL; the service name defaults', async (t) => {
+  const off = loadConfig({});
+  t.equal(off.otelEndpoint, undefined, 'no endpoint: tracing off');
+  t.equal(off.otelServiceName, 'gamesocket');
+  const on = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'socket-eu' });
+  t.equal(on.otelEndpoint?.href, 'http://collector:4318/');
+  t.equal(on.otelServiceName, 'socket-eu');
+  for (const bad of ['collector:4318', 'not a url', 'grpc://collector:4317']) {
+    t.throws(
+      () => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: bad }),
+      { name: 'ConfigError', message: /OTEL_EXPORTER_OTLP_ENDPOINT/ },
+      bad,
+    );
+  }
+});
+
 t.test('PRESENCE_DIFF_MS: 0 (no wait) up to a minute', async (t) => {
   t.equal(loadConfig({ PRESENCE_DIFF_MS: '0' }).presenceDiffMs, 0);
   t.equal(loadConfig({ PRESENCE_DIFF_MS: '60000' }).presenceDiffMs, 60_000);

@@ -55,7 +55,8 @@ async function build(config: Config, options: BuildOptions | undefined): Promise
 export async function runService(config: Config, options: RunOptions = {}): Promise<void> {
   const app = await build(config, options.build);
   const { log } = app;
-  let companion: Companion | undefined;
+  // A signal while the companion starts stops it once it has started.
+  let companion: Promise<Companion | undefined> = Promise.resolve(undefined);
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (err) => {
@@ -73,7 +74,7 @@ export async function runService(config: Config, options: RunOptions = {}): Prom
       process.exit(1);
     }, config.drainWindowMs + SHUTDOWN_MARGIN_MS);
     timer.unref();
-    await companion?.close();
+    await (await companion)?.close();
     await app.close();
     log.info('bye');
     process.exit(0);
@@ -111,11 +112,10 @@ export async function runService(config: Config, options: RunOptions = {}): Prom
     'gamesocket listening',
   );
   if (options.companion !== undefined) {
-    try {
-      companion = await options.companion(app);
-    } catch (err) {
+    companion = options.companion(app).catch((err: unknown) => {
       process.stderr.write(`gamesocket: cannot start beside the service: ${(err as Error).message}\n`);
       process.exit(1);
-    }
+    });
+    await companion;
   }
 }

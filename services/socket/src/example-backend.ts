@@ -56,7 +56,10 @@ export function exampleBackend(config: Config, port: number): RunOptions {
         onError: (err) => app.log.error({ err }, 'example backend error'),
       }).catch(async (err: unknown) => {
         await emitter.close();
-        throw err;
+        throw new Error(
+          `the example backend cannot start on ${config.host}:${port} (LOBBY_EXAMPLE_PORT): ${(err as Error).message}`,
+          { cause: err },
+        );
       });
       app.log.info({ url: lobby.url }, 'example backend listening in this process (the demo rooms)');
       return {

@@ -4,6 +4,7 @@
  * production entry (dist/main.js) always does.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { WAIT_MS, withTimeout, type TapTest } from '@gamesocket/test-helpers';
@@ -96,4 +97,21 @@ t.test('a bad LOBBY_EXAMPLE_PORT exits 1 with one line naming it', async (t) => 
   const { code, stderr } = await runOnce(t, { LOBBY_EXAMPLE_PORT: 'abc' });
   t.equal(code, 1);
   t.equal(stderr, 'gamesocket: invalid config: LOBBY_EXAMPLE_PORT must be an integer from 0 to 65535 (got "abc")\n');
+});
+
+t.test('an example backend port in use exits 1 with one line naming LOBBY_EXAMPLE_PORT', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+  const { port } = taken.address() as AddressInfo;
+  // Not stopped: it exits by itself.
+  const { code, stderr } = await runOnce(t, { LOBBY_EXAMPLE_PORT: String(port) }, 'never logged');
+  t.equal(code, 1);
+  t.match(
+    stderr,
+    new RegExp(
+      `^gamesocket: cannot start beside the service: the example backend cannot start on 127\\.0\\.0\\.1:${port} \\(LOBBY_EXAMPLE_PORT\\): .*EADDRINUSE`,
+    ),
+  );
+  t.equal(stderr.split('\n').filter((line) => line !== '').length, 1, 'one line');
 });

@@ -35,6 +35,8 @@ interface Group<T> {
 }
 
 const DEFAULT_CLAIM_IDLE_MS = 30_000;
+/** Entries handled in a row before a consumer lets the event loop run. */
+const YIELD_EVERY = 64;
 
 /**
  * A capped, append-only stream of one process with Redis Streams' consumer-group semantics: ids `<ms>-<seq>` in
@@ -86,6 +88,7 @@ export class MemoryStream<T> {
     let running = true;
     let wake = (): void => undefined;
 
+    let streak = 0;
     const loop = async (): Promise<void> => {
       while (running) {
         const next = this.claim(group, claimIdleMs) ?? this.take(group);
@@ -103,6 +106,12 @@ export class MemoryStream<T> {
           onError(err, next.value);
           // Consumers waiting now learn when it becomes claimable.
           this.wakeAll();
+          streak = YIELD_EVERY;
+        }
+        // Synchronous handlers over a backlog, or retries with no idle time, must not starve the event loop.
+        if (++streak >= YIELD_EVERY) {
+          streak = 0;
+          await new Promise((resolve) => setImmediate(resolve));
         }
       }
     };

@@ -109,3 +109,20 @@ t.test('stop() ends a waiting consumer at once, and nothing is handled after it'
   t.same(next.seen, ['late']);
   await another.stop();
 });
+
+t.test('a handler that always throws, with no idle time, does not starve the event loop', async (t) => {
+  const stream = new MemoryStream<string>(10);
+  let failures = 0;
+  const consumer = stream.consume(
+    { group: 'g', consumer: 'c', claimIdleMs: 0 },
+    () => {
+      throw new Error('never');
+    },
+    () => void failures++,
+  );
+  stream.append(() => 'poison');
+  // A timer still fires while the entry is retried over and over.
+  await bounded(new Promise((resolve) => setTimeout(resolve, 1)), 5000, 'a timer to fire');
+  await bounded(consumer.stop(), 5000, 'stop');
+  t.ok(failures >= 1, 'it was retried');
+});

@@ -37,6 +37,7 @@ import { EmitterError, redisCall } from './errors.js';
 import { shardedTransport } from './sharded-transport.js';
 import { streamsTransport } from './streams-transport.js';
 import { tracedTransport } from './traced-transport.js';
+import type { EmitterBackend } from './emitter-backend.js';
 import type { BroadcastFlags, ClusterTransport, RedisClient, TargetOptions } from './transport.js';
 
 /** The socket service's cluster modes that an emitter can reach (all but `memory`). */
@@ -158,66 +159,25 @@ export interface PresenceReader {
 /**
  * The typed publisher backend services use to reach gamesocket clients without holding sockets.
  * Delivery: at most once per socket, in publish order per emitter; in `redis-streams` mode events
- * are also replayed to clients that recover a dropped connection.
+ * are also replayed to clients that recover a dropped connection. Built on an `EmitterBackend`:
+ * Redis (`createEmitter`, every Redis cluster mode) or a `memory` mode node in this process
+ * (`createMemoryEmitter`); the contract below holds for both.
  */
 export class GameEmitter {
-  private readonly transport: ClusterTransport;
-  private readonly store: RedisPresence;
-  private readonly denyList: RedisDenyList;
-  private readonly memberships: RedisMemberships;
-  private readonly membershipActions: MembershipActions;
   /** Presence reads (reject with `EmitterError` UNAVAILABLE while Redis is down). */
   readonly presence: PresenceReader;
   private readonly send: (run: (transport: ClusterTransport) => Promise<void>) => Promise<void>;
-  /** Where the pods write the lifecycle feed: the presence prefix and shard count. */
-  private readonly lifecycleFeed: { prefix?: string; shards?: number };
 
-  constructor(
-    /** The Redis client this emitter writes with. */
-    readonly redis: RedisClient,
-    options: Omit<EmitterOptions, 'redis'>,
-    private readonly ownsClient = false,
-  ) {
-    const prefix = options.channelPrefix ?? ADAPTER_CHANNEL_PREFIX;
-    const transport =
-      options.mode === 'redis'
-        ? classicTransport(redis, prefix)
-        : options.mode === 'redis-sharded'
-          ? shardedTransport(redis, prefix)
-          : streamsTransport(
-              redis,
-              options.streamName ?? ADAPTER_STREAM,
-              options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
-            );
-    const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@gamesocket/emitter');
-    this.transport = tracedTransport(transport, tracer, options.mode);
-    this.store = new RedisPresence(redis, options.presence);
-    this.lifecycleFeed = { prefix: options.presence?.prefix, shards: options.presence?.shards };
-    this.denyList = new RedisDenyList(redis, options.presence);
-    this.memberships = new RedisMemberships(redis, options.presence);
-    const signals: MembershipSignals = {
-      join: (userId, rooms) => this.toUser(userId).socketsJoin(rooms),
-      leave: (userId, rooms) => this.toUser(userId).socketsLeave(rooms),
-      clear: (room) => this.to(room).socketsLeave(room),
-      emit: (to, ...[event, payload]) =>
-        event === 'room:player_joined' ? this.to(to).emit(event, payload) : this.to(to).emit(event, payload),
-    };
-    this.membershipActions = new MembershipActions(
-      this.memberships,
-      signals,
-      options.nodeId ?? `emitter:${hostname()}:${process.pid}`,
-    );
+  constructor(private readonly backend: EmitterBackend) {
     this.presence = {
-      get: (userId) => redisCall('read', () => this.store.get(userId)),
-      getMany: (userIds) => redisCall('read', () => this.store.getMany(userIds)),
-      count: () => redisCall('read', () => this.store.stats()),
+      get: (userId) => redisCall('read', () => backend.presence.get(userId)),
+      getMany: (userIds) => redisCall('read', () => backend.presence.getMany(userIds)),
+      count: () => redisCall('read', () => backend.presence.stats()),
     };
     this.send = async (run) => {
       // Fail fast while disconnected instead of waiting in ioredis' offline queue.
-      if (redis.status !== 'ready') {
-        throw new EmitterError('UNAVAILABLE', `redis is not connected (status: ${redis.status})`);
-      }
-      await redisCall('write', () => run(this.transport));
+      this.ensureAvailable();
+      await redisCall('write', () => run(backend.transport));
     };
   }
 
@@ -264,7 +224,7 @@ export class GameEmitter {
    * Resolves the memberships that are new.
    */
   joinRoom({ userId, rooms, username }: UserRooms): Promise<RoomName[]> {
-    return this.membership(() => this.membershipActions.join({ userId, username }, toArray(rooms)));
+    return this.membership(() => this.backend.actions.join({ userId, username }, toArray(rooms)));
   }
 
   /**
@@ -272,28 +232,31 @@ export class GameEmitter {
    * `room:player_left` goes to the room and to the user. Resolves the memberships they held.
    */
   leaveRoom({ userId, rooms }: UserRooms): Promise<RoomName[]> {
-    return this.membership(() => this.membershipActions.leave(userId, toArray(rooms), 'kicked'));
+    return this.membership(() => this.backend.actions.leave(userId, toArray(rooms), 'kicked'));
   }
 
   /** Ends every membership of `room` (reason `closed`) and empties it; resolves the users who held one. */
   closeRoom(room: RoomName): Promise<UserId[]> {
-    return this.membership(() => this.membershipActions.close(room));
+    return this.membership(() => this.backend.actions.close(room));
   }
 
   /** A room's members with their presence (`{ userId, username, online, connections }`), by user id. */
   roomMembers(room: RoomName): Promise<RoomMember[]> {
-    return redisCall('read', () => this.memberships.members(room));
+    return redisCall('read', () => this.backend.memberships.members(room));
   }
 
   /** The memberships a user holds. */
   roomsOf(userId: UserId): Promise<RoomName[]> {
-    return redisCall('read', () => this.memberships.roomsOf(userId));
+    return redisCall('read', () => this.backend.memberships.roomsOf(userId));
+  }
+
+  private ensureAvailable(): void {
+    const reason = this.backend.unavailable();
+    if (reason !== undefined) throw new EmitterError('UNAVAILABLE', reason);
   }
 
   private async membership<T>(run: () => Promise<T>): Promise<T> {
-    if (this.redis.status !== 'ready') {
-      throw new EmitterError('UNAVAILABLE', `redis is not connected (status: ${this.redis.status})`);
-    }
+    this.ensureAvailable();
     return redisCall('write', run);
   }
 
@@ -307,7 +270,7 @@ export class GameEmitter {
     if (!statusPattern.test(status)) {
       throw new EmitterError('INVALID_PAYLOAD', `status must be a short lowercase word: ${JSON.stringify(status)}`);
     }
-    const result = await redisCall('write', () => this.store.setStatus(userId, status));
+    const result = await redisCall('write', () => this.backend.presence.setStatus(userId, status));
     if (result === 'changed') {
       await Promise.all([
         this.to(roomNames.watchers(userId)).emit('player:status_change', { userId, status, timestamp: Date.now() }),
@@ -323,14 +286,14 @@ export class GameEmitter {
    * sockets are closed on every pod.
    */
   async revokeUser(userId: UserId, { until }: { until: number }): Promise<void> {
-    await redisCall('write', () => this.denyList.deny({ userId }, until));
-    await this.membership(() => this.membershipActions.revoke(userId));
+    await redisCall('write', () => this.backend.denyList.deny({ userId }, until));
+    await this.membership(() => this.backend.actions.revoke(userId));
     await this.disconnectUser(userId);
   }
 
   /** Refuses one token (by its `jti`) at the handshake until `until` (epoch ms). */
   async revokeToken(jti: string, { until }: { until: number }): Promise<void> {
-    await redisCall('write', () => this.denyList.deny({ jti }, until));
+    await redisCall('write', () => this.backend.denyList.deny({ jti }, until));
   }
 
   /**
@@ -338,7 +301,7 @@ export class GameEmitter {
    * pending entries of a crashed consumer are claimed again). See `consumeIntents`.
    */
   consumeIntents(options: ConsumeOptions, handler: IntentHandler): Promise<IntentConsumer> {
-    return consumeIntents(this.redis, options, handler);
+    return this.backend.consumeIntents(options, handler);
   }
 
   /**
@@ -347,7 +310,7 @@ export class GameEmitter {
    * are claimed again; malformed entries are reported and skipped). See `consumeLifecycle`.
    */
   consumeLifecycle(options: LifecycleConsumeOptions, handler: LifecycleHandler): Promise<LifecycleConsumer> {
-    return consumeLifecycle(this.redis, { ...options, ...this.lifecycleFeed }, handler);
+    return this.backend.consumeLifecycle(options, handler);
   }
 
   /** Revokes: closes every socket of `userId` on every pod. */
@@ -356,9 +319,64 @@ export class GameEmitter {
   }
 
   /** Closes the Redis client when the emitter created it (QUIT, or a hard disconnect when Redis does not answer). */
-  async close(): Promise<void> {
-    if (this.ownsClient) await closeClient(this.redis);
+  close(): Promise<void> {
+    return this.backend.close();
   }
+}
+
+/** The emitter of the Redis modes (`createEmitter`): a `GameEmitter` with the Redis client it writes with. */
+export class RedisEmitter extends GameEmitter {
+  constructor(
+    /** The Redis client this emitter writes with. */
+    readonly redis: RedisClient,
+    options: Omit<EmitterOptions, 'redis'>,
+    ownsClient = false,
+  ) {
+    super(redisBackend(redis, options, ownsClient));
+  }
+}
+
+/** The Redis backend of an emitter: the adapter wire format of `options.mode`, and the pods' Redis state. */
+function redisBackend(redis: RedisClient, options: Omit<EmitterOptions, 'redis'>, ownsClient: boolean): EmitterBackend {
+  const prefix = options.channelPrefix ?? ADAPTER_CHANNEL_PREFIX;
+  const wire =
+    options.mode === 'redis'
+      ? classicTransport(redis, prefix)
+      : options.mode === 'redis-sharded'
+        ? shardedTransport(redis, prefix)
+        : streamsTransport(
+            redis,
+            options.streamName ?? ADAPTER_STREAM,
+            options.maxLen ?? DEFAULT_ADAPTER_STREAM_MAX_LEN,
+          );
+  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('@gamesocket/emitter');
+  const transport = tracedTransport(wire, tracer, options.mode);
+  const memberships = new RedisMemberships(redis, options.presence);
+  // Membership actions run inside the emitter's own availability check and error wrapping.
+  const direct = new BroadcastOperator((run) => run(transport));
+  const signals: MembershipSignals = {
+    join: (userId, rooms) => direct.to(roomNames.user(userId)).socketsJoin(rooms),
+    leave: (userId, rooms) => direct.to(roomNames.user(userId)).socketsLeave(rooms),
+    clear: (room) => direct.to(room).socketsLeave(room),
+    emit: (to, ...[event, payload]) =>
+      event === 'room:player_joined' ? direct.to(to).emit(event, payload) : direct.to(to).emit(event, payload),
+  };
+  // Where the pods write the lifecycle feed: the presence prefix and shard count.
+  const lifecycleFeed = { prefix: options.presence?.prefix, shards: options.presence?.shards };
+  return {
+    unavailable: () => (redis.status === 'ready' ? undefined : `redis is not connected (status: ${redis.status})`),
+    transport,
+    presence: new RedisPresence(redis, options.presence),
+    memberships,
+    actions: new MembershipActions(memberships, signals, options.nodeId ?? `emitter:${hostname()}:${process.pid}`),
+    denyList: new RedisDenyList(redis, options.presence),
+    consumeIntents: (consumeOptions, handler) => consumeIntents(redis, consumeOptions, handler),
+    consumeLifecycle: (consumeOptions, handler) =>
+      consumeLifecycle(redis, { ...consumeOptions, ...lifecycleFeed }, handler),
+    close: async () => {
+      if (ownsClient) await closeClient(redis);
+    },
+  };
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -368,9 +386,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * client factory) and rejects with `UNAVAILABLE` when Redis cannot be reached within 10 s, with `INVALID_PAYLOAD`
  * when no valid redis:// or rediss:// URL is given.
  */
-export async function createEmitter(options: EmitterOptions): Promise<GameEmitter> {
+export async function createEmitter(options: EmitterOptions): Promise<RedisEmitter> {
   const { redis, ...rest } = options;
-  if (typeof redis !== 'string' && !Array.isArray(redis)) return new GameEmitter(redis, rest);
+  if (typeof redis !== 'string' && !Array.isArray(redis)) return new RedisEmitter(redis, rest);
   let client: RedisClient;
   try {
     client = createRedisClient(redis);
@@ -392,5 +410,5 @@ export async function createEmitter(options: EmitterOptions): Promise<GameEmitte
       throw new EmitterError('UNAVAILABLE', `cannot reach redis: ${(err as Error).message}`, { cause: err });
     }
   }
-  return new GameEmitter(client, rest, true);
+  return new RedisEmitter(client, rest, true);
 }

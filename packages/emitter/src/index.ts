@@ -1,4 +1,4 @@
-export { BroadcastOperator, GameEmitter, createEmitter } from './emitter.js';
+export { BroadcastOperator, GameEmitter, RedisEmitter, createEmitter } from './emitter.js';
 export type { EmitterMode, EmitterOptions, PresenceReader, UserRooms } from './emitter.js';
 export { EmitterError } from './errors.js';
 export type { EmitterErrorCode } from './errors.js';
@@ -16,3 +16,7 @@ export type {
 export type { ConsumerGroupOptions, StreamConsumer } from './stream-consumer.js';
 export { createRoomTicket } from './room-tickets.js';
 export type { RoomTicketOptions } from './room-tickets.js';
+export type { EmitterBackend } from './emitter-backend.js';
+export { createMemoryEmitter } from './memory-emitter.js';
+export type { LocalNode } from './memory-emitter.js';
+export type { LocalAdapter, LocalBroadcastOptions } from './local-transport.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
 import type { LobbyStats } from '@gamesocket/protocol';
-import { createEmitter, EmitterError, type GameEmitter } from '@gamesocket/emitter';
+import { createEmitter, EmitterError, type GameEmitter, type RedisEmitter } from '@gamesocket/emitter';
 import {
   connectClient,
   eventually,
@@ -58,7 +58,7 @@ t.test('against a real service in redis mode', async (t) => {
   }
   const rec = { alice: record(alice), anon: record(anon) };
 
-  const emitter: GameEmitter = await createEmitter({ redis: redis.url, mode: 'redis' });
+  const emitter: RedisEmitter = await createEmitter({ redis: redis.url, mode: 'redis' });
   t.teardown(() => emitter.close());
   t.equal(emitter.redis.status, 'ready', 'createEmitter from a URL resolves once connected');
   // The service subscribes asynchronously: publish until it is listening.

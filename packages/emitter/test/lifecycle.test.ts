@@ -2,7 +2,7 @@ import t from 'tap';
 import {
   consumeLifecycle,
   createEmitter,
-  type GameEmitter,
+  type RedisEmitter,
   type LifecycleConsumeOptions,
   type LifecycleHandler,
   type LifecycleSource,
@@ -41,7 +41,7 @@ for (const mode of ['standalone', '3-master cluster'] as const) {
     async function feed(t: TapTest, presence: { prefix?: string; shards?: number } = {}) {
       const prefix = presence.prefix ?? `lc${run++}`;
       const shards = presence.shards ?? SHARDS;
-      const emitter: GameEmitter = await createEmitter({ redis: url, mode: 'redis', presence: { prefix, shards } });
+      const emitter: RedisEmitter = await createEmitter({ redis: url, mode: 'redis', presence: { prefix, shards } });
       t.teardown(() => emitter.close());
       const redis: RedisClient = emitter.redis;
       const stream = (shard: number): string => streamOf(shard, prefix);

@@ -33,3 +33,7 @@ export type { MemoryPresenceOptions } from './memory-presence.js';
 export { MembershipActions, isMembershipRoom } from './membership-actions.js';
 export type { MembershipSignals } from './membership-actions.js';
 export type { Grant } from './memberships.js';
+export { MemoryStream } from './memory-stream.js';
+export type { MemoryConsumer, MemoryGroupOptions } from './memory-stream.js';
+export { MemoryIntents } from './memory-intents.js';
+export type { MemoryIntentConsumeOptions } from './memory-intents.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { createEmitter, type EmitterMode } from '@gamesocket/emitter';
+import { createEmitter, type EmitterMode, type GameEmitter } from '@gamesocket/emitter';
 import { createUserReader } from './auth.js';
 import { buildHttp } from './http.js';
 import { createIntentHandler } from './intents.js';
@@ -8,12 +8,27 @@ import { createLifecycleHandler } from './lifecycle.js';
 import { createPublisher } from './publish.js';
 import { RoomStore } from './rooms.js';
 
-/** Options of `startLobbyExample`. */
-export interface LobbyExampleOptions {
+/** How the example reaches the socket service: through its Redis, as a separate process. */
+export interface RedisConnection {
   /** The socket service's Redis (`REDIS_URL`; a comma list for Redis Cluster). */
   redisUrl: string;
   /** The socket service's `ADAPTER`. */
   mode: EmitterMode;
+}
+
+/**
+ * How the example reaches the socket service: through an emitter made for it, e.g. `createMemoryEmitter` on a
+ * `memory` mode service in the same process. It stays the caller's to close.
+ */
+export interface EmitterConnection {
+  emitter: GameEmitter;
+}
+
+/** Options of `startLobbyExample`: a connection and the rest. */
+export type LobbyExampleOptions = (RedisConnection | EmitterConnection) & LobbySettings;
+
+/** What `startLobbyExample` takes besides the connection. */
+export interface LobbySettings {
   /** The auth API's HS256 secret (the socket service's `JWT_SECRET`), >= 32 bytes. */
   jwtSecret: string;
   /** The socket service's `ROOM_TICKET_SECRET` (its default is `JWT_SECRET`), >= 32 bytes. */
@@ -33,7 +48,7 @@ export interface LobbyExampleOptions {
 export interface LobbyExample {
   /** Base URL of the HTTP API, e.g. `http://127.0.0.1:3100`. */
   url: string;
-  /** Stops consuming, closes the HTTP server and the Redis connection. */
+  /** Stops consuming, closes the HTTP server and the emitter it made (its Redis connection). */
   close(): Promise<void>;
 }
 
@@ -45,7 +60,8 @@ const logError = (err: unknown): void => {
  * Starts the example backend: consumes the `room` intents that clients send through the socket
  * service and its lifecycle feed (group `lobby-example`), keeps the room list in memory (a seat
  * per membership, freed when it ends), answers by publishing events through the emitter, and
- * serves `GET /rooms` and `POST /rooms/:roomId/join` (room tickets).
+ * serves `GET /rooms` and `POST /rooms/:roomId/join` (room tickets). The same code runs on an
+ * emitter it makes from `redisUrl` (a process of its own) or on one it is given (`emitter`).
  */
 export async function startLobbyExample(options: LobbyExampleOptions): Promise<LobbyExample> {
   for (const [name, secret] of [
@@ -55,7 +71,11 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
     if (Buffer.byteLength(secret) < 32) throw new TypeError(`${name} must be at least 32 bytes`);
   }
   const onError = options.onError ?? logError;
-  const emitter = await createEmitter({ redis: options.redisUrl, mode: options.mode });
+  const owned = !('emitter' in options);
+  const emitter = owned ? await createEmitter({ redis: options.redisUrl, mode: options.mode }) : options.emitter;
+  const closeEmitter = async (): Promise<void> => {
+    if (owned) await emitter.close();
+  };
   const store = new RoomStore();
   const publisher = createPublisher(emitter, store);
   const consumerName = options.consumer ?? `${hostname()}-${process.pid}`;
@@ -70,7 +90,7 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
       createLifecycleHandler({ store, publisher }),
     ),
   ]).catch(async (err: unknown) => {
-    await emitter.close();
+    await closeEmitter();
     throw err;
   });
   const stopConsumers = async (): Promise<void> => {
@@ -89,7 +109,7 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
     await http.listen({ port: options.port, host: options.host });
   } catch (err) {
     await stopConsumers();
-    await emitter.close();
+    await closeEmitter();
     throw err;
   }
   const { address, port } = http.server.address() as AddressInfo;
@@ -99,7 +119,7 @@ export async function startLobbyExample(options: LobbyExampleOptions): Promise<L
     async close() {
       await stopConsumers();
       await http.close();
-      await emitter.close();
+      await closeEmitter();
     },
   };
 }

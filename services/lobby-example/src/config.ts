@@ -1,5 +1,5 @@
 import type { EmitterMode } from '@gamesocket/emitter';
-import type { LobbyExampleOptions } from './app.js';
+import type { LobbySettings, RedisConnection } from './app.js';
 
 /** A configuration error; its message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -18,7 +18,7 @@ const DEFAULT_ORIGINS = 'http://localhost:5173,http://localhost:3000,http://127.
  * `JWT_SECRET`, `ROOM_TICKET_SECRET` (default `JWT_SECRET`), `PORT` (3100), `HOST` (0.0.0.0),
  * `ALLOWED_ORIGINS` (comma list). Throws `ConfigError` on a missing or bad value.
  */
-export function loadOptions(env: NodeJS.ProcessEnv): LobbyExampleOptions {
+export function loadOptions(env: NodeJS.ProcessEnv): RedisConnection & LobbySettings {
   const value = (name: string): string | undefined => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? undefined : raw;

@@ -6,8 +6,8 @@ import type {
   RoomListPayload,
   RoomSummary,
 } from '@gamesocket/protocol';
-import { createEmitter } from '@gamesocket/emitter';
-import { startLobbyExample } from '../src/app.js';
+import { createEmitter, createMemoryEmitter } from '@gamesocket/emitter';
+import { startLobbyExample, type LobbyExample } from '../src/app.js';
 import { createIntentHandler } from '../src/intents.js';
 import { createPublisher } from '../src/publish.js';
 import { RoomStore } from '../src/rooms.js';
@@ -21,7 +21,10 @@ import {
   request,
   startGameStack,
   startRedis,
+  startService,
+  TEST_SECRET,
   type ConnectedClient,
+  type TapTest,
 } from '@gamesocket/test-helpers';
 
 /** Every event a client receives, with its payload, from the moment it connected. */
@@ -48,13 +51,48 @@ async function seenEvent<T>(seen: Seen, event: string, match: (payload: T) => bo
   return found as T;
 }
 
-t.test('two players on two pods create, join, ready up and chat through the example backend', async (t) => {
+/** Where the flow runs: the socket service as the players reach it (two pods, or one node), and the backend. */
+interface Stack {
+  pod0: { url: string };
+  pod1: { url: string };
+  lobby: LobbyExample;
+  /** What the backend reported to its `onError`. */
+  backendErrors: unknown[];
+}
+
+/** Two socket pods on a real Redis and the backend as a process of its own would run, on its Redis emitter. */
+async function redisStack(t: TapTest): Promise<Stack> {
   const {
     pods: [pod0, pod1],
     lobby,
     backendErrors,
   } = await startGameStack(t, { start: startLobbyExample, mode: 'redis', consumer: 'flow-test' });
+  return { pod0, pod1, lobby, backendErrors };
+}
 
+/** One memory-mode service and the backend in the same process, on a memory emitter (what `npm start` runs). */
+async function inProcessStack(t: TapTest): Promise<Stack> {
+  const service = await startService(t);
+  if (service.app.local === undefined) throw new Error('a memory-mode service exposes app.local');
+  const emitter = createMemoryEmitter(service.app.local);
+  t.teardown(() => emitter.close());
+  const backendErrors: unknown[] = [];
+  const lobby = await startLobbyExample({
+    emitter,
+    jwtSecret: TEST_SECRET,
+    ticketSecret: TEST_SECRET,
+    port: 0,
+    host: '127.0.0.1',
+    allowedOrigins: [TEST_ORIGIN],
+    consumer: 'flow-test',
+    onError: (err) => backendErrors.push(err),
+  });
+  t.teardown(() => lobby.close());
+  return { pod0: service, pod1: service, lobby, backendErrors };
+}
+
+/** The whole lobby flow: the same backend code and the same expectations, whichever stack runs it. */
+async function lobbyFlow(t: TapTest, { pod0, pod1, lobby, backendErrors }: Stack): Promise<void> {
   const tokens = {
     alice: await mintToken({ sub: 'alice', username: 'alice' }),
     bob: await mintToken({ sub: 'bob', username: 'bob' }),
@@ -279,7 +317,15 @@ t.test('two players on two pods create, join, ready up and chat through the exam
   t.test('the backend met no errors', async (t) => {
     t.same(backendErrors, []);
   });
-});
+}
+
+t.test('on Redis: two players on two pods create, join, ready up and chat through the example backend', async (t) =>
+  lobbyFlow(t, await redisStack(t)),
+);
+
+t.test('in one process: the same flow on a memory-mode service and a memory emitter, no Redis', async (t) =>
+  lobbyFlow(t, await inProcessStack(t)),
+);
 
 t.test('a redelivered intent is handled once', async (t) => {
   const redis = await startRedis(t);

@@ -184,7 +184,7 @@ function enterRoom(
 async function refreshRooms(): Promise<void> {
   const result = await api.rooms();
   if (!result.ok) {
-    showError('rooms-error', `${result.message}. Rooms need Redis and the example backend: see the README.`);
+    showError('rooms-error', `${result.message}. Rooms need the example backend (npm start runs it): see the README.`);
     return;
   }
   showError('rooms-error', '');

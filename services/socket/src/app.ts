@@ -4,8 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { createVerificationGate } from './auth/verification-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
+import type { Adapter } from 'socket.io-adapter';
 import {
   MemoryDenyList,
+  MemoryIntents,
   MemoryLifecycle,
   MemoryMemberships,
   MemoryPresence,
@@ -14,11 +16,12 @@ import {
   RedisPresence,
   type DenyList,
   type LifecycleListener,
+  type MembershipActions,
   type Memberships,
   type Presence,
 } from '@gamesocket/presence';
 import { createRoomTicketVerifier } from './auth/room-tickets.js';
-import { createIntentWriter } from './intents/intent-stream.js';
+import { memoryIntentWriter, redisIntentWriter, type IntentWriter } from './intents/intent-stream.js';
 import { createClusterLayer, type ClusterLayer } from './cluster/adapter.js';
 import type { Config } from './config/config.js';
 import { registerAdminRoutes } from './http/admin/routes.js';
@@ -37,6 +40,24 @@ import { initializeSocket, type SocketServerDeps } from './socket-server.js';
 import { memorySessionOwners, redisSessionOwners, sessionAdmissions } from './handshake/session-recovery.js';
 import type { GameServer } from './core/socket-types.js';
 
+/**
+ * The cluster state of a `memory` mode node, for a backend that runs in the same process (the emitter package's
+ * memory emitter): what the Redis modes share through Redis.
+ */
+export interface LocalNode {
+  /** The default namespace's adapter: broadcasts and room moves, as other pods' adapters apply them. */
+  adapter: Adapter;
+  presence: Presence;
+  memberships: Memberships;
+  /** The node's membership actions: the path the HTTP API's joins, leaves and room closes take. */
+  actions: MembershipActions;
+  denyList: DenyList;
+  /** The client intents sockets append (`room:create`, …), one stream per domain. */
+  intents: MemoryIntents;
+  /** The presence and membership transitions. */
+  lifecycle: MemoryLifecycle;
+}
+
 /** A built, not yet listening, socket service. */
 export interface App {
   config: Config;
@@ -54,6 +75,8 @@ export interface App {
    * Returns the function that stops it.
    */
   onLifecycle: ((listener: LifecycleListener) => () => void) | undefined;
+  /** `memory` mode only: the node's in-process cluster state (see `LocalNode`); undefined with Redis. */
+  local: LocalNode | undefined;
   /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP servers. */
   close(): Promise<void>;
 }
@@ -67,6 +90,11 @@ export interface BuildOptions {
    * says; it stays the caller's: `close()` flushes it, never shuts it down.
    */
   tracerProvider?: FlushableTracerProvider;
+  /**
+   * Dev auth only (`config.devAuth`): the key `/dev/login` signs with and tokens and room tickets are verified with,
+   * >= 32 bytes, for a backend in the same process that must read them. Default: random per boot.
+   */
+  devSecret?: Uint8Array;
 }
 
 // Socket.IO recovers sessions only with the in-memory and the Redis Streams adapters.
@@ -79,24 +107,44 @@ function recoveryOf(config: Config, cluster: ClusterLayer): SocketServerDeps['re
   return undefined;
 }
 
+/** Where a mode keeps presence, memberships, the deny list and client intents. */
+interface ClusterState {
+  presence: Presence;
+  memberships: Memberships;
+  denyList: DenyList;
+  /** `memory` mode: the in-process feeds that stand in for the Redis streams. */
+  memory: { lifecycle: MemoryLifecycle; intents: MemoryIntents } | undefined;
+  intents: IntentWriter;
+}
+
 /** The cluster state of the mode: in this process (`memory`), or in Redis beside the adapter. */
 function clusterState(
   config: Config,
   cluster: ClusterLayer,
   log: Logger,
-): { presence: Presence; memberships: Memberships; denyList: DenyList; lifecycle: MemoryLifecycle | undefined } {
+  onIntentFailure: (err: unknown, event: string) => void,
+): ClusterState {
   if (cluster.redis === undefined) {
     const lifecycle = new MemoryLifecycle((err) => log.error({ err }, 'a lifecycle listener threw'));
     const memberships = new MemoryMemberships({ graceMs: config.membershipGraceMs, lifecycle });
     const denyList = new MemoryDenyList();
-    return { presence: new MemoryPresence({ memberships, denyList, lifecycle }), memberships, denyList, lifecycle };
+    const intents = new MemoryIntents(config.intentStreamMaxLen);
+    return {
+      presence: new MemoryPresence({ memberships, denyList, lifecycle }),
+      memberships,
+      denyList,
+      memory: { lifecycle, intents },
+      intents: memoryIntentWriter(intents),
+    };
   }
+  const redis = cluster.redis;
   const store = { membershipGraceMs: config.membershipGraceMs, lifecycleMaxLen: config.lifecycleStreamMaxLen };
   return {
     presence: new RedisPresence(cluster.redis, store),
     memberships: new RedisMemberships(cluster.redis, store),
     denyList: new RedisDenyList(cluster.redis, store),
-    lifecycle: undefined,
+    memory: undefined,
+    intents: redisIntentWriter(redis, config.intentStreamMaxLen, onIntentFailure),
   };
 }
 
@@ -150,7 +198,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   redisErrors = () => metrics.redisErrors.inc();
 
-  const devSecret = config.devAuth ? randomBytes(32) : undefined;
+  const devSecret = config.devAuth ? (options.devSecret ?? randomBytes(32)) : undefined;
+  if (devSecret !== undefined && devSecret.byteLength < 32) throw new RangeError('devSecret must be at least 32 bytes');
   const key: KeySource =
     devSecret !== undefined
       ? { kind: 'secret', secret: devSecret }
@@ -171,7 +220,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   );
 
-  const state = clusterState(config, cluster, log);
+  const state = clusterState(config, cluster, log, (err, event) => {
+    metrics.intentFailures.inc();
+    log.warn({ err, event }, 'intent append failed');
+  });
   const tracing = await startTracing({
     endpoint: config.otelEndpoint,
     serviceName: config.otelServiceName,
@@ -193,10 +245,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     recovery: recoveryOf(config, cluster),
     denyList: state.denyList,
     tickets: createRoomTicketVerifier(devSecret ?? (config.roomTicketSecret as string), config.jwtClockToleranceSec),
-    intents: createIntentWriter(cluster.redis, config.intentStreamMaxLen, (err, event) => {
-      metrics.intentFailures.inc();
-      log.warn({ err, event }, 'intent append failed');
-    }),
+    intents: state.intents,
     tracing,
   });
   presenceStats = () => presence.stats();
@@ -269,6 +318,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fastify.ready();
   await ops?.ready();
   await presence.start();
+  const { memory } = state;
   return {
     config,
     fastify,
@@ -277,7 +327,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     log,
     cluster,
     presence,
-    onLifecycle: state.lifecycle === undefined ? undefined : (listener) => state.lifecycle!.subscribe(listener),
+    onLifecycle: memory === undefined ? undefined : (listener) => memory.lifecycle.subscribe(listener),
+    local:
+      memory === undefined
+        ? undefined
+        : {
+            adapter: io.of('/').adapter,
+            presence: state.presence,
+            memberships: state.memberships,
+            actions: presence.memberships,
+            denyList: state.denyList,
+            ...memory,
+          },
     ops,
     close: async () => {
       await fastify.close();

@@ -78,7 +78,7 @@ t.test('compose: socket replicas use documented variables with values that pass 
     t.equal(Number(health.port), config.port, `${name}: the healthcheck hits the service's port`);
     const grace = durationMs(text(at(composeServices[name], 'stop_grace_period', name), 'stop_grace_period'), name);
     const bound = shutdownBoundMs(config);
-    t.ok(grace > bound, `${name}: stop_grace_period ${grace} ms > the ${bound} ms shutdown bound of main.ts`);
+    t.ok(grace > bound, `${name}: stop_grace_period ${grace} ms > the ${bound} ms shutdown bound of run.ts`);
   }
   t.equal(nodeIds.size, socketServiceNames.length, 'every replica has its own NODE_ID');
 });

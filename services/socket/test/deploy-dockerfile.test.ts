@@ -74,7 +74,11 @@ t.test('Dockerfile: multi-stage build on a current Node LTS image, runtime ships
 
   const cmd = runtimeStage.instructions.filter((i) => i.keyword === 'CMD');
   t.equal(cmd.length, 1, 'one CMD');
-  t.same(jsonForm(cmd[0]?.args ?? '[]', 'CMD'), ['node', SOCKET_MAIN], 'CMD runs the npm start entry (exec form)');
+  t.same(
+    jsonForm(cmd[0]?.args ?? '[]', 'CMD'),
+    ['node', SOCKET_MAIN],
+    'CMD runs the production entry, the service alone (exec form)',
+  );
   t.equal(resolve(ROOT, SOCKET_MAIN), MAIN_JS, 'the CMD file is the built main.js the tests spawn');
   t.ok(existsSync(join(ROOT, SOCKET_MAIN)), `${SOCKET_MAIN} exists after npm run build`);
   t.ok(existsSync(join(ROOT, LOBBY_MAIN)), `${LOBBY_MAIN} exists after npm run build`);

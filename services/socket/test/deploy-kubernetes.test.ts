@@ -127,7 +127,7 @@ t.test('Kubernetes: the socket Deployment, ConfigMap and Secret against the conf
   const bound = shutdownBoundMs(config);
   t.ok(
     graceMs > preStopMs + bound,
-    `terminationGracePeriodSeconds (${graceMs} ms) > preStop (${preStopMs} ms) + shutdown bound of main.ts (${bound} ms)`,
+    `terminationGracePeriodSeconds (${graceMs} ms) > preStop (${preStopMs} ms) + shutdown bound of run.ts (${bound} ms)`,
   );
   t.equal(graceMs, 30_000, 'terminationGracePeriodSeconds 30');
 });

@@ -14,10 +14,16 @@ t.test(
   "npm start, the README's first command, serves the built service on its defaults: dev auth, in memory",
   async (t) => {
     t.match(readme.slice(0, 1200), 'npm install && npm start', 'the README starts with it');
-    // A clean environment: only what npm itself needs, and a free port instead of the default 3000.
+    // A clean environment: only what npm itself needs, and free ports instead of the default 3000 and 3100.
     const child = spawn('npm', ['start'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, PORT: '0', HOST: '127.0.0.1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? ROOT,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOBBY_EXAMPLE_PORT: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: npm, its shell and the service are stopped together.
       detached: true,

@@ -6,26 +6,35 @@ import {
   type IntentEvent,
   type IntentSender,
 } from '@gamesocket/protocol';
+import type { MemoryIntents } from '@gamesocket/presence';
 import type { RedisClient } from '../cluster/redis-clients.js';
 import { ServiceError } from '../core/errors.js';
 
-/** Appends accepted intents to the capped Redis Stream of their domain (`intentStream`, `encodeIntentFields`). */
+/**
+ * Appends accepted intents to the capped stream of their domain, where backends consume them with consumer groups:
+ * in Redis (`intentStream`, `encodeIntentFields`), or in this process (`memory` mode, `MemoryIntents`).
+ */
 export interface IntentWriter {
-  /** Resolves with the stream entry id; rejects with `UNAVAILABLE` without Redis or while it is down. */
+  /** Resolves with the stream entry id; rejects with `UNAVAILABLE` while Redis is down or the append failed. */
   append<E extends IntentEvent>(event: E, payload: ClientPayload<E>, sender: IntentSender): Promise<string>;
 }
 
-/** The writer of a pod: Redis Streams when the pod has Redis, else one that answers UNAVAILABLE. */
-export function createIntentWriter(
-  redis: RedisClient | undefined,
+/** The writer of a `memory` mode node: the in-process streams an in-process backend consumes (`MemoryIntents`). */
+export function memoryIntentWriter(intents: MemoryIntents): IntentWriter {
+  return {
+    append: async (event, payload, sender) => intents.append({ event, payload, sender, timestamp: Date.now() }),
+  };
+}
+
+/** The writer of a pod with Redis: one capped Redis Stream per domain. */
+export function redisIntentWriter(
+  redis: RedisClient,
   maxLen: number,
   /** Told why an append failed (logged and counted there); the client gets a fixed message only. */
   onFailure: (err: unknown, event: IntentEvent) => void,
 ): IntentWriter {
   return {
     async append(event, payload, sender) {
-      if (redis === undefined)
-        throw new ServiceError('UNAVAILABLE', 'intents need Redis (no REDIS_URL on this deployment)');
       if (redis.status !== 'ready') throw new ServiceError('UNAVAILABLE', 'intents are unavailable: Redis is down');
       try {
         const id = await redis.xadd(

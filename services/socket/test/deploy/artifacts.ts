@@ -80,8 +80,10 @@ const entryOf = (script: string): string => {
   if (match?.[1] === undefined) throw new Error(`scripts.${script} is not "node <file>.js"`);
   return match[1];
 };
-/** The socket service entry `npm start` runs (e.g. services/socket/dist/main.js). */
-export const SOCKET_MAIN = entryOf('start');
+/** The entry `npm start` runs (services/socket/dist/start.js: the service, and the example backend in the dev demo). */
+export const SOCKET_START = entryOf('start');
+/** The socket service's production entry beside it, the service alone (services/socket/dist/main.js). */
+export const SOCKET_MAIN = `${SOCKET_START.slice(0, SOCKET_START.lastIndexOf('/') + 1)}main.js`;
 /** The lobby example entry `npm run start:lobby-example` runs. */
 export const LOBBY_MAIN = entryOf('start:lobby-example');
 /** The socket service's config variable names (CONFIG_VARIABLES). */
@@ -90,13 +92,14 @@ export const CONFIG_NAMES = new Set(CONFIG_VARIABLES.map((variable) => variable.
 export const DEFAULT_PORT = Number(CONFIG_VARIABLES.find((variable) => variable.name === 'PORT')?.default);
 
 /**
- * The bound services/socket/src/main.ts puts on a SIGTERM drain (its `setTimeout(... 'shutdown timed out' ...)`),
- * evaluated for `config`: a sum of numbers, `const NAME = <number>` constants of main.ts and numeric `config.<field>`s.
+ * The bound services/socket/src/run.ts (what main.ts runs) puts on a SIGTERM drain (its `setTimeout(... 'shutdown
+ * timed out' ...)`), evaluated for `config`: a sum of numbers, `const NAME = <number>` constants of run.ts and
+ * numeric `config.<field>`s.
  */
 export function shutdownBoundMs(config: Config): number {
-  const source = read('services/socket/src/main.ts');
+  const source = read('services/socket/src/run.ts');
   const timer = /setTimeout\(\s*\(\)\s*=>\s*\{[^}]*shutdown timed out[^}]*\}\s*,\s*([^;]+?)\s*\)\s*;/.exec(source);
-  if (timer?.[1] === undefined) throw new Error('main.ts: the shutdown timer ("shutdown timed out") was not found');
+  if (timer?.[1] === undefined) throw new Error('run.ts: the shutdown timer ("shutdown timed out") was not found');
   const constants = new Map(
     [...source.matchAll(/const ([A-Z][A-Z0-9_]*)\s*=\s*([\d_]+);/g)].map((m) => [
       m[1] ?? '',
@@ -112,7 +115,7 @@ export function shutdownBoundMs(config: Config): number {
     const field = /^config\.(\w+)$/.exec(term)?.[1];
     const value = field === undefined ? undefined : fields[field];
     if (typeof value === 'number') return sum + value;
-    throw new Error(`main.ts: cannot evaluate "${term}" in the shutdown bound "${timer[1]}"`);
+    throw new Error(`run.ts: cannot evaluate "${term}" in the shutdown bound "${timer[1]}"`);
   }, 0);
 }
 

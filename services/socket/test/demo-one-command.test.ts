@@ -1,0 +1,182 @@
+/**
+ * The demo with one command: the entry `npm start` runs, as a child process with nothing in its environment but
+ * PATH, HOME and free ports, serves the demo page and runs the example backend in the same process (in memory, no
+ * Redis). Two browser contexts (Chromium through playwright-core) play the lobby: sign in, create a room, join it,
+ * ready up and chat; the pages show no error and the process logs none.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import type { Page } from 'playwright-core';
+import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
+import { WAIT_MS, withTimeout } from '@gamesocket/test-helpers';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Bound of every wait for the page (a round trip through the socket service and the example backend). */
+const UI_MS = 10_000;
+/** pino's error level. */
+const ERROR_LEVEL = 50;
+
+/** The file the root package.json's `start` script runs (`node <file>`). */
+function startEntry(): string {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+    .scripts;
+  const file = /^node (\S+\.js)$/.exec(scripts.start ?? '')?.[1];
+  if (file === undefined) throw new Error(`scripts.start is not "node <file>.js": ${scripts.start}`);
+  return join(ROOT, file);
+}
+
+/** The text of the first element matching `selector`, once it exists (bounded). */
+async function textOf(page: Page, selector: string): Promise<string> {
+  const element = await page.waitForSelector(selector, { timeout: UI_MS });
+  return ((await element.textContent()) ?? '').trim();
+}
+
+/** Signs in through the page's form and waits until the socket came back authenticated as `name`. */
+async function signIn(page: Page, name: string): Promise<void> {
+  await page.fill('#username', name, { timeout: UI_MS });
+  await page.click('#login-button', { timeout: UI_MS });
+  await page.waitForSelector(`body[data-user="${name}"]`, { timeout: UI_MS });
+}
+
+t.test('npm start alone: two players create, join, ready up and chat, in one process, without Redis', async (t) => {
+  const child = spawn(process.execPath, [startEntry()], {
+    cwd: ROOT,
+    // Nothing but what a shell has; port 0 = free ports (the page is pointed at the backend's below).
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? ROOT,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOBBY_EXAMPLE_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const logged: Record<string, unknown>[] = [];
+  const started = await withTimeout(
+    new Promise<{ service: string; backend: string }>((resolve, reject) => {
+      let buffered = '';
+      let service: string | undefined;
+      let backend: string | undefined;
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          logged.push(entry);
+          if (entry.msg === 'gamesocket listening') service = `http://127.0.0.1:${String(entry.port)}`;
+          if (typeof entry.url === 'string' && String(entry.msg).startsWith('example backend listening')) {
+            backend = entry.url;
+          }
+          if (service !== undefined && backend !== undefined) resolve({ service, backend });
+        }
+      });
+      void exited.then((code) => reject(new Error(`the start entry exited with ${code}: ${stderr}`)));
+    }),
+    WAIT_MS * 6,
+    'the service and the example backend to listen',
+  );
+  t.match(
+    logged.find((entry) => entry.msg === 'gamesocket listening'),
+    { adapter: 'memory', devAuth: true },
+    'in memory, with dev auth, no configuration',
+  );
+
+  const browser = await launchChromium(t);
+  const pageErrors: string[] = [];
+  const open = async (): Promise<Page> => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_MS);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The page's default backend is its own host on port 3100; this run's is on a free port.
+    await page.goto(`${started.service}/?lobby=${encodeURIComponent(started.backend)}`, { timeout: UI_MS });
+    return page;
+  };
+  const alice = await open();
+  const bob = await open();
+
+  await t.test('both sign in and see each other', async (t) => {
+    await signIn(alice, 'alice');
+    await signIn(bob, 'bob');
+    t.equal(await textOf(alice, '#me'), 'alice (auth: ok)');
+    t.equal(await textOf(bob, '#me'), 'bob (auth: ok)');
+    await alice.waitForSelector('#players li[data-user="bob"][data-online="true"]');
+    t.pass('alice sees bob come online (lobby presence)');
+    t.match(await textOf(alice, '#lobby-url'), started.backend, 'the page calls the backend from ?lobby=');
+  });
+
+  let roomId = '';
+  await t.test('alice creates a room (an intent, in process); bob joins it through the backend', async (t) => {
+    await alice.fill('#create-name', 'one command');
+    await alice.click('#create-button');
+    await alice.waitForSelector('#room:not([hidden]) #room-players li[data-user="alice"]');
+    roomId = (await alice.getAttribute('#room', 'data-room')) ?? '';
+    t.match(roomId, /^[0-9a-f]{8}$/, 'alice is in the new room');
+    await bob.waitForSelector(`#rooms li[data-room="${roomId}"]`);
+    t.match(await textOf(bob, `#rooms li[data-room="${roomId}"]`), /^one command — 1\/4/, 'bob sees it listed');
+    await bob.click(`#rooms button[data-join="${roomId}"]`);
+    await bob.waitForSelector(`#room[data-room="${roomId}"]:not([hidden]) #room-players li[data-user="alice"]`);
+    t.pass('bob is in the room with alice');
+    await alice.waitForSelector('#room-players li[data-user="bob"]');
+    t.equal(await textOf(alice, '#room-name'), 'one command (2/4)', 'alice sees bob join');
+  });
+
+  await t.test('ready and chat reach both players', async (t) => {
+    await bob.click('#ready');
+    await alice.waitForSelector('#room-players li[data-user="bob"][data-ready="true"]');
+    t.pass('alice sees bob ready');
+    await alice.click('#ready');
+    await bob.waitForSelector('#room-players li[data-user="alice"][data-ready="true"]');
+    t.pass('bob sees alice ready');
+    await alice.fill('#chat-text', 'hi bob');
+    await alice.click('#chat-send');
+    await bob.fill('#chat-text', 'hi alice');
+    await bob.click('#chat-send');
+    for (const [page, who] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ] as const) {
+      await page.waitForSelector('#chat li[data-from="alice"]');
+      await page.waitForSelector('#chat li[data-from="bob"]');
+      const lines = await page.$$eval('#chat li', (items) => items.map((item) => item.textContent));
+      t.same(lines.toSorted(), ['alice: hi bob', 'bob: hi alice'], `${who} sees both messages`);
+    }
+  });
+
+  await t.test('no page shows an error', async (t) => {
+    for (const [page, who] of [
+      [alice, 'alice'],
+      [bob, 'bob'],
+    ] as const) {
+      const errors = await page.$$eval('.error', (items) =>
+        items.map((item) => `${item.id}: ${item.textContent ?? ''}`.trim()).filter((text) => !text.endsWith(':')),
+      );
+      t.same(errors, [], `${who}: every error line is empty`);
+    }
+    const screenshot = join(artifactsDir(), 'demo-one-command-final.png');
+    await alice.screenshot({ path: screenshot, fullPage: true, timeout: UI_MS });
+    t.pass(`screenshot of the final state: ${screenshot}`);
+  });
+
+  t.same(pageErrors, [], 'no script errors in either page');
+  child.kill('SIGTERM');
+  t.equal(await withTimeout(exited, WAIT_MS * 6, 'the process to stop'), 0, 'SIGTERM stops both, exit 0');
+  t.same(
+    logged.filter((entry) => Number(entry.level) >= ERROR_LEVEL),
+    [],
+    'nothing logged at error level (the example backend reports through the service log)',
+  );
+  t.equal(stderr, '', 'nothing on stderr');
+});

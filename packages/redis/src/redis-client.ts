@@ -12,7 +12,8 @@ export interface RedisClientOptions {
   /**
    * A subscriber: its (UN)SUBSCRIBE commands wait for the connection however long an outage
    * lasts (ioredis only resubscribes what the server confirmed; a failed SSUBSCRIBE of a room
-   * created during an outage would be lost for good).
+   * created during an outage would be lost for good), and it is ready as soon as it connects (no
+   * INFO ready check, which a SUBSCRIBE sent while connecting would make fail).
    */
   subscriber?: boolean;
 }
@@ -74,6 +75,9 @@ export function createRedisClient(urls: string | readonly string[], options: Red
     ...(options.name !== undefined && { connectionName: options.name }),
     maxRetriesPerRequest: options.subscriber === true ? null : MAX_RETRIES_PER_REQUEST,
     retryStrategy: reconnectDelayMs,
+    // ioredis writes a SUBSCRIBE issued between 'connect' and 'ready' at once; its ready check (INFO) then fails
+    // in subscriber mode and the reconnect drops the subscriptions. A subscriber skips the check: ready on connect.
+    ...(options.subscriber === true && { enableReadyCheck: false }),
   };
   if (parsed.length === 1) return new Redis({ ...hostPort(first), ...connectionOptions(first), ...common });
   const clusterOptions: ClusterOptions = {

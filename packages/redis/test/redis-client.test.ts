@@ -21,6 +21,22 @@ t.test('one URL: a standalone client on the database of its path, with its conne
   t.match(await check.client('LIST'), /name=pod-a:pub /, 'CLIENT LIST shows the connection name');
 });
 
+t.test('a subscriber that subscribes while it connects stays subscribed', async (t) => {
+  const redis = await startRedis(t);
+  for (let i = 0; i < 5; i++) {
+    const client = track(t, createRedisClient(redis.url, { name: `sub-${i}`, subscriber: true }));
+    // Between 'connect' and 'ready' ioredis writes SUBSCRIBE at once (an adapter built at that moment does this).
+    await waitFor(client, 'connect');
+    const subscribed = client.subscribe(`early-${i}`);
+    await waitFor(client, 'ready');
+    await subscribed;
+    const check = track(t, new Redis({ port: redis.port, host: '127.0.0.1' }));
+    t.same(await check.pubsub('NUMSUB', `early-${i}`), [`early-${i}`, 1], `attempt ${i}: still subscribed`);
+    t.match(await check.client('LIST'), new RegExp(`name=sub-${i} [^\\n]*sub=1`), 'on its first connection');
+    await closeClient(client);
+  }
+});
+
 t.test('several URLs (a comma list or an array) make a Redis Cluster client', async (t) => {
   const [a, b] = [await freePort(), await freePort()];
   for (const urls of [

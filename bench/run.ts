@@ -1,5 +1,5 @@
 // `npm run bench` (full), `npm run bench -- --quick`, `--smoke` (the harness test), `--cpu-prof`
-// (V8 profiles of the gamesocket pods into <out>/profiles), `--out <dir>` (default bench/results),
+// (V8 profiles of every server process into <out>/profiles), `--out <dir>` (default bench/results),
 // `--only <scenarios>`, `--rounds N`, `--redraw [latest.json]` (the chart again from a report), `--tracing`
 // (also gamesocket with OpenTelemetry tracing on, exporting to a local OTLP sink: handshake and fanout side by side).
 import { spawnSync } from 'node:child_process';

@@ -4,7 +4,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { createVerificationGate } from './auth/verification-gate.js';
 import { createTokenVerifier, type KeySource } from './auth/token-verifier.js';
 import { cacheVerifiedTokens } from './auth/verified-token-cache.js';
-import type { Adapter } from 'socket.io-adapter';
 import {
   MemoryDenyList,
   MemoryIntents,
@@ -16,7 +15,6 @@ import {
   RedisPresence,
   type DenyList,
   type LifecycleListener,
-  type MembershipActions,
   type Memberships,
   type Presence,
 } from '@gamesocket/presence';
@@ -39,24 +37,7 @@ import { drainSockets } from './lifetime/drain.js';
 import { initializeSocket, type SocketServerDeps } from './socket-server.js';
 import { memorySessionOwners, redisSessionOwners, sessionAdmissions } from './handshake/session-recovery.js';
 import type { GameServer } from './core/socket-types.js';
-
-/**
- * The cluster state of a `memory` mode node, for a backend that runs in the same process (the emitter package's
- * memory emitter): what the Redis modes share through Redis.
- */
-export interface LocalNode {
-  /** The default namespace's adapter: broadcasts and room moves, as other pods' adapters apply them. */
-  adapter: Adapter;
-  presence: Presence;
-  memberships: Memberships;
-  /** The node's membership actions: the path the HTTP API's joins, leaves and room closes take. */
-  actions: MembershipActions;
-  denyList: DenyList;
-  /** The client intents sockets append (`room:create`, …), one stream per domain. */
-  intents: MemoryIntents;
-  /** The presence and membership transitions. */
-  lifecycle: MemoryLifecycle;
-}
+import type { LocalNode } from '@gamesocket/emitter';
 
 /** A built, not yet listening, socket service. */
 export interface App {
@@ -75,7 +56,7 @@ export interface App {
    * Returns the function that stops it.
    */
   onLifecycle: ((listener: LifecycleListener) => () => void) | undefined;
-  /** `memory` mode only: the node's in-process cluster state (see `LocalNode`); undefined with Redis. */
+  /** `memory` mode only: the node's in-process cluster state, for a backend in this process (`createMemoryEmitter`). */
   local: LocalNode | undefined;
   /** Closes Socket.IO (clients may reconnect elsewhere) and the HTTP servers. */
   close(): Promise<void>;

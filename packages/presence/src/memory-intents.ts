@@ -38,6 +38,11 @@ export class MemoryIntents {
     return this.streamOf(intentDomain(record.event)).append((id) => ({ id, fields: encodeIntentFields(record) }));
   }
 
+  /** True once a consumer group reads the domain: a backend in this process takes its intents. */
+  isConsumed(domain: IntentDomain): boolean {
+    return this.streams.get(domain)?.hasGroups() === true;
+  }
+
   /** Hands a domain's intents to `handler` with a consumer group (acknowledged when it resolves). */
   consume(
     options: MemoryIntentConsumeOptions,
@@ -48,7 +53,18 @@ export class MemoryIntents {
     const entryOf = ({ id, fields }: Encoded): AnyIntentEntry => decodeIntentEntry(id, fields);
     return this.streamOf(domain).consume(
       options,
-      (encoded) => handler(entryOf(encoded)),
+      (encoded) => {
+        let entry: AnyIntentEntry;
+        try {
+          entry = entryOf(encoded);
+        } catch (err) {
+          // As from Redis: a malformed entry is reported once and acknowledged, never handed out again.
+          onError(err);
+          return;
+        }
+        return handler(entry);
+      },
+      // Decoded before the handler ran, so it decodes again.
       (err, encoded) => onError(err, entryOf(encoded)),
     );
   }

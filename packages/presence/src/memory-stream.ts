@@ -59,6 +59,11 @@ export class MemoryStream<T> {
       throw new RangeError(`maxLen must be a positive integer: ${maxLen}`);
   }
 
+  /** True once any consumer group has read from this stream. */
+  hasGroups(): boolean {
+    return this.groups.size > 0;
+  }
+
   /** Appends the value `make` builds from the new entry's id; returns the id. */
   append(make: (id: string) => T): string {
     const now = Date.now();
@@ -103,7 +108,11 @@ export class MemoryStream<T> {
         } catch (err) {
           next.since = Date.now();
           next.handling = false;
-          onError(err, next.value);
+          try {
+            onError(err, next.value);
+          } catch {
+            // A reporter that throws must not end the consumer: the entry is retried all the same.
+          }
           // Consumers waiting now learn when it becomes claimable.
           this.wakeAll();
           streak = YIELD_EVERY;

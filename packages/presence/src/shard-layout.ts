@@ -24,6 +24,8 @@ export class ShardLayout {
 
   constructor(options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? KEY_PREFIX;
+    // Keys wrap the prefix or follow it with hash tags ({prefix:nodes}, prefix:{p3}): a brace in it would move slots.
+    if (/[{}]/.test(this.prefix)) throw new TypeError(`the key prefix must not contain braces: ${this.prefix}`);
     this.shards = options.shards ?? DEFAULT_PRESENCE_SHARDS;
     this.graceMs = options.membershipGraceMs ?? 120_000;
     this.lifecycleMaxLen = options.lifecycleMaxLen ?? 10_000;

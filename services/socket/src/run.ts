@@ -74,7 +74,12 @@ export async function runService(config: Config, options: RunOptions = {}): Prom
       process.exit(1);
     }, config.drainWindowMs + SHUTDOWN_MARGIN_MS);
     timer.unref();
-    await (await companion)?.close();
+    try {
+      await (await companion)?.close();
+    } catch (err) {
+      // The service still drains: its clients matter more than the companion's clean stop.
+      log.error({ err }, 'the companion failed to stop');
+    }
     await app.close();
     log.info('bye');
     process.exit(0);

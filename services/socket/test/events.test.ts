@@ -337,10 +337,14 @@ t.test('bad input is refused per event, and the service stays up', async (t) => 
     t.equal(({} as Record<string, unknown>).x, undefined);
   });
 
-  t.test('an intent without Redis is appended to the in-process stream', async (t) => {
-    // room:create is an intent: without Redis (this memory-mode service) it goes to the node's own stream.
+  t.test('an intent without Redis answers UNAVAILABLE', async (t) => {
+    // room:create is an intent: without Redis (this memory-mode service, no backend in its process) it is UNAVAILABLE.
     const payload = { name: 'my room', maxPlayers: 4, settings: { mode: 'ranked' } };
-    t.match(await request(socket, 'room:create', payload), { ok: true, data: { id: /^\d+-\d+$/ } });
+    t.match(await request(socket, 'room:create', payload), {
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: String },
+    });
+    t.match(await emitExpectingError(socket, 'room:create', payload), { code: 'UNAVAILABLE', event: 'room:create' });
   });
 
   t.test('a very long unknown event name is cut to 64 chars in system:error', async (t) => {

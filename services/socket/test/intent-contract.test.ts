@@ -184,8 +184,16 @@ function intentContract(t: TapTest, fresh: SeamFactory): void {
 }
 
 t.test('memory: MemoryIntents, as memory mode runs it', async (t) => {
+  t.test('with no backend in the process reading a domain, its intents answer UNAVAILABLE', async (t) => {
+    const writer = memoryIntentWriter(new MemoryIntents(MAX_LEN));
+    await t.rejects(appendRooms(writer, ['unread']), { code: 'UNAVAILABLE' });
+  });
   intentContract(t, async () => {
     const intents = new MemoryIntents(MAX_LEN);
+    // A backend in the process reads both domains (as `npm start`'s demo does): its group exists from now on.
+    for (const domain of ['room', 'match'] as const) {
+      await intents.consume({ domain, group: 'backend', consumer: 'b' }, () => undefined).stop();
+    }
     return {
       writer: memoryIntentWriter(intents),
       consume: async (options, handler) => intents.consume(options, handler),

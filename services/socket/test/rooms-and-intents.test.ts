@@ -6,6 +6,7 @@ import {
   ROOM_TICKET_AUDIENCE,
   ROOM_TICKET_TYPE,
   type Ack,
+  type AnyIntentEntry,
   type ChatMessagePayload,
   type ConnectedPayload,
   type PingResponse,
@@ -28,6 +29,7 @@ import {
   startService,
   waitFor,
   waitForCluster,
+  withTimeout,
   type ConnectedClient,
   type RunningService,
   type Teardown,
@@ -719,11 +721,27 @@ t.test('rooms, tickets, token lifetime, revocation, intents and rate limits (red
   });
 });
 
-t.test('memory mode: intents go to the in-process streams, still checked like in Redis', async (t) => {
+t.test('memory mode: intents go to the in-process streams once a backend there reads them', async (t) => {
   const service = await startService(t);
   t.equal(service.app.cluster.mode, 'memory');
   const client = await connectClient(t, service.url, { token: await token('memo') });
-  t.match(await request(client.socket, 'room:create', { name: 'no redis' }), { ok: true, data: { id: /^\d+-\d+$/ } });
+  t.equal(
+    codeOf(await request(client.socket, 'room:create', { name: 'no reader' })),
+    'UNAVAILABLE',
+    'no backend in the process: nobody would read it',
+  );
+  const local = service.app.local;
+  if (local === undefined) throw new Error('a memory-mode app exposes its node');
+  const seen: AnyIntentEntry[] = [];
+  let got: () => void = () => undefined;
+  const twoSeen = new Promise<void>((resolve) => (got = resolve));
+  const consumer = local.intents.consume({ domain: 'room', group: 'backend', consumer: 'c1' }, (entry) => {
+    seen.push(entry);
+    if (seen.length === 2) got();
+  });
+  t.teardown(() => consumer.stop());
+
+  t.match(await request(client.socket, 'room:create', { name: 'read now' }), { ok: true, data: { id: /^\d+-\d+$/ } });
   // Only a member of a room may send its intents, as in every mode.
   t.equal(codeOf(await request(client.socket, 'room:chat_message', { roomId: '5', text: 'hi' })), 'FORBIDDEN');
   t.match(
@@ -735,4 +753,9 @@ t.test('memory mode: intents go to the in-process streams, still checked like in
     ok: true,
     data: { id: /^\d+-\d+$/ },
   });
+  await withTimeout(twoSeen, WAIT_MS, 'the backend reads both intents');
+  t.match(seen, [
+    { event: 'room:create', payload: { name: 'read now' }, sender: { userId: 'memo' } },
+    { event: 'room:chat_message', payload: { roomId: '5', text: 'hi' }, sender: { userId: 'memo' } },
+  ]);
 });

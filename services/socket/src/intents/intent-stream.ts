@@ -22,7 +22,13 @@ export interface IntentWriter {
 /** The writer of a `memory` mode node: the in-process streams an in-process backend consumes (`MemoryIntents`). */
 export function memoryIntentWriter(intents: MemoryIntents): IntentWriter {
   return {
-    append: async (event, payload, sender) => intents.append({ event, payload, sender, timestamp: Date.now() }),
+    async append(event, payload, sender) {
+      // A single node with no backend in its process: nobody would ever read the intent.
+      if (!intents.isConsumed(intentDomain(event))) {
+        throw new ServiceError('UNAVAILABLE', `no backend consumes ${intentDomain(event)} intents on this node`);
+      }
+      return intents.append({ event, payload, sender, timestamp: Date.now() });
+    },
   };
 }
 

@@ -6,6 +6,8 @@ export const ADMIN_STYLE_PATH = '/admin/admin.css';
 export const ADMIN_ICON_PATH = '/admin/icon.svg';
 /** How often the refresh script re-reads the page, ms. */
 export const REFRESH_MS = 3000;
+/** The header the refresh script's reads carry: the overview may answer them from a recent read. */
+export const REFRESH_HEADER = 'x-admin-refresh';
 
 /**
  * Where JavaScript runs, the live sections of an admin page (`[data-live]`, by id) are re-read from
@@ -18,7 +20,11 @@ export const ADMIN_SCRIPT = `'use strict';
     if (document.hidden) return;
     const live = [...document.querySelectorAll('[data-live]')];
     if (live.length === 0 || live.some((section) => section.contains(document.activeElement))) return;
-    const response = await fetch(location.pathname + location.search, { credentials: 'same-origin', cache: 'no-store' });
+    const response = await fetch(location.pathname + location.search, {
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { '${REFRESH_HEADER}': '1' },
+    });
     if (!response.ok) return;
     const next = new DOMParser().parseFromString(await response.text(), 'text/html');
     for (const section of live) {

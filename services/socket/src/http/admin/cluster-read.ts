@@ -1,4 +1,5 @@
 import type { LobbyStats, RoomName, UserPresence } from '@gamesocket/protocol';
+import { REFRESH_MS } from './assets.js';
 import type {
   Memberships,
   NodeStatus,
@@ -75,6 +76,33 @@ export async function readCluster(sources: ClusterSources, search: string): Prom
     }),
   ]);
   return { search, stats, pods, users, rooms };
+}
+
+/** How long a pod reuses an overview read for the refresh script: a little less than its period. */
+export const OVERVIEW_REUSE_MS = REFRESH_MS - 500;
+/** Distinct searches whose overview is kept (the oldest goes first). */
+const OVERVIEW_SEARCHES_KEPT = 32;
+
+/**
+ * `readCluster` that reuses a read for `reuseMs`: the rooms listing SCANs every Redis master and the users
+ * listing reads every pod's socket sets, so however many open tabs refresh the overview, a pod reads the cluster
+ * at most once per period and search.
+ */
+export function cachedClusterReads(
+  sources: ClusterSources,
+  reuseMs = OVERVIEW_REUSE_MS,
+  now: () => number = Date.now,
+): (search: string) => Promise<ClusterView> {
+  const reads = new Map<string, { at: number; view: Promise<ClusterView> }>();
+  return (search) => {
+    const kept = reads.get(search);
+    if (kept !== undefined && now() - kept.at < reuseMs) return kept.view;
+    reads.delete(search);
+    if (reads.size >= OVERVIEW_SEARCHES_KEPT) reads.delete(reads.keys().next().value ?? search);
+    const view = readCluster(sources, search);
+    reads.set(search, { at: now(), view });
+    return view;
+  };
 }
 
 /** Reads one user's page. */

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The form field every admin action carries its token in. */
 export const CSRF_FIELD = 'csrf';
@@ -12,12 +12,14 @@ export interface CsrfTokens {
 }
 
 /**
- * Anti-CSRF tokens for the admin forms: an HMAC of the admin identity with a secret drawn at boot.
- * Basic-auth credentials are sent by the browser with any request to the view, a cross-site form
- * post included; only a page the view rendered knows the token. A restart changes it (reload the
- * page); each pod has its own, so a form posts back to the pod that rendered it.
+ * Anti-CSRF tokens for the admin forms: an HMAC of the admin identity with a key derived from the
+ * admin credentials. Basic-auth credentials are sent by the browser with any request to the view, a
+ * cross-site form post included; only a page the view rendered knows the token. Every pod derives
+ * the same key, so a form rendered by one pod posts to any other (the view may sit behind the load
+ * balancer); changing `ADMIN_PASSWORD` changes every token.
  */
-export function csrfTokens(secret: Buffer = randomBytes(32)): CsrfTokens {
+export function csrfTokens(user: string, password: string): CsrfTokens {
+  const secret = createHmac('sha256', password).update(`gamesocket-admin-csrf:${user}`).digest();
   const issue = (admin: string): string => createHmac('sha256', secret).update(`admin:${admin}`).digest('base64url');
   return {
     issue,

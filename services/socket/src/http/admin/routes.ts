@@ -13,9 +13,10 @@ import {
   ADMIN_SCRIPT_PATH,
   ADMIN_STYLE,
   ADMIN_STYLE_PATH,
+  REFRESH_HEADER,
 } from './assets.js';
 import { adminGuard, type AdminCredentials } from './auth.js';
-import { readCluster, readUser, type ClusterSources } from './cluster-read.js';
+import { cachedClusterReads, readCluster, readUser, type ClusterSources } from './cluster-read.js';
 import { csrfTokens } from './csrf.js';
 import { podStatus } from './pod-status.js';
 import { errorPage, layout, overviewPage, userPath, userPage } from './render.js';
@@ -70,9 +71,10 @@ const textQuery = (query: unknown, name: string): string => {
  */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   const guard = adminGuard(deps);
-  const csrf = csrfTokens();
+  const csrf = csrfTokens(deps.user, deps.password);
   const sources: ClusterSources = { ...deps.stores, stats: () => deps.tracker.stats() };
 
+  const refreshed = cachedClusterReads(sources);
   const status = (): Promise<Record<string, unknown>> => podStatus({ ...deps, stats: sources.stats });
 
   await app.register(async (admin) => {
@@ -108,7 +110,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
     });
 
     admin.get('/admin', async (request, reply) => {
-      const view = await readCluster(sources, textQuery(request.query, 'q'));
+      const search = textQuery(request.query, 'q');
+      // The refresh script's reads may reuse a recent one; a page the operator loads is read fresh.
+      const view = await (request.headers[REFRESH_HEADER] === '1' ? refreshed(search) : readCluster(sources, search));
       return html(reply, layout('Cluster', deps.nodeId, overviewPage(view, await status())));
     });
 

@@ -9,25 +9,11 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { startLobbyExample } from '@gamesocket/lobby-example';
 import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
+import { UI_MS, readyAndChat, signIn, textOf } from '@gamesocket/test-helpers/demo-page';
 import { startGameStack } from '@gamesocket/test-helpers';
 
-/** Bound of every wait for the page: a cross-pod round trip through Redis and the backend, on a loaded machine. */
-const UI_MS = 10_000;
 /** Bound of a player going offline after their browser context closed (a socket close, not a heartbeat timeout). */
 const OFFLINE_MS = 15_000;
-
-/** The text of the first element matching `selector`, once it exists (bounded). */
-async function textOf(page: Page, selector: string): Promise<string> {
-  const element = await page.waitForSelector(selector, { timeout: UI_MS });
-  return ((await element.textContent()) ?? '').trim();
-}
-
-/** Signs in through the page's form and waits until the socket came back authenticated as `name`. */
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.fill('#username', name, { timeout: UI_MS });
-  await page.click('#login-button', { timeout: UI_MS });
-  await page.waitForSelector(`body[data-user="${name}"]`, { timeout: UI_MS });
-}
 
 t.test(
   'two players in two browser contexts: sign in, presence, create and join a room, chat, go offline',
@@ -106,22 +92,7 @@ t.test(
     });
 
     await t.test('ready and chat reach both players', async (t) => {
-      await bob.click('#ready');
-      await alice.waitForSelector('#room-players li[data-user="bob"][data-ready="true"]');
-      t.pass('alice sees bob ready');
-      await alice.fill('#chat-text', 'hi bob');
-      await alice.click('#chat-send');
-      await bob.fill('#chat-text', 'hi alice');
-      await bob.click('#chat-send');
-      for (const [page, who] of [
-        [alice, 'alice'],
-        [bob, 'bob'],
-      ] as const) {
-        await page.waitForSelector('#chat li[data-from="alice"]');
-        await page.waitForSelector('#chat li[data-from="bob"]');
-        const lines = await page.$$eval('#chat li', (items) => items.map((item) => item.textContent));
-        t.same(lines.toSorted(), ['alice: hi bob', 'bob: hi alice'], `${who} sees both messages`);
-      }
+      await readyAndChat(t, alice, bob);
     });
 
     await t.test('a dropped connection comes back recovered, still in the room', async (t) => {

@@ -11,11 +11,10 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
+import { UI_MS, readyAndChat, signIn, textOf } from '@gamesocket/test-helpers/demo-page';
 import { WAIT_MS, withTimeout } from '@gamesocket/test-helpers';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** Bound of every wait for the page (a round trip through the socket service and the example backend). */
-const UI_MS = 10_000;
 /** pino's error level. */
 const ERROR_LEVEL = 50;
 
@@ -26,19 +25,6 @@ function startEntry(): string {
   const file = /^node (\S+\.js)$/.exec(scripts.start ?? '')?.[1];
   if (file === undefined) throw new Error(`scripts.start is not "node <file>.js": ${scripts.start}`);
   return join(ROOT, file);
-}
-
-/** The text of the first element matching `selector`, once it exists (bounded). */
-async function textOf(page: Page, selector: string): Promise<string> {
-  const element = await page.waitForSelector(selector, { timeout: UI_MS });
-  return ((await element.textContent()) ?? '').trim();
-}
-
-/** Signs in through the page's form and waits until the socket came back authenticated as `name`. */
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.fill('#username', name, { timeout: UI_MS });
-  await page.click('#login-button', { timeout: UI_MS });
-  await page.waitForSelector(`body[data-user="${name}"]`, { timeout: UI_MS });
 }
 
 t.test('npm start alone: two players create, join, ready up and chat, in one process, without Redis', async (t) => {
@@ -134,25 +120,7 @@ t.test('npm start alone: two players create, join, ready up and chat, in one pro
   });
 
   await t.test('ready and chat reach both players', async (t) => {
-    await bob.click('#ready');
-    await alice.waitForSelector('#room-players li[data-user="bob"][data-ready="true"]');
-    t.pass('alice sees bob ready');
-    await alice.click('#ready');
-    await bob.waitForSelector('#room-players li[data-user="alice"][data-ready="true"]');
-    t.pass('bob sees alice ready');
-    await alice.fill('#chat-text', 'hi bob');
-    await alice.click('#chat-send');
-    await bob.fill('#chat-text', 'hi alice');
-    await bob.click('#chat-send');
-    for (const [page, who] of [
-      [alice, 'alice'],
-      [bob, 'bob'],
-    ] as const) {
-      await page.waitForSelector('#chat li[data-from="alice"]');
-      await page.waitForSelector('#chat li[data-from="bob"]');
-      const lines = await page.$$eval('#chat li', (items) => items.map((item) => item.textContent));
-      t.same(lines.toSorted(), ['alice: hi bob', 'bob: hi alice'], `${who} sees both messages`);
-    }
+    await readyAndChat(t, alice, bob);
   });
 
   await t.test('no page shows an error', async (t) => {

@@ -90,3 +90,86 @@ export async function spawnService(t: Teardown, env: Env = {}, options: SpawnOpt
   });
   return proc;
 }
+
+/** A child process whose stdout carries pino JSON lines (other lines, such as npm's banner, are skipped). */
+export interface LoggedProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code once the process exited and its output is all read (every holder of it closed). */
+  exited: Promise<number | null>;
+  /** Every JSON line so far, parsed, in order. */
+  logged: Record<string, unknown>[];
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** The first logged entry (seen or next) for which `match` holds; rejects when the process exits first, or after `timeoutMs`. */
+  waitFor(
+    match: (entry: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  /** Sends `signal` to the process, or to its whole group when it was started `detached`. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Runs `command` with exactly `env` (nothing inherited), killed (SIGKILL) at teardown if still running. `detached`
+ * gives it a process group of its own, so `kill` reaches what it started too (npm, its shell and the service).
+ */
+export function spawnLogged(
+  t: Teardown,
+  command: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; detached?: boolean },
+): LoggedProcess {
+  const child = spawn(command, args, {
+    env: options.env,
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+    detached: options.detached === true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const kill = (signal: NodeJS.Signals): void => {
+    if (options.detached === true) process.kill(-(child.pid ?? 0), signal);
+    else child.kill(signal);
+  };
+  t.teardown(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    kill('SIGKILL');
+    await exited;
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const logged: Record<string, unknown>[] = [];
+  const wake = new Set<() => void>();
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('{')) logged.push(JSON.parse(line) as Record<string, unknown>);
+    for (const look of wake) look();
+  });
+  return {
+    child,
+    exited,
+    logged,
+    stderr: () => stderr,
+    kill,
+    waitFor(match, what, timeoutMs = WAIT_MS * 6) {
+      const found = new Promise<Record<string, unknown>>((resolve, reject) => {
+        const look = (): void => {
+          const entry = logged.find(match);
+          if (entry === undefined) return;
+          wake.delete(look);
+          resolve(entry);
+        };
+        wake.add(look);
+        look();
+        void exited.then((code) => {
+          wake.delete(look);
+          reject(new Error(`exited with ${code} before ${what}: ${stderr}`));
+        });
+      });
+      return withTimeout(found, timeoutMs, what);
+    },
+  };
+}

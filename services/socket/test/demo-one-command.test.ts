@@ -4,7 +4,6 @@
  * Redis). Two browser contexts (Chromium through playwright-core) play the lobby: sign in, create a room, join it,
  * ready up and chat; the pages show no error and the process logs none.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { artifactsDir, launchChromium } from '@gamesocket/test-helpers/browser';
 import { UI_MS, readyAndChat, signIn, textOf } from '@gamesocket/test-helpers/demo-page';
-import { WAIT_MS, withTimeout } from '@gamesocket/test-helpers';
+import { WAIT_MS, spawnLogged, withTimeout } from '@gamesocket/test-helpers';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** pino's error level. */
@@ -28,7 +27,7 @@ function startEntry(): string {
 }
 
 t.test('npm start alone: two players create, join, ready up and chat, in one process, without Redis', async (t) => {
-  const child = spawn(process.execPath, [startEntry()], {
+  const proc = spawnLogged(t, process.execPath, [startEntry()], {
     cwd: ROOT,
     // Nothing but what a shell has; port 0 = free ports (the page is pointed at the backend's below).
     env: {
@@ -38,46 +37,14 @@ t.test('npm start alone: two players create, join, ready up and chat, in one pro
       HOST: '127.0.0.1',
       LOBBY_EXAMPLE_PORT: '0',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await exited;
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const logged: Record<string, unknown>[] = [];
-  const started = await withTimeout(
-    new Promise<{ service: string; backend: string }>((resolve, reject) => {
-      let buffered = '';
-      let service: string | undefined;
-      let backend: string | undefined;
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          logged.push(entry);
-          if (entry.msg === 'gamesocket listening') service = `http://127.0.0.1:${String(entry.port)}`;
-          if (typeof entry.url === 'string' && String(entry.msg).startsWith('example backend listening')) {
-            backend = entry.url;
-          }
-          if (service !== undefined && backend !== undefined) resolve({ service, backend });
-        }
-      });
-      void exited.then((code) => reject(new Error(`the start entry exited with ${code}: ${stderr}`)));
-    }),
-    WAIT_MS * 6,
-    'the service and the example backend to listen',
+  const service = await proc.waitFor((entry) => entry.msg === 'gamesocket listening', 'the service to listen');
+  const backend = await proc.waitFor(
+    (entry) => typeof entry.url === 'string' && String(entry.msg).startsWith('example backend listening'),
+    'the example backend to listen',
   );
-  t.match(
-    logged.find((entry) => entry.msg === 'gamesocket listening'),
-    { adapter: 'memory', devAuth: true },
-    'in memory, with dev auth, no configuration',
-  );
+  const started = { service: `http://127.0.0.1:${String(service.port)}`, backend: String(backend.url) };
+  t.match(service, { adapter: 'memory', devAuth: true }, 'in memory, with dev auth, no configuration');
 
   const browser = await launchChromium(t);
   const pageErrors: string[] = [];
@@ -139,12 +106,12 @@ t.test('npm start alone: two players create, join, ready up and chat, in one pro
   });
 
   t.same(pageErrors, [], 'no script errors in either page');
-  child.kill('SIGTERM');
-  t.equal(await withTimeout(exited, WAIT_MS * 6, 'the process to stop'), 0, 'SIGTERM stops both, exit 0');
+  proc.kill('SIGTERM');
+  t.equal(await withTimeout(proc.exited, WAIT_MS * 6, 'the process to stop'), 0, 'SIGTERM stops both, exit 0');
   t.same(
-    logged.filter((entry) => Number(entry.level) >= ERROR_LEVEL),
+    proc.logged.filter((entry) => Number(entry.level) >= ERROR_LEVEL),
     [],
     'nothing logged at error level (the example backend reports through the service log)',
   );
-  t.equal(stderr, '', 'nothing on stderr');
+  t.equal(proc.stderr(), '', 'nothing on stderr');
 });

@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config/config.js';
-import { WAIT_MS, withTimeout } from '@gamesocket/test-helpers/wait';
+import { WAIT_MS, spawnLogged, withTimeout } from '@gamesocket/test-helpers';
 
 // The README's config table is checked against the config declaration by test/unit/config-table.test.ts.
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
@@ -15,7 +15,8 @@ t.test(
   async (t) => {
     t.match(readme.slice(0, 1200), 'npm install && npm start', 'the README starts with it');
     // A clean environment: only what npm itself needs, and free ports instead of the default 3000 and 3100.
-    const child = spawn('npm', ['start'], {
+    // Its own process group: npm, its shell and the service are stopped together. npm's banner lines are not JSON.
+    const npm = spawnLogged(t, 'npm', ['start'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -24,40 +25,9 @@ t.test(
         HOST: '127.0.0.1',
         LOBBY_EXAMPLE_PORT: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: npm, its shell and the service are stopped together.
       detached: true,
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    // Closed once every process of the group holding its output (the service too) has exited.
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    t.teardown(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      process.kill(-(child.pid ?? 0), 'SIGKILL');
-      await exited;
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // The service's log lines (pino JSON); npm's own banner lines are not JSON.
-    const logged: Record<string, unknown>[] = [];
-    const listening = await withTimeout(
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        let buffered = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
-            const entry = JSON.parse(line) as Record<string, unknown>;
-            logged.push(entry);
-            if (entry.msg === 'gamesocket listening') resolve(entry);
-          }
-        });
-        void exited.then((code) => reject(new Error(`npm start exited with ${code} before listening: ${stderr}`)));
-      }),
-      WAIT_MS * 6,
-      'npm start to listen',
-    );
+    const listening = await npm.waitFor((entry) => entry.msg === 'gamesocket listening', 'npm start to listen');
     t.match(listening, { adapter: 'memory', devAuth: true }, 'in memory, with dev auth');
     const url = `http://127.0.0.1:${String(listening.port)}`;
     t.equal((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(WAIT_MS) })).status, 200, 'ready');
@@ -67,10 +37,10 @@ t.test(
     });
     t.match(login.headers.get('set-cookie'), /^accessToken=/, 'dev auth signs a player in');
     // SIGTERM to the group, as a container runtime stops it: npm dies of the signal, the service shuts down.
-    process.kill(-(child.pid ?? 0), 'SIGTERM');
-    await withTimeout(closed, WAIT_MS * 6, 'npm start and the service to stop');
+    npm.kill('SIGTERM');
+    await withTimeout(npm.exited, WAIT_MS * 6, 'npm start and the service to stop');
     t.same(
-      logged.slice(-2).map((entry) => entry.msg),
+      npm.logged.slice(-2).map((entry) => entry.msg),
       ['shutting down', 'bye'],
       'the service shut down cleanly on SIGTERM',
     );

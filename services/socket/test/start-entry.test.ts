@@ -3,11 +3,10 @@
  * which is in memory and never in production. Every other configuration gets the socket service alone, as the
  * production entry (dist/main.js) always does.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { WAIT_MS, withTimeout, type TapTest } from '@gamesocket/test-helpers';
+import { WAIT_MS, spawnLogged, withTimeout, type TapTest } from '@gamesocket/test-helpers';
 import { loadConfig, type Env } from '../src/config/config.js';
 import { EXAMPLE_BACKEND_PORT, embedsExampleBackend, exampleBackendPort } from '../src/example-backend.js';
 
@@ -26,33 +25,18 @@ async function runOnce(
   env: Env,
   stopAt = 'gamesocket listening',
 ): Promise<{ code: number | null; logged: Record<string, unknown>[]; stderr: string }> {
-  const child = spawn(process.execPath, [START_JS], {
+  const proc = spawnLogged(t, process.execPath, [START_JS], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await exited;
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const logged: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines.filter((candidate) => candidate.startsWith('{'))) {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logged.push(entry);
-      if (String(entry.msg).startsWith(stopAt)) child.kill('SIGTERM');
-    }
-  });
+  void proc
+    .waitFor((entry) => String(entry.msg).startsWith(stopAt), stopAt)
+    .then(
+      () => proc.kill('SIGTERM'),
+      () => undefined, // it exited on its own (a refused configuration): what it logged is checked below
+    );
   // Every line is in once the process has exited: what it did not log, it did not do.
-  const code = await withTimeout(exited, WAIT_MS * 6, 'start.js to listen and stop');
-  return { code, logged, stderr };
+  const code = await withTimeout(proc.exited, WAIT_MS * 6, 'start.js to listen and stop');
+  return { code, logged: proc.logged, stderr: proc.stderr() };
 }
 
 const backendStarted = (logged: Record<string, unknown>[]): boolean =>

@@ -26,6 +26,18 @@ export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 
 
 const DEFAULT_PORT = 6379;
 
+/**
+ * A standalone client whose duplicates skip the ready check, as a subscriber does: libraries read
+ * through `duplicate()` (the streams adapter's SUBSCRIBE and XREAD connections) and may subscribe
+ * between 'connect' and 'ready', which the INFO check would turn into a reconnect that drops the
+ * subscription for good.
+ */
+class StandaloneClient extends Redis {
+  override duplicate(override?: Partial<RedisOptions>): Redis {
+    return super.duplicate({ enableReadyCheck: false, ...override });
+  }
+}
+
 /** The node URLs of a comma list or an array, trimmed and parsed; throws `TypeError` on an empty list or a non-Redis URL. */
 function parseUrls(urls: string | readonly string[]): URL[] {
   const list = (typeof urls === 'string' ? urls.split(',') : [...urls]).map((url) => url.trim());
@@ -64,7 +76,8 @@ function connectionOptions(url: URL): RedisOptions {
  * comma list or an array) a Redis Cluster client seeded with those nodes. The first URL's credentials
  * (`redis://user:pass@…`), TLS (`rediss:`) and database (`/<db>`, standalone only) apply to every node. The client
  * connects at once and reconnects forever (`reconnectDelayMs`); a command issued while it is disconnected fails
- * after `MAX_RETRIES_PER_REQUEST` reconnect attempts (a `subscriber` waits instead). Attach an `error` listener:
+ * after `MAX_RETRIES_PER_REQUEST` reconnect attempts (a `subscriber` waits instead). A standalone client's
+ * `duplicate()`s are ready on connect, like a subscriber (libraries subscribe through them). Attach an `error` listener:
  * ioredis emits one per failed connection attempt. Throws `TypeError` when no valid redis:// or rediss:// URL is
  * given.
  */
@@ -79,7 +92,7 @@ export function createRedisClient(urls: string | readonly string[], options: Red
     // in subscriber mode and the reconnect drops the subscriptions. A subscriber skips the check: ready on connect.
     ...(options.subscriber === true && { enableReadyCheck: false }),
   };
-  if (parsed.length === 1) return new Redis({ ...hostPort(first), ...connectionOptions(first), ...common });
+  if (parsed.length === 1) return new StandaloneClient({ ...hostPort(first), ...connectionOptions(first), ...common });
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...connectionOptions(first), ...common },
     clusterRetryStrategy: reconnectDelayMs,

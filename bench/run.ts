@@ -36,6 +36,9 @@ const SIZES: Record<BenchMode, Sizes> = {
     fanoutSmallClients: 100,
     fanoutBroadcasts: 160,
     fanoutRatePerSec: 20,
+    roomsClients: 1000,
+    roomSize: 10,
+    roomsTicks: 100,
     churnRatePerPod: 1000,
     churnMs: 3000,
     recoveryClients: 1000,
@@ -53,6 +56,9 @@ const SIZES: Record<BenchMode, Sizes> = {
     fanoutSmallClients: 50,
     fanoutBroadcasts: 10,
     fanoutRatePerSec: 20,
+    roomsClients: 200,
+    roomSize: 10,
+    roomsTicks: 20,
     churnRatePerPod: 200,
     churnMs: 1000,
     recoveryClients: 150,
@@ -70,6 +76,9 @@ const SIZES: Record<BenchMode, Sizes> = {
     fanoutSmallClients: 10,
     fanoutBroadcasts: 10,
     fanoutRatePerSec: 20,
+    roomsClients: 20,
+    roomSize: 5,
+    roomsTicks: 10,
     churnRatePerPod: 20,
     churnMs: 500,
     recoveryClients: 10,
@@ -95,13 +104,15 @@ interface RoundResults {
   idle: IdleResult[];
   handshake: HandshakeResult[];
   fanout: FanoutResult[];
+  /** The many-small-rooms workload (the fanout scenario in match rooms). */
+  rooms: FanoutResult[];
   churn: ChurnResult[];
   recovery: RecoveryResult[];
   errors: string[];
 }
 
 /** Scenario groups `--only` can pick (for profiling one of them). */
-const SCENARIOS = ['idle', 'handshake', 'fanout', 'churn', 'recovery'] as const;
+const SCENARIOS = ['idle', 'handshake', 'fanout', 'rooms', 'churn', 'recovery'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Args {
@@ -184,6 +195,9 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
     perRound(rounds, (r) => fan(r, s, n)?.[key]);
   const diff = (a: (number | null)[], b: (number | null)[]): Spread =>
     spread(a.map((x, i) => (x === null || b[i] === null ? null : x - b[i]!)));
+  const roomsOf = (s: SystemName, key: 'p50' | 'p99' | 'cpuUsPerDelivery' | 'missing') =>
+    perRound(rounds, (r) => r.rooms.find((x) => x.system === s)?.[key]);
+  const roomsLabel = `${sizes.roomsClients} in rooms of ${sizes.roomSize}`;
   const churn = (key: keyof ChurnResult) => spread(perRound(rounds, (r) => r.churn[0]?.[key]));
   const rec = (key: 'moveP99') => spread(perRound(rounds, (r) => r.recovery[0]?.[key]));
   const recoveryMisses = spread(
@@ -214,6 +228,22 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       ratioSpread(idleOf('peer', 'heapPerConn'), idleOf('limit', 'heapPerConn')),
     ),
     atMost(
+      '1c',
+      'idle memory',
+      'RSS per connection vs plain peer',
+      ratioSpread(idleOf('gamesocket', 'rssPerConn'), idleOf('peer', 'rssPerConn')),
+      'x',
+      0.9,
+    ),
+    atMost(
+      '1d',
+      'idle memory',
+      'heap per connection vs plain peer',
+      ratioSpread(idleOf('gamesocket', 'heapPerConn'), idleOf('peer', 'heapPerConn')),
+      'x',
+      0.9,
+    ),
+    atMost(
       '2',
       'handshake',
       'CPU per auth handshake vs unauth Socket.IO',
@@ -221,6 +251,14 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       'x',
       1.1,
       ratioSpread(hsCpu('peer-auth'), hsCpu('peer-anon')),
+    ),
+    atMost(
+      '2b',
+      'handshake',
+      'CPU per auth handshake vs plain peer auth',
+      ratioSpread(hsCpu('gamesocket-auth'), hsCpu('peer-auth')),
+      'x',
+      1.0,
     ),
     atMost(
       '3a',
@@ -258,6 +296,14 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       1.25,
       ratioSpread(fanOf('peer', big, 'cpuUsPerDelivery'), fanOf('floor', big, 'cpuUsPerDelivery')),
     ),
+    atMost(
+      '3e',
+      'fanout',
+      'server CPU per delivery vs plain peer',
+      ratioSpread(fanOf('gamesocket', big, 'cpuUsPerDelivery'), fanOf('peer', big, 'cpuUsPerDelivery')),
+      'x',
+      1.0,
+    ),
     atLeast(
       '4a',
       'presence churn',
@@ -278,6 +324,44 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       2,
       spread(perRound(rounds, (r) => idle(r, 'peer')?.idleCpuPctPer10k)),
     ),
+    atMost(
+      '6b',
+      'idle CPU',
+      'idle CPU per connection vs plain peer',
+      ratioSpread(
+        perRound(rounds, (r) => idle(r, 'gamesocket')?.idleCpuPctPer10k),
+        perRound(rounds, (r) => idle(r, 'peer')?.idleCpuPctPer10k),
+      ),
+      'x',
+      1.0,
+    ),
+    atMost(
+      '7a',
+      'small rooms',
+      `server CPU per delivery vs plain peer, ${roomsLabel}`,
+      ratioSpread(roomsOf('gamesocket', 'cpuUsPerDelivery'), roomsOf('peer', 'cpuUsPerDelivery')),
+      'x',
+      1.0,
+    ),
+    atMost(
+      '7b',
+      'small rooms',
+      'server CPU per delivery vs net.Socket',
+      ratioSpread(roomsOf('gamesocket', 'cpuUsPerDelivery'), roomsOf('floor', 'cpuUsPerDelivery')),
+      'x',
+      1.25,
+      ratioSpread(roomsOf('peer', 'cpuUsPerDelivery'), roomsOf('floor', 'cpuUsPerDelivery')),
+    ),
+    atMost(
+      '7c',
+      'small rooms',
+      'p99 to last member vs raw ws',
+      ratioSpread(roomsOf('gamesocket', 'p99'), roomsOf('limit', 'p99')),
+      'x',
+      1.2,
+      ratioSpread(roomsOf('peer', 'p99'), roomsOf('limit', 'p99')),
+    ),
+    atMost('7d', 'small rooms', 'deliveries missing', spread(roomsOf('gamesocket', 'missing')), 'count', 0),
   ];
 }
 
@@ -361,7 +445,7 @@ export async function runBench({
   try {
     for (let r = 1; r <= sizes.rounds; r++) {
       log(`round ${r}/${sizes.rounds}`);
-      const res: RoundResults = { idle: [], handshake: [], fanout: [], churn: [], recovery: [], errors: [] };
+      const res: RoundResults = { idle: [], handshake: [], fanout: [], rooms: [], churn: [], recovery: [], errors: [] };
       // Interleaved: every system in turn inside each round (A B C D, A B C D, ...).
       if (only.includes('idle')) {
         for (const system of SYSTEMS) {
@@ -390,6 +474,13 @@ export async function runBench({
         for (const system of ['gamesocket', 'peer', 'limit'] as const) {
           await attempt(`fanout ${system} small`, res.fanout, res.errors, () =>
             runFanout(ctx, system, sizes.fanoutSmallClients, r),
+          );
+        }
+      }
+      if (only.includes('rooms')) {
+        for (const system of SYSTEMS) {
+          await attempt(`rooms ${system}`, res.rooms, res.errors, () =>
+            runFanout(ctx, system, sizes.roomsClients, r, sizes.roomSize),
           );
         }
       }
@@ -429,6 +520,8 @@ export async function runBench({
     rounds: rounds.map((r) => ({
       ...r,
       fanout: r.fanout.map((f) => ({ ...f, lastClientMs: f.lastClientMs.map((v) => Math.round(v * 1000) / 1000) })),
+      // One latency per room and tick (100 000 a run): the report keeps their percentiles only.
+      rooms: r.rooms.map((f) => ({ ...f, lastClientMs: [] })),
     })),
   };
   mkdirSync(out, { recursive: true });

@@ -10,12 +10,26 @@ export interface Schedule {
   count: number;
 }
 
-/** The frame every system under test sends for broadcast `seq`, as Socket.IO encodes it. */
+/** The match of the lobby fanout's broadcasts (the rooms scenario names one match per room). */
+export const LOBBY_MATCH = 'bench';
+
+/** The frame every system under test sends for broadcast `seq` (of match `matchId`), as Socket.IO encodes it. */
 export function fanoutPayload(
   seq: number,
   scheduledAt: number,
+  matchId = LOBBY_MATCH,
 ): { matchId: string; seq: number; state: { t: number } } {
-  return { matchId: 'bench', seq, state: { t: scheduledAt } };
+  return { matchId, seq, state: { t: scheduledAt } };
+}
+
+/** The match of rooms-scenario client `index` when rooms have `size` members: consecutive clients share a room. */
+export function matchOf(index: number, size: number): string {
+  return `m${Math.floor(index / size)}`;
+}
+
+/** The matches of the rooms scenario: `count` of them, `m0` .. `m<count-1>`. */
+export function matchIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `m${i}`);
 }
 
 /** The Socket.IO event name of the fanout broadcasts (volatile in gamesocket: dropped for a client that lags). */

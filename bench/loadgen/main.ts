@@ -3,7 +3,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { MAX_WATCHED_USERS } from '@gamesocket/protocol';
 import { serveRpc } from '../lib/rpc.js';
-import { FANOUT_EVENT, nowMs } from '../lib/schedule.js';
+import { FANOUT_EVENT, LOBBY_MATCH, matchOf, nowMs } from '../lib/schedule.js';
 import { RawClient, type ClientKind } from './raw-client.js';
 import { mintCookies, pool, type UserSpec } from './tokens.js';
 import { recoveryHandlers } from './recovery.js';
@@ -21,23 +21,25 @@ interface FanoutState {
 
 interface Group {
   clients: RawClient[];
+  /** The match each client hears (`LOBBY_MATCH` for the lobby fanout). */
+  matchOf: Map<RawClient, string>;
   fanout: Map<RawClient, FanoutState>;
 }
 
 const groups = new Map<string, Group>();
-/** Per broadcast seq: deliveries so far and the latest arrival (ms after the scheduled send). */
-let perSeq = new Map<number, { count: number; last: number }>();
+/** Per broadcast (`<match>:<seq>`): deliveries so far and the latest arrival (ms after the scheduled send). */
+let perBroadcast = new Map<string, { count: number; last: number }>();
 let recording = false;
 
 function groupOf(name: string): Group {
   let group = groups.get(name);
-  if (group === undefined) groups.set(name, (group = { clients: [], fanout: new Map() }));
+  if (group === undefined) groups.set(name, (group = { clients: [], matchOf: new Map(), fanout: new Map() }));
   return group;
 }
 
 function recordFanout(group: Group, client: RawClient, payload: unknown): void {
   if (!recording) return;
-  const { seq, state } = payload as { seq: number; state: { t: number } };
+  const { matchId, seq, state } = payload as { matchId: string; seq: number; state: { t: number } };
   const latency = nowMs() - state.t;
   const stats = group.fanout.get(client);
   if (stats === undefined) return;
@@ -45,8 +47,9 @@ function recordFanout(group: Group, client: RawClient, payload: unknown): void {
   else if (seq < stats.last) stats.outOfOrder++;
   stats.last = Math.max(stats.last, seq);
   stats.received++;
-  const entry = perSeq.get(seq);
-  if (entry === undefined) perSeq.set(seq, { count: 1, last: latency });
+  const key = `${matchId}:${seq}`;
+  const entry = perBroadcast.get(key);
+  if (entry === undefined) perBroadcast.set(key, { count: 1, last: latency });
   else {
     entry.count++;
     if (latency > entry.last) entry.last = latency;
@@ -63,17 +66,27 @@ interface ConnectArgs {
   users?: UserSpec;
   /** Send `lobby:join` with an ack after connecting. */
   joinLobby?: boolean;
+  /**
+   * The rooms scenario: client `i` (counting the group's earlier clients) is in match `matchOf(i, size)`, which it
+   * holds as a membership set before it connects (`membership`, gamesocket), joins with `match:join` (`event`, the
+   * plain peer) or names in its URL (`url`, the raw baselines).
+   */
+  rooms?: { size: number; via: 'membership' | 'event' | 'url' };
 }
 
 async function connect(args: ConnectArgs): Promise<{ connected: number; failed: number; error?: string }> {
   const group = groupOf(args.group);
-  const cookies = args.users === undefined ? [] : await mintCookies(args.users, group.clients.length, args.count);
+  const base = group.clients.length;
+  const cookies = args.users === undefined ? [] : await mintCookies(args.users, base, args.count);
+  const { rooms } = args;
   let failed = 0;
   let error: string | undefined;
   await pool(args.count, CONNECT_CONCURRENCY, async (i) => {
+    const match = rooms === undefined ? LOBBY_MATCH : matchOf(base + i, rooms.size);
     const client: RawClient = new RawClient({
       url: args.urls[i % args.urls.length]!,
       kind: args.kind,
+      query: rooms?.via === 'url' ? `room=${match}` : undefined,
       cookie: cookies[i],
       origin: BENCH_ORIGIN,
       onEvent: (name, eventArgs) => {
@@ -83,7 +96,9 @@ async function connect(args: ConnectArgs): Promise<{ connected: number; failed: 
     try {
       await client.ready;
       if (args.joinLobby === true) await client.request('lobby:join');
+      if (rooms?.via === 'event') await client.request('match:join', [match]);
       group.clients.push(client);
+      group.matchOf.set(client, match);
     } catch (err) {
       failed++;
       error ??= String(err);
@@ -158,17 +173,24 @@ function checkStop({ expected }: { expected: number }) {
 function fanoutStart({ group: name }: { group: string }): { clients: number } {
   const group = groupOf(name);
   group.fanout = new Map(group.clients.map((c) => [c, { last: 0, received: 0, duplicates: 0, outOfOrder: 0 }]));
-  perSeq = new Map();
+  perBroadcast = new Map();
   recording = true;
   return { clients: group.clients.length };
 }
 
-/** Waits (bounded) for broadcast `expected` to reach every client, then reports per-broadcast latencies. */
+/**
+ * Waits (bounded) for broadcast `expected` of every match to reach its every client, then reports per-broadcast
+ * latencies (each match's broadcasts count separately: the rooms scenario has one per room and tick).
+ */
 async function fanoutStop({ group: name, expected, waitMs }: { group: string; expected: number; waitMs: number }) {
   const group = groupOf(name);
   const clients = group.clients.length;
+  const audience = new Map<string, number>();
+  for (const match of group.matchOf.values()) audience.set(match, (audience.get(match) ?? 0) + 1);
+  const complete = (match: string, seq: number): boolean =>
+    (perBroadcast.get(`${match}:${seq}`)?.count ?? 0) >= audience.get(match)!;
   const deadline = Date.now() + waitMs;
-  while ((perSeq.get(expected)?.count ?? 0) < clients && Date.now() < deadline) {
+  while (![...audience.keys()].every((match) => complete(match, expected)) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
   recording = false;
@@ -180,11 +202,12 @@ async function fanoutStop({ group: name, expected, waitMs }: { group: string; ex
     duplicates += stats.duplicates;
     outOfOrder += stats.outOfOrder;
   }
-  // A broadcast counts only when every client got it: its latency is the arrival at the last one.
+  // A broadcast counts only when every client of its match got it: its latency is the arrival at the last one.
   const lastClientMs: number[] = [];
   for (let seq = 1; seq <= expected; seq++) {
-    const entry = perSeq.get(seq);
-    if (entry !== undefined && entry.count >= clients) lastClientMs.push(entry.last);
+    for (const match of audience.keys()) {
+      if (complete(match, seq)) lastClientMs.push(perBroadcast.get(`${match}:${seq}`)!.last);
+    }
   }
   return {
     clients,

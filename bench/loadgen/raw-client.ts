@@ -9,6 +9,8 @@ export interface RawClientOptions {
   /** Base URL of the server, `http://host:port`. */
   url: string;
   kind: ClientKind;
+  /** Query string of a `ws` client's URL (the rooms scenario's `room=<match>`), without the `?`. */
+  query?: string | undefined;
   /** Cookie header of the handshake (the access token), if any. */
   cookie?: string | undefined;
   origin: string;
@@ -39,7 +41,10 @@ export class RawClient {
 
   constructor(private readonly options: RawClientOptions) {
     const base = options.url.replace(/^http/, 'ws');
-    const target = options.kind === 'sio' ? `${base}/socket.io/?EIO=4&transport=websocket` : `${base}/`;
+    const target =
+      options.kind === 'sio'
+        ? `${base}/socket.io/?EIO=4&transport=websocket`
+        : `${base}/${options.query === undefined ? '' : `?${options.query}`}`;
     const headers: Record<string, string> = { origin: options.origin };
     if (options.cookie !== undefined) headers.cookie = options.cookie;
     this.ws = new WebSocket(target, { headers, perMessageDeflate: false });

@@ -20,6 +20,10 @@ export interface Sizes {
   fanoutSmallClients: number;
   fanoutBroadcasts: number;
   fanoutRatePerSec: number;
+  /** The many-small-rooms workload: clients, members per match room, ticks (one broadcast per room each). */
+  roomsClients: number;
+  roomSize: number;
+  roomsTicks: number;
   churnRatePerPod: number;
   churnMs: number;
   recoveryClients: number;

@@ -4,9 +4,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { serveRpc } from '../lib/rpc.js';
 import { FANOUT_EVENT, fanoutPayload, runSchedule, type Schedule } from '../lib/schedule.js';
+import { roomOfUrl, RoomSets } from './room-sets.js';
 
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const clients = new Set<Socket>();
+const rooms = new RoomSets<Socket>();
 
 // An unmasked server->client text frame (RFC 6455 section 5.2).
 function textFrame(text: string): Buffer {
@@ -38,6 +40,11 @@ const server = createServer((socket) => {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     clients.add(socket);
+    const room = roomOfUrl(/^GET (\S+)/.exec(request)?.[1]);
+    if (room !== undefined) {
+      rooms.add(room, socket);
+      socket.on('close', () => rooms.delete(room, socket));
+    }
     // Client frames are dropped; a close frame (opcode 8) is answered by closing the socket.
     socket.on('data', (frame: Buffer) => {
       if (((frame[0] ?? 0) & 0x0f) === 8) socket.end();
@@ -49,10 +56,20 @@ const server = createServer((socket) => {
 });
 
 serveRpc({
-  broadcast: (schedule: Schedule) =>
+  /** Each tick: one frame to every socket, or (`matches`) one frame per match to that match's sockets. */
+  broadcast: ({ matches, ...schedule }: Schedule & { matches?: string[] }) =>
     runSchedule(schedule, (seq, at) => {
-      const frame = textFrame(`42${JSON.stringify([FANOUT_EVENT, fanoutPayload(seq, at)])}`);
-      for (const socket of clients) socket.write(frame);
+      if (matches === undefined) {
+        const frame = textFrame(`42${JSON.stringify([FANOUT_EVENT, fanoutPayload(seq, at)])}`);
+        for (const socket of clients) socket.write(frame);
+        return;
+      }
+      for (const match of matches) {
+        const members = rooms.get(match);
+        if (members === undefined) continue;
+        const frame = textFrame(`42${JSON.stringify([FANOUT_EVENT, fanoutPayload(seq, at, match)])}`);
+        for (const socket of members) socket.write(frame);
+      }
     }).done,
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -36,6 +36,11 @@ io.on('connection', (socket) => {
     await socket.join('lobby');
     if (typeof ack === 'function') ack({ ok: true });
   });
+  // The rooms scenario: a client joins its match (what a team's own join handler would do).
+  socket.on('match:join', async (matchId: unknown, ack?: (r: unknown) => void) => {
+    if (typeof matchId === 'string') await socket.join(`match:${matchId}`);
+    if (typeof ack === 'function') ack({ ok: typeof matchId === 'string' });
+  });
 });
 
 process.on('SIGTERM', () => {

@@ -31,6 +31,7 @@ interface Report {
     idle: { system: string; rssPerConn: number | null }[];
     handshake: { variant: string; cpuUsPerHandshake: number | null }[];
     fanout: { system: string; clients: number; lastClientMs: number[]; missing: number }[];
+    rooms: { system: string; clients: number; roomSize: number; p99: number | null; missing: number }[];
     churn: unknown[];
     recovery: unknown[];
     errors: string[];
@@ -61,7 +62,29 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
   t.ok(report.machine.cpus > 0);
   t.same(
     report.targets.map((target) => target.id),
-    ['1a', '1b', '2', '3a', '3b', '3c', '3d', '4a', '4b', '5a', '5b', '6'],
+    [
+      '1a',
+      '1b',
+      '1c',
+      '1d',
+      '2',
+      '2b',
+      '3a',
+      '3b',
+      '3c',
+      '3d',
+      '3e',
+      '4a',
+      '4b',
+      '5a',
+      '5b',
+      '6',
+      '6b',
+      '7a',
+      '7b',
+      '7c',
+      '7d',
+    ],
     'every target of the issue is reported',
   );
   for (const target of report.targets) {
@@ -81,6 +104,15 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
   for (const fanout of round?.fanout ?? []) {
     t.equal(fanout.missing, 0, `fanout ${fanout.system} x${fanout.clients}: every broadcast reached every client`);
     t.ok(fanout.lastClientMs.length > 0, `fanout ${fanout.system}: latencies recorded`);
+  }
+  t.same(
+    round?.rooms.map((r) => r.system),
+    ['gamesocket', 'peer', 'limit', 'floor'],
+    'small rooms: every system',
+  );
+  for (const rooms of round?.rooms ?? []) {
+    t.equal(rooms.missing, 0, `rooms ${rooms.system}: every broadcast reached every member`);
+    t.type(rooms.p99, 'number', `rooms ${rooms.system}: latencies recorded`);
   }
   t.equal(round?.churn.length, 1);
   t.equal(round?.recovery.length, 1);

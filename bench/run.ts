@@ -20,6 +20,7 @@ import { runFanout, type FanoutResult } from './scenarios/fanout.js';
 import { runHandshakes, type HandshakeResult, type HandshakeVariant } from './scenarios/handshake.js';
 import { runIdle, type IdleResult } from './scenarios/idle.js';
 import { runRecovery, type RecoveryResult } from './scenarios/recovery.js';
+import { runScale, type ScaleResult } from './scenarios/scale.js';
 
 /** How big a run is. */
 export type BenchMode = 'full' | 'quick' | 'smoke';
@@ -39,6 +40,8 @@ const SIZES: Record<BenchMode, Sizes> = {
     roomsClients: 1000,
     roomSize: 10,
     roomsTicks: 100,
+    scaleSteps: [5000, 10_000, 15_000, 19_000],
+    scalePingMs: 5000,
     churnRatePerPod: 1000,
     churnMs: 3000,
     recoveryClients: 1000,
@@ -59,6 +62,8 @@ const SIZES: Record<BenchMode, Sizes> = {
     roomsClients: 200,
     roomSize: 10,
     roomsTicks: 20,
+    scaleSteps: [500, 1000],
+    scalePingMs: 1000,
     churnRatePerPod: 200,
     churnMs: 1000,
     recoveryClients: 150,
@@ -79,6 +84,8 @@ const SIZES: Record<BenchMode, Sizes> = {
     roomsClients: 20,
     roomSize: 5,
     roomsTicks: 10,
+    scaleSteps: [20, 40],
+    scalePingMs: 500,
     churnRatePerPod: 20,
     churnMs: 500,
     recoveryClients: 10,
@@ -108,11 +115,13 @@ interface RoundResults {
   rooms: FanoutResult[];
   churn: ChurnResult[];
   recovery: RecoveryResult[];
+  /** The scale scenario runs in the last round only (minutes of connecting; a capacity, not a ratio). */
+  scale: ScaleResult[];
   errors: string[];
 }
 
 /** Scenario groups `--only` can pick (for profiling one of them). */
-const SCENARIOS = ['idle', 'handshake', 'fanout', 'rooms', 'churn', 'recovery'] as const;
+const SCENARIOS = ['idle', 'handshake', 'fanout', 'rooms', 'churn', 'recovery', 'scale'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Args {
@@ -362,6 +371,43 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       ratioSpread(roomsOf('peer', 'p99'), roomsOf('limit', 'p99')),
     ),
     atMost('7d', 'small rooms', 'deliveries missing', spread(roomsOf('gamesocket', 'missing')), 'count', 0),
+    atLeast(
+      '8a',
+      'scale',
+      'idle auth connections held on one pod',
+      spread(perRound(rounds, (r) => r.scale[0]?.held)),
+      'count',
+      sizes.scaleSteps.at(-1)!,
+    ),
+    info(
+      '8b',
+      'scale',
+      'heartbeat lateness at the largest held size',
+      spread(perRound(rounds, (r) => r.scale[0]?.heartbeatLatenessMs)),
+      'ms',
+    ),
+    atMost(
+      '8c',
+      'scale',
+      'RSS per connection at scale vs raw ws (idle)',
+      ratioSpread(
+        perRound(rounds, (r) => r.scale[0]?.rssPerConn),
+        perRound(rounds, (r) => (r.scale[0] === undefined ? undefined : idle(r, 'limit')?.rssPerConn)),
+      ),
+      'x',
+      1.9,
+    ),
+    atMost(
+      '8d',
+      'scale',
+      'heap per connection at scale vs raw ws (idle)',
+      ratioSpread(
+        perRound(rounds, (r) => r.scale[0]?.heapPerConn),
+        perRound(rounds, (r) => (r.scale[0] === undefined ? undefined : idle(r, 'limit')?.heapPerConn)),
+      ),
+      'x',
+      1.9,
+    ),
   ];
 }
 
@@ -413,6 +459,7 @@ export async function runBench({
   const sink: OtlpSink | undefined = tracing ? await startOtlpSink() : undefined;
   const loadgen = forkProcess('loadgen', benchModule('loadgen/main.js'), { core: loadgenCore });
   const publisher = forkProcess('publisher', benchModule('loadgen/publisher.js'), { core: serverCore });
+  await Promise.all([loadgen.rpc.ready(), publisher.rpc.ready()]);
   const ctx: BenchContext = {
     sizes,
     redis,
@@ -445,7 +492,16 @@ export async function runBench({
   try {
     for (let r = 1; r <= sizes.rounds; r++) {
       log(`round ${r}/${sizes.rounds}`);
-      const res: RoundResults = { idle: [], handshake: [], fanout: [], rooms: [], churn: [], recovery: [], errors: [] };
+      const res: RoundResults = {
+        idle: [],
+        handshake: [],
+        fanout: [],
+        rooms: [],
+        churn: [],
+        recovery: [],
+        scale: [],
+        errors: [],
+      };
       // Interleaved: every system in turn inside each round (A B C D, A B C D, ...).
       if (only.includes('idle')) {
         for (const system of SYSTEMS) {
@@ -486,6 +542,9 @@ export async function runBench({
       }
       if (only.includes('churn')) await attempt('churn', res.churn, res.errors, () => runChurn(ctx, r));
       if (only.includes('recovery')) await attempt('recovery', res.recovery, res.errors, () => runRecovery(ctx, r));
+      if (only.includes('scale') && r === sizes.rounds) {
+        await attempt('scale', res.scale, res.errors, () => runScale(ctx, r));
+      }
       rounds.push(res);
     }
   } finally {

@@ -22,13 +22,16 @@ function isRequest(message: unknown): message is RpcRequest {
   return typeof message === 'object' && message !== null && typeof (message as RpcRequest).rpc === 'number';
 }
 
+/** The command a child's own handlers answer as soon as they are registered (`RpcClient#ready`). */
+const READY = 'rpc:ready';
+
 /** Serves `handlers` to the parent process; `prefix` filters which commands this server answers. */
 export function serveRpc(handlers: RpcHandlers, prefix = ''): void {
   process.on('message', (message: unknown) => {
     if (!isRequest(message) || 'ok' in message) return;
     const { cmd } = message;
     if (prefix === '' ? cmd.startsWith('probe:') : !cmd.startsWith(prefix)) return;
-    const handler = handlers[cmd];
+    const handler = cmd === READY && prefix === '' ? () => true : handlers[cmd];
     Promise.resolve()
       .then(() => {
         if (handler === undefined) throw new Error(`unknown command ${cmd}`);
@@ -64,12 +67,32 @@ export class RpcClient {
       if (reply.ok) waiter.resolve(reply.result);
       else waiter.reject(new Error(`${this.name}: ${reply.error ?? 'failed'}`));
     });
-    child.on('exit', (code, signal) => {
-      for (const waiter of this.pending.values()) {
-        waiter.reject(new Error(`${this.name} exited (${code ?? signal}) during a command`));
+    child.on('exit', (code, signal) => this.failAll(`exited (${code ?? signal}) during a command`));
+    // A send to a child that is gone: its commands fail instead of the runner crashing.
+    child.on('error', (err) => this.failAll(err.message));
+  }
+
+  private failAll(reason: string): void {
+    for (const waiter of this.pending.values()) waiter.reject(new Error(`${this.name} ${reason}`));
+    this.pending.clear();
+  }
+
+  /**
+   * Resolves once the child's own handlers answer, or rejects after `timeoutMs`: a command sent before the child's
+   * module registered them is lost (its preloaded probe only answers `probe:` commands).
+   */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.call(READY, {}, 250);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw new Error(`${this.name}: not answering after ${timeoutMs} ms`, { cause: err });
+        }
       }
-      this.pending.clear();
-    });
+    }
   }
 
   /** Runs `cmd` in the child; rejects after `timeoutMs` or when the child fails it. */

@@ -66,6 +66,8 @@ interface ConnectArgs {
   users?: UserSpec;
   /** Send `lobby:join` with an ack after connecting. */
   joinLobby?: boolean;
+  /** Connections opened at once (default `CONNECT_CONCURRENCY`); several load generators share the service's limit. */
+  concurrency?: number;
   /**
    * The rooms scenario: client `i` (counting the group's earlier clients) is in match `matchOf(i, size)`, which it
    * holds as a membership set before it connects (`membership`, gamesocket), joins with `match:join` (`event`, the
@@ -81,7 +83,7 @@ async function connect(args: ConnectArgs): Promise<{ connected: number; failed: 
   const { rooms } = args;
   let failed = 0;
   let error: string | undefined;
-  await pool(args.count, CONNECT_CONCURRENCY, async (i) => {
+  await pool(args.count, args.concurrency ?? CONNECT_CONCURRENCY, async (i) => {
     const match = rooms === undefined ? LOBBY_MATCH : matchOf(base + i, rooms.size);
     const client: RawClient = new RawClient({
       url: args.urls[i % args.urls.length]!,
@@ -218,6 +220,25 @@ async function fanoutStop({ group: name, expected, waitMs }: { group: string; ex
     outOfOrder,
     lastClientMs,
   };
+}
+
+/**
+ * The heartbeats of a group's clients since the last call: how many are still open, how many saw two pings or more,
+ * and the longest wait between two pings (0 when none saw two); the gaps start over.
+ */
+function heartbeats({ group: name }: { group: string }) {
+  const group = groupOf(name);
+  let open = 0;
+  let pinged = 0;
+  let maxGapMs = 0;
+  for (const client of group.clients) {
+    if (!client.closed) open++;
+    if (client.maxPingGapMs > 0) pinged++;
+    maxGapMs = Math.max(maxGapMs, client.maxPingGapMs);
+    client.maxPingGapMs = 0;
+    client.lastPingAt = 0;
+  }
+  return { clients: group.clients.length, open, pinged, maxGapMs };
 }
 
 interface HandshakeArgs {
@@ -379,6 +400,7 @@ serveRpc({
   checkStop,
   fanoutStart,
   fanoutStop,
+  heartbeats,
   handshakes,
   churn,
   ...recoveryHandlers(),

@@ -33,6 +33,9 @@ export class RawClient {
   pid: string | undefined;
   /** When the `40` CONNECT packet was sent (epoch ms). */
   connectSentAt = 0;
+  /** When the last Engine.IO ping arrived (epoch ms; 0 = none yet), and the longest wait between two. */
+  lastPingAt = 0;
+  maxPingGapMs = 0;
   closed = false;
   /** Resolves once connected (`40` reply for sio, open for ws); rejects on an error or a refusal. */
   readonly ready: Promise<void>;
@@ -68,7 +71,12 @@ export class RawClient {
       return;
     }
     const type = text.charCodeAt(0) - 48;
-    if (type === 2) return this.ws.send('3');
+    if (type === 2) {
+      const now = nowMs();
+      if (this.lastPingAt > 0) this.maxPingGapMs = Math.max(this.maxPingGapMs, now - this.lastPingAt);
+      this.lastPingAt = now;
+      return this.ws.send('3');
+    }
     if (type === 0) {
       this.connectSentAt = nowMs();
       const payload = this.options.connectPayload;

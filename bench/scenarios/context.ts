@@ -24,6 +24,9 @@ export interface Sizes {
   roomsClients: number;
   roomSize: number;
   roomsTicks: number;
+  /** The scale scenario: connection counts held in turn on one pod, and its ping interval. */
+  scaleSteps: number[];
+  scalePingMs: number;
   churnRatePerPod: number;
   churnMs: number;
   recoveryClients: number;

@@ -34,6 +34,7 @@ interface Report {
     rooms: { system: string; clients: number; roomSize: number; p99: number | null; missing: number }[];
     churn: unknown[];
     recovery: unknown[];
+    scale: { held: number; steps: { connections: number; dropped: number; maxPingGapMs: number }[] }[];
     errors: string[];
   }[];
 }
@@ -84,13 +85,17 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
       '7b',
       '7c',
       '7d',
+      '8a',
+      '8b',
+      '8c',
+      '8d',
     ],
     'every target of the issue is reported',
   );
   for (const target of report.targets) {
     t.ok(target.pass === null || typeof target.pass === 'boolean', `${target.id}: pass is a mark`);
     t.ok(target.value.median === null || typeof target.value.median === 'number', `${target.id}: median`);
-    t.match(target.target, /^[<>]= /, `${target.id}: target text`);
+    t.match(target.target, /^([<>]= |none$)/, `${target.id}: target text (none: a figure without a target)`);
   }
   t.equal(report.rounds.length, 1, 'one round in smoke mode');
   const [round] = report.rounds;
@@ -114,6 +119,17 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
     t.equal(rooms.missing, 0, `rooms ${rooms.system}: every broadcast reached every member`);
     t.type(rooms.p99, 'number', `rooms ${rooms.system}: latencies recorded`);
   }
+  t.equal(round?.scale.length, 1, 'the scale scenario ran in the (last) round');
+  const scale = round?.scale[0];
+  t.equal(scale?.held, 40, 'scale: the pod held every step');
+  t.same(
+    scale?.steps.map((step) => [step.connections, step.dropped]),
+    [
+      [20, 0],
+      [40, 0],
+    ],
+  );
+  t.ok((scale?.steps[1]?.maxPingGapMs ?? 0) >= 500, 'scale: ping gaps measured (at least the interval)');
   t.equal(round?.churn.length, 1);
   t.equal(round?.recovery.length, 1);
 

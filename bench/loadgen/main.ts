@@ -30,6 +30,8 @@ const groups = new Map<string, Group>();
 /** Per broadcast (`<match>:<seq>`): deliveries so far and the latest arrival (ms after the scheduled send). */
 let perBroadcast = new Map<string, { count: number; last: number }>();
 let recording = false;
+/** When recording started: a broadcast scheduled earlier (a warm-up one arriving late) is not counted. */
+let recordingSince = 0;
 
 function groupOf(name: string): Group {
   let group = groups.get(name);
@@ -40,6 +42,7 @@ function groupOf(name: string): Group {
 function recordFanout(group: Group, client: RawClient, payload: unknown): void {
   if (!recording) return;
   const { matchId, seq, state } = payload as { matchId: string; seq: number; state: { t: number } };
+  if (state.t < recordingSince) return;
   const latency = nowMs() - state.t;
   const stats = group.fanout.get(client);
   if (stats === undefined) return;
@@ -177,6 +180,7 @@ function fanoutStart({ group: name }: { group: string }): { clients: number } {
   group.fanout = new Map(group.clients.map((c) => [c, { last: 0, received: 0, duplicates: 0, outOfOrder: 0 }]));
   perBroadcast = new Map();
   recording = true;
+  recordingSince = nowMs();
   return { clients: group.clients.length };
 }
 

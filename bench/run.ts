@@ -208,6 +208,24 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
     perRound(rounds, (r) => r.rooms.find((x) => x.system === s)?.[key]);
   const roomsLabel = `${sizes.roomsClients} in rooms of ${sizes.roomSize}`;
   const churn = (key: keyof ChurnResult) => spread(perRound(rounds, (r) => r.churn[0]?.[key]));
+  /** A ratio target of gamesocket's figure to `baseline`'s, with the plain peer's same ratio beside it. */
+  const against = (
+    id: string,
+    scenario: string,
+    measure: string,
+    of: (system: SystemName) => (number | null)[],
+    baseline: SystemName,
+    limit: number,
+  ): TargetResult =>
+    atMost(
+      id,
+      scenario,
+      measure,
+      ratioSpread(of('gamesocket'), of(baseline)),
+      'x',
+      limit,
+      baseline === 'peer' ? undefined : ratioSpread(of('peer'), of(baseline)),
+    );
   const rec = (key: 'moveP99') => spread(perRound(rounds, (r) => r.recovery[0]?.[key]));
   const recoveryMisses = spread(
     perRound(rounds, (r) => {
@@ -218,38 +236,36 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
     }),
   );
   return [
-    atMost(
+    against(
       '1a',
       'idle memory',
       'RSS per connection vs raw ws',
-      ratioSpread(idleOf('gamesocket', 'rssPerConn'), idleOf('limit', 'rssPerConn')),
-      'x',
+      (system) => idleOf(system, 'rssPerConn'),
+      'limit',
       1.9,
-      ratioSpread(idleOf('peer', 'rssPerConn'), idleOf('limit', 'rssPerConn')),
     ),
-    atMost(
+    against(
       '1b',
       'idle memory',
       'heap per connection vs raw ws',
-      ratioSpread(idleOf('gamesocket', 'heapPerConn'), idleOf('limit', 'heapPerConn')),
-      'x',
+      (system) => idleOf(system, 'heapPerConn'),
+      'limit',
       1.9,
-      ratioSpread(idleOf('peer', 'heapPerConn'), idleOf('limit', 'heapPerConn')),
     ),
-    atMost(
+    against(
       '1c',
       'idle memory',
       'RSS per connection vs plain peer',
-      ratioSpread(idleOf('gamesocket', 'rssPerConn'), idleOf('peer', 'rssPerConn')),
-      'x',
+      (system) => idleOf(system, 'rssPerConn'),
+      'peer',
       0.9,
     ),
-    atMost(
+    against(
       '1d',
       'idle memory',
       'heap per connection vs plain peer',
-      ratioSpread(idleOf('gamesocket', 'heapPerConn'), idleOf('peer', 'heapPerConn')),
-      'x',
+      (system) => idleOf(system, 'heapPerConn'),
+      'peer',
       0.9,
     ),
     atMost(
@@ -269,24 +285,8 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       'x',
       1.0,
     ),
-    atMost(
-      '3a',
-      'fanout',
-      `p50 to last of ${big} vs raw ws`,
-      ratioSpread(fanOf('gamesocket', big, 'p50'), fanOf('limit', big, 'p50')),
-      'x',
-      1.1,
-      ratioSpread(fanOf('peer', big, 'p50'), fanOf('limit', big, 'p50')),
-    ),
-    atMost(
-      '3b',
-      'fanout',
-      `p99 to last of ${big} vs raw ws`,
-      ratioSpread(fanOf('gamesocket', big, 'p99'), fanOf('limit', big, 'p99')),
-      'x',
-      1.2,
-      ratioSpread(fanOf('peer', big, 'p99'), fanOf('limit', big, 'p99')),
-    ),
+    against('3a', 'fanout', `p50 to last of ${big} vs raw ws`, (system) => fanOf(system, big, 'p50'), 'limit', 1.1),
+    against('3b', 'fanout', `p99 to last of ${big} vs raw ws`, (system) => fanOf(system, big, 'p99'), 'limit', 1.2),
     atMost(
       '3c',
       'fanout',
@@ -296,21 +296,20 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       1,
       diff(fanOf('peer', small, 'p50'), fanOf('limit', small, 'p50')),
     ),
-    atMost(
+    against(
       '3d',
       'fanout',
       'server CPU per delivery vs net.Socket',
-      ratioSpread(fanOf('gamesocket', big, 'cpuUsPerDelivery'), fanOf('floor', big, 'cpuUsPerDelivery')),
-      'x',
+      (system) => fanOf(system, big, 'cpuUsPerDelivery'),
+      'floor',
       1.25,
-      ratioSpread(fanOf('peer', big, 'cpuUsPerDelivery'), fanOf('floor', big, 'cpuUsPerDelivery')),
     ),
-    atMost(
+    against(
       '3e',
       'fanout',
       'server CPU per delivery vs plain peer',
-      ratioSpread(fanOf('gamesocket', big, 'cpuUsPerDelivery'), fanOf('peer', big, 'cpuUsPerDelivery')),
-      'x',
+      (system) => fanOf(system, big, 'cpuUsPerDelivery'),
+      'peer',
       1.0,
     ),
     atLeast(
@@ -344,32 +343,23 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       'x',
       1.0,
     ),
-    atMost(
+    against(
       '7a',
       'small rooms',
       `server CPU per delivery vs plain peer, ${roomsLabel}`,
-      ratioSpread(roomsOf('gamesocket', 'cpuUsPerDelivery'), roomsOf('peer', 'cpuUsPerDelivery')),
-      'x',
+      (system) => roomsOf(system, 'cpuUsPerDelivery'),
+      'peer',
       1.0,
     ),
-    atMost(
+    against(
       '7b',
       'small rooms',
       'server CPU per delivery vs net.Socket',
-      ratioSpread(roomsOf('gamesocket', 'cpuUsPerDelivery'), roomsOf('floor', 'cpuUsPerDelivery')),
-      'x',
+      (system) => roomsOf(system, 'cpuUsPerDelivery'),
+      'floor',
       1.25,
-      ratioSpread(roomsOf('peer', 'cpuUsPerDelivery'), roomsOf('floor', 'cpuUsPerDelivery')),
     ),
-    atMost(
-      '7c',
-      'small rooms',
-      'p99 to last member vs raw ws',
-      ratioSpread(roomsOf('gamesocket', 'p99'), roomsOf('limit', 'p99')),
-      'x',
-      1.2,
-      ratioSpread(roomsOf('peer', 'p99'), roomsOf('limit', 'p99')),
-    ),
+    against('7c', 'small rooms', 'p99 to last member vs raw ws', (system) => roomsOf(system, 'p99'), 'limit', 1.2),
     atMost('7d', 'small rooms', 'deliveries missing', spread(roomsOf('gamesocket', 'missing')), 'count', 0),
     atLeast(
       '8a',

@@ -372,7 +372,7 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
     info(
       '8b',
       'scale',
-      'heartbeat lateness at the largest held size',
+      'heartbeat lateness, the longest over the steps held',
       spread(perRound(rounds, (r) => r.scale[0]?.heartbeatLatenessMs)),
       'ms',
     ),
@@ -449,7 +449,6 @@ export async function runBench({
   const sink: OtlpSink | undefined = tracing ? await startOtlpSink() : undefined;
   const loadgen = forkProcess('loadgen', benchModule('loadgen/main.js'), { core: loadgenCore });
   const publisher = forkProcess('publisher', benchModule('loadgen/publisher.js'), { core: serverCore });
-  await Promise.all([loadgen.rpc.ready(), publisher.rpc.ready()]);
   const ctx: BenchContext = {
     sizes,
     redis,
@@ -480,6 +479,7 @@ export async function runBench({
     }
   };
   try {
+    await Promise.all([loadgen.rpc.ready(), publisher.rpc.ready()]);
     for (let r = 1; r <= sizes.rounds; r++) {
       log(`round ${r}/${sizes.rounds}`);
       const res: RoundResults = {

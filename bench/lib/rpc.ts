@@ -84,6 +84,9 @@ export class RpcClient {
   async ready(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null || !this.child.connected) {
+        throw new Error(`${this.name} exited before it answered`);
+      }
       try {
         await this.call(READY, {}, 250);
         return;
@@ -91,6 +94,7 @@ export class RpcClient {
         if (Date.now() > deadline) {
           throw new Error(`${this.name}: not answering after ${timeoutMs} ms`, { cause: err });
         }
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
   }

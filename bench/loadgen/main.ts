@@ -136,7 +136,10 @@ async function checkStart(args: { urls: string[]; count: number; users?: UserSpe
       });
       const checker = { socket, seqs: [] as number[], firstEvent: undefined as string | undefined };
       socket.onAny((event: string) => (checker.firstEvent ??= event));
-      socket.on(FANOUT_EVENT, (payload: { seq: number }) => checker.seqs.push(payload.seq));
+      socket.on(FANOUT_EVENT, (payload: { seq: number; state: { t: number } }) => {
+        // A warm-up broadcast arriving late is not one of the measured run's.
+        if (payload.state.t >= recordingSince) checker.seqs.push(payload.seq);
+      });
       checkers.push(checker);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());

@@ -23,21 +23,18 @@ export interface ScaleResult {
   /** Memory per connection between the first and the largest held step, bytes. */
   rssPerConn: number | null;
   heapPerConn: number | null;
-  /** Longest ping gap over the held steps minus the ping interval: how late the pod's heartbeats ran, ms. */
+  /** Longest ping gap over the held steps minus the ping interval: how late the pod's heartbeats ran at worst, ms. */
   heartbeatLatenessMs: number | null;
 }
 
 /** Connections each of the two load generators opens at once. */
 const CONNECT_CONCURRENCY_EACH = 25;
 
-/** Socket.IO's default ping timeout, stricter than the service's (60 s): how late a ping may be before a client gives up. */
-const PING_TIMEOUT_MS = 20_000;
-
 /**
  * Scenario 8: authenticated idle connections on one pod, in steps up to `sizes.scaleSteps`' last, from two load
  * generator processes (one process could not open them all: the machine's per-process file limit is 20 000). At each
- * step, for two and a half ping intervals, every connection must stay open and see its pings on time (no gap reaching the
- * interval plus Socket.IO's default ping timeout, 20 s); the pod's memory is sampled after a full GC.
+ * step, over two and a half ping intervals, every connection must stay open and see two pings or more (so no ping
+ * came more than about half an interval late); the pod's memory is sampled after a full GC.
  */
 export async function runScale(ctx: BenchContext, round: number): Promise<ScaleResult> {
   const pingIntervalMs = ctx.sizes.scalePingMs;
@@ -95,7 +92,7 @@ export async function runScale(ctx: BenchContext, round: number): Promise<ScaleR
         maxPingGapMs,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
-        held: failed === 0 && open === size && pinged === size && maxPingGapMs < pingIntervalMs + PING_TIMEOUT_MS,
+        held: failed === 0 && open === size && pinged === size,
       };
       steps.push(step);
       ctx.log(
@@ -104,7 +101,8 @@ export async function runScale(ctx: BenchContext, round: number): Promise<ScaleR
       if (!step.held) break;
     }
   } finally {
-    await Promise.all(generators.map((generator) => generator.rpc.call('close', { group }, 300_000)));
+    // Whatever failed, both load generators and the pod are stopped.
+    await Promise.allSettled(generators.map((generator) => generator.rpc.call('close', { group }, 300_000)));
     await second.stop();
     await sys.stop();
   }

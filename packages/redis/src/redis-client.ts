@@ -16,6 +16,13 @@ export interface RedisClientOptions {
    * INFO ready check, which a SUBSCRIBE sent while connecting would make fail).
    */
   subscriber?: boolean;
+  /**
+   * Standalone only: its `duplicate()`s skip the ready check, as a subscriber does, for a library that subscribes
+   * through duplicates it makes itself (the streams adapter builds a namespace's SUBSCRIBE on one, and a SUBSCRIBE
+   * written between 'connect' and 'ready' is lost for good). The cost: a duplicate's other commands (the adapter's
+   * XREAD) are sent to a Redis still loading its data and fail with LOADING instead of waiting for it.
+   */
+  subscribingDuplicates?: boolean;
 }
 
 /** Commands issued while Redis is down fail after this many reconnect attempts instead of piling up. */
@@ -26,13 +33,8 @@ export const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 
 
 const DEFAULT_PORT = 6379;
 
-/**
- * A standalone client whose duplicates skip the ready check, as a subscriber does: libraries read
- * through `duplicate()` (the streams adapter's SUBSCRIBE and XREAD connections) and may subscribe
- * between 'connect' and 'ready', which the INFO check would turn into a reconnect that drops the
- * subscription for good.
- */
-class StandaloneClient extends Redis {
+/** A standalone client whose duplicates skip the ready check (`RedisClientOptions.subscribingDuplicates`). */
+class SubscribingDuplicatesClient extends Redis {
   override duplicate(override?: Partial<RedisOptions>): Redis {
     return super.duplicate({ enableReadyCheck: false, ...override });
   }
@@ -76,8 +78,7 @@ function connectionOptions(url: URL): RedisOptions {
  * comma list or an array) a Redis Cluster client seeded with those nodes. The first URL's credentials
  * (`redis://user:pass@…`), TLS (`rediss:`) and database (`/<db>`, standalone only) apply to every node. The client
  * connects at once and reconnects forever (`reconnectDelayMs`); a command issued while it is disconnected fails
- * after `MAX_RETRIES_PER_REQUEST` reconnect attempts (a `subscriber` waits instead). A standalone client's
- * `duplicate()`s are ready on connect, like a subscriber (libraries subscribe through them). Attach an `error` listener:
+ * after `MAX_RETRIES_PER_REQUEST` reconnect attempts (a `subscriber` waits instead). Attach an `error` listener:
  * ioredis emits one per failed connection attempt. Throws `TypeError` when no valid redis:// or rediss:// URL is
  * given.
  */
@@ -92,7 +93,10 @@ export function createRedisClient(urls: string | readonly string[], options: Red
     // in subscriber mode and the reconnect drops the subscriptions. A subscriber skips the check: ready on connect.
     ...(options.subscriber === true && { enableReadyCheck: false }),
   };
-  if (parsed.length === 1) return new StandaloneClient({ ...hostPort(first), ...connectionOptions(first), ...common });
+  if (parsed.length === 1) {
+    const standalone: RedisOptions = { ...hostPort(first), ...connectionOptions(first), ...common };
+    return options.subscribingDuplicates === true ? new SubscribingDuplicatesClient(standalone) : new Redis(standalone);
+  }
   const clusterOptions: ClusterOptions = {
     redisOptions: { ...connectionOptions(first), ...common },
     clusterRetryStrategy: reconnectDelayMs,

@@ -37,20 +37,36 @@ t.test('a subscriber that subscribes while it connects stays subscribed', async 
   }
 });
 
-t.test("a duplicate that subscribes while it connects stays subscribed (a library's reader)", async (t) => {
-  const redis = await startRedis(t);
-  const client = track(t, createRedisClient(redis.url, { name: 'pub' }));
-  for (let i = 0; i < 5; i++) {
-    // The streams adapter subscribes through a duplicate of the client it is given, when a namespace is built.
-    const copy = track(t, client.duplicate());
-    const subscribed = new Promise((resolve, reject) => {
-      copy.once('connect', () => copy.subscribe(`copy-${i}`).then(resolve, reject));
-    });
-    await withTimeout(subscribed, undefined, 'SUBSCRIBE answered');
-    t.same(await client.pubsub('NUMSUB', `copy-${i}`), [`copy-${i}`, 1], `attempt ${i}: still subscribed`);
-    await closeClient(copy);
-  }
-});
+t.test(
+  "with subscribingDuplicates, a duplicate that subscribes while it connects stays subscribed (a library's)",
+  async (t) => {
+    const redis = await startRedis(t);
+    const client = track(t, createRedisClient(redis.url, { name: 'pub', subscribingDuplicates: true }));
+    for (let i = 0; i < 5; i++) {
+      // The streams adapter subscribes through a duplicate of the client it is given, when a namespace is built.
+      const copy = track(t, client.duplicate());
+      const subscribed = new Promise((resolve, reject) => {
+        copy.once('connect', () => copy.subscribe(`copy-${i}`).then(resolve, reject));
+      });
+      await withTimeout(subscribed, undefined, 'SUBSCRIBE answered');
+      t.same(await client.pubsub('NUMSUB', `copy-${i}`), [`copy-${i}`, 1], `attempt ${i}: still subscribed`);
+      await closeClient(copy);
+    }
+  },
+);
+
+t.test(
+  "without subscribingDuplicates, duplicates keep ioredis' ready check (commands wait for a loading Redis)",
+  async (t) => {
+    const redis = await startRedis(t);
+    const plain = track(t, createRedisClient(redis.url));
+    const copy = track(t, plain.duplicate());
+    t.equal((copy as Redis).options.enableReadyCheck, true);
+    const subscribing = track(t, createRedisClient(redis.url, { subscribingDuplicates: true }));
+    const subscribingCopy = track(t, subscribing.duplicate());
+    t.equal((subscribingCopy as Redis).options.enableReadyCheck, false, 'the option is what turns it off');
+  },
+);
 
 t.test('several URLs (a comma list or an array) make a Redis Cluster client', async (t) => {
   const [a, b] = [await freePort(), await freePort()];

@@ -33,6 +33,8 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
         name: `${config.nodeId}:${name}`,
         shardedSubscribers: mode === 'redis-sharded',
         subscriber: name === 'sub',
+        // The streams adapter subscribes through a duplicate of its client when a namespace is built.
+        subscribingDuplicates: mode === 'redis-streams',
       }),
       clusterLog,
       onRedisError,

@@ -25,8 +25,10 @@ t.test(
     } = await startGameStack(t, {
       start: startLobbyExample,
       mode: 'redis-streams',
-      // A short grace, as the demo's own compose stack has: a closed tab's player leaves the room within seconds.
-      podEnv: { DEV_LOGIN: 'true', MEMBERSHIP_GRACE_MS: '2000' },
+      // A short grace (the demo's compose stack has 2 s): a closed tab's player leaves the room within seconds. It must
+      // outlast the drop's reconnect (socket.io-client waits 0.5-1.5 s, then a handshake on a loaded CI machine): a
+      // grace that ends first takes alice's membership, and her recovered socket is rightly out of the room.
+      podEnv: { DEV_LOGIN: 'true', MEMBERSHIP_GRACE_MS: '6000' },
       // The pages' origins: each pod serves the demo at its own port.
       allowedOrigins: (pods) => pods.map((pod) => pod.url),
       consumer: 'demo-e2e',

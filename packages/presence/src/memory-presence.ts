@@ -51,6 +51,10 @@ export class MemoryPresence implements Presence {
   private readonly heartbeats = new Map<string, number>();
   /** nodeId -> its last heartbeat's report */
   private readonly reports = new Map<string, NodeReport>();
+  /** userId -> the nodes watching the user */
+  private readonly watchers = new Map<string, Set<string>>();
+  /** nodeId -> the users the node watches */
+  private readonly watchesOf = new Map<string, Set<string>>();
   private connections = 0;
 
   private readonly now: () => number;
@@ -70,6 +74,7 @@ export class MemoryPresence implements Presence {
         denied: true,
         first: false,
         connections: this.users.get(entry.userId)?.sockets.size ?? 0,
+        watched: false,
         rooms: [],
       };
     }
@@ -87,10 +92,24 @@ export class MemoryPresence implements Presence {
         this.byNode.get(current)?.delete(entry.socketId);
         this.nodeSockets(entry.nodeId).set(entry.socketId, entry);
       }
-      return { accepted: true, denied: false, first: false, connections: user.sockets.size, rooms: rooms() };
+      return {
+        accepted: true,
+        denied: false,
+        first: false,
+        connections: user.sockets.size,
+        watched: false,
+        rooms: rooms(),
+      };
     }
     if (limit > 0 && user !== undefined && user.sockets.size >= limit) {
-      return { accepted: false, denied: false, first: false, connections: user.sockets.size, rooms: [] };
+      return {
+        accepted: false,
+        denied: false,
+        first: false,
+        connections: user.sockets.size,
+        watched: false,
+        rooms: [],
+      };
     }
     const state = user ?? { sockets: new Map(), username: entry.username ?? entry.userId, status: 'online' };
     state.sockets.set(entry.socketId, entry.nodeId);
@@ -111,6 +130,7 @@ export class MemoryPresence implements Presence {
       denied: false,
       first: user === undefined,
       connections: state.sockets.size,
+      watched: user === undefined && this.isWatched(entry.userId),
       rooms: rooms(),
     };
   }
@@ -123,7 +143,7 @@ export class MemoryPresence implements Presence {
 
   async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
     const { result, username } = this.remove(entry, options.keepLast === true);
-    return result.last ? { ...result, username } : result;
+    return result.last ? { ...result, username, watched: this.isWatched(entry.userId) } : result;
   }
 
   private remove(entry: SocketEntry, keepLast = false): { result: RemoveResult; username: string } {
@@ -172,6 +192,33 @@ export class MemoryPresence implements Presence {
 
   async getMany(userIds: readonly string[]): Promise<UserPresence[]> {
     return userIds.map((userId) => this.read(userId));
+  }
+
+  async watch(nodeId: string, userIds: readonly string[]): Promise<UserPresence[]> {
+    let watches = this.watchesOf.get(nodeId);
+    if (watches === undefined) this.watchesOf.set(nodeId, (watches = new Set()));
+    for (const userId of userIds) {
+      let nodes = this.watchers.get(userId);
+      if (nodes === undefined) this.watchers.set(userId, (nodes = new Set()));
+      nodes.add(nodeId);
+      watches.add(userId);
+    }
+    return userIds.map((userId) => this.read(userId));
+  }
+
+  async unwatch(nodeId: string, userIds: readonly string[]): Promise<void> {
+    const watches = this.watchesOf.get(nodeId);
+    for (const userId of userIds) {
+      const nodes = this.watchers.get(userId);
+      nodes?.delete(nodeId);
+      if (nodes?.size === 0) this.watchers.delete(userId);
+      watches?.delete(userId);
+    }
+    if (watches?.size === 0) this.watchesOf.delete(nodeId);
+  }
+
+  private isWatched(userId: string): boolean {
+    return (this.watchers.get(userId)?.size ?? 0) > 0;
   }
 
   async stats(): Promise<PresenceStats> {
@@ -231,6 +278,7 @@ export class MemoryPresence implements Presence {
       const { result, username } = this.remove(entry);
       if (result.last) gone.push({ userId: entry.userId, username });
     }
+    await this.unwatch(nodeId, [...(this.watchesOf.get(nodeId) ?? [])]);
     this.byNode.delete(nodeId);
     this.heartbeats.delete(nodeId);
     this.reports.delete(nodeId);

@@ -21,6 +21,11 @@ export interface AddResult {
   first: boolean;
   /** The user's sockets across the cluster after the call. */
   connections: number;
+  /**
+   * True when `first` and a node has a socket watching the user (`watch`): only then is their
+   * `player:online` to be published (never false while a watcher is registered).
+   */
+  watched: boolean;
 }
 
 /** Ask `addSocket` to check the deny-list first: the user, and the token's `jti` when it has one. */
@@ -35,6 +40,11 @@ export interface RemoveResult {
   connections: number;
   /** The user's name as stored while online (set when `last`). */
   username?: string;
+  /**
+   * Set when `last`: true when a node has a socket watching the user (`watch`), the only case in
+   * which their `player:offline` is to be published.
+   */
+  watched?: boolean;
 }
 
 export type { UserPresence };
@@ -137,6 +147,17 @@ export interface Presence {
   get(userId: string): Promise<UserPresence>;
   /** The presence of each of `userIds`, in their order (Redis: one script call per shard among them). */
   getMany(userIds: readonly string[]): Promise<UserPresence[]>;
+  /**
+   * Registers `nodeId` as a watcher of each of `userIds` (one of its sockets watches them) and reads
+   * their presence, in one step per shard: from then on `addSocket` and `removeSocket` report them
+   * `watched`, and a change between the registration and the read is one their watchers are told.
+   */
+  watch(nodeId: string, userIds: readonly string[]): Promise<UserPresence[]>;
+  /**
+   * Unregisters `nodeId` as a watcher of `userIds` (its last socket watching each stopped). Removing
+   * a node (`removeNode`, the reaper) removes its registrations too.
+   */
+  unwatch(nodeId: string, userIds: readonly string[]): Promise<void>;
   stats(): Promise<PresenceStats>;
   /**
    * Marks `nodeId` alive for `ttlMs`; a node not heard from within its TTL is reaped. Resolves true
@@ -154,11 +175,11 @@ export interface Presence {
    */
   onlineUsers(query: OnlineUsersQuery): Promise<OnlineUsers>;
   /**
-   * Removes the sockets of every node whose heartbeat expired (one reaper at a time across the
+   * Removes the sockets and watcher registrations of every node whose heartbeat expired (one reaper at a time across the
    * cluster) and returns the users left with no socket.
    */
   reapDeadNodes(): Promise<UserRef[]>;
-  /** Removes every socket of `nodeId` (graceful shutdown, or a restart under the same id). */
+  /** Removes every socket and watcher registration of `nodeId` (graceful shutdown, or a restart under the same id). */
   removeNode(nodeId: string): Promise<UserRef[]>;
   /**
    * Makes the stored sockets of `nodeId` equal `entries` (after a Redis outage or restart):

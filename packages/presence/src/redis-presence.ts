@@ -28,7 +28,7 @@ export type RedisClient = Redis | Cluster;
 
 /** Options of `RedisPresence`. */
 export interface RedisPresenceOptions extends RedisStoreOptions {
-  /** Sockets reaped per script call. Default 500. */
+  /** Sockets reaped, or users read or watched, per script call. Default 500. */
   reapBatch?: number;
 }
 
@@ -49,6 +49,8 @@ const NO_TOKEN = '\u0000';
  * - `gamesocket:{pK}:u:<userId>` hash socketId -> nodeId
  * - `gamesocket:{pK}:m:<userId>` hash username, status (while online)
  * - `gamesocket:{pK}:n:<nodeId>` set of "socketId userId" registered by that node in the shard
+ * - `gamesocket:{pK}:w:<userId>` set of the nodes watching the user; `gamesocket:{pK}:wn:<nodeId>` the shard's
+ *   users the node watches (what reaping it removes)
  * - `gamesocket:{pK}:conns`, `gamesocket:{pK}:online` counters of the shard
  * - `gamesocket:{pK}:r:<userId>`, `gamesocket:{pK}:gone`, `gamesocket:{pK}:deny:*`, `gamesocket:{pK}:lifecycle`:
  *   the user's memberships, their grace, the deny-list and the lifecycle feed, read or written in the same scripts
@@ -93,6 +95,7 @@ export class RedisPresence implements Presence {
       keys.userRooms(p, entry.userId),
       keys.offlineMembers(p),
       keys.lifecycle(p),
+      keys.watchers(p, entry.userId),
     ];
     // A socket stored under another node moves here, out of that node's set. Which node that is
     // only Redis knows: the script names it, and the call is made again with that node's set as a key.
@@ -111,10 +114,17 @@ export class RedisPresence implements Presence {
         denyCheck === undefined ? '0' : '1',
         this.layout.lifecycleMaxLen,
         entry.userId,
-      )) as [0 | 1 | 2, 0 | 1, number, ...string[]] | [-1, string];
+      )) as [0 | 1 | 2, 0 | 1, number, 0 | 1, ...string[]] | [-1, string];
       if (reply[0] !== -1) {
-        const [status, first, connections, ...rooms] = reply;
-        return { accepted: status === 1, denied: status === 2, first: first === 1, connections, rooms };
+        const [status, first, connections, watched, ...rooms] = reply;
+        return {
+          accepted: status === 1,
+          denied: status === 2,
+          first: first === 1,
+          connections,
+          watched: watched === 1,
+          rooms,
+        };
       }
       if (tries === MAX_MOVE_TRIES) throw new Error(`socket ${entry.socketId} keeps moving between nodes`);
       const nodeId = reply[1];
@@ -124,11 +134,12 @@ export class RedisPresence implements Presence {
 
   async removeSocket(entry: SocketEntry, options: { keepLast?: boolean } = {}): Promise<RemoveResult> {
     const p = this.layout.of(entry.userId);
-    const [last, connections, username] = (await this.run.gsPresenceRemove(
+    const [last, connections, username, watched] = (await this.run.gsPresenceRemove(
       ...this.entryKeys(entry),
       keys.userRooms(p, entry.userId),
       keys.offlineMembers(p),
       keys.lifecycle(p),
+      keys.watchers(p, entry.userId),
       entry.socketId,
       member(entry),
       entry.nodeId,
@@ -136,8 +147,10 @@ export class RedisPresence implements Presence {
       entry.userId,
       this.layout.graceMs,
       this.layout.lifecycleMaxLen,
-    )) as [number, number, string?];
-    return last === 1 ? { last: true, connections, username: username || entry.userId } : { last: false, connections };
+    )) as [number, number, string?, number?];
+    return last === 1
+      ? { last: true, connections, username: username || entry.userId, watched: watched === 1 }
+      : { last: false, connections };
   }
 
   async setStatus(userId: string, status: string): Promise<StatusResult> {
@@ -151,20 +164,58 @@ export class RedisPresence implements Presence {
     return presence ?? offline(userId);
   }
 
-  async getMany(userIds: readonly string[]): Promise<UserPresence[]> {
-    // Grouped by shard: one script call per shard names all its users' keys (one hash slot per call).
-    const byShard = new Map<string, string[]>();
+  getMany(userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.readByShard(userIds, (p, ids) => {
+      const callKeys = ids.flatMap((userId) => this.userKeys(p, userId));
+      return this.run.gsPresenceRead(callKeys.length, ...callKeys);
+    });
+  }
+
+  watch(nodeId: string, userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.readByShard(userIds, (p, ids) => {
+      const callKeys = [
+        keys.nodeWatches(p, nodeId),
+        ...ids.flatMap((userId) => [...this.userKeys(p, userId), keys.watchers(p, userId)]),
+      ];
+      return this.run.gsWatch(callKeys.length, ...callKeys, nodeId, ...ids);
+    });
+  }
+
+  async unwatch(nodeId: string, userIds: readonly string[]): Promise<void> {
+    await Promise.all([...this.byShard(userIds)].map(([p, ids]) => this.unwatchInShard(p, nodeId, ids)));
+  }
+
+  private unwatchInShard(p: string, nodeId: string, ids: readonly string[]): Promise<unknown> {
+    const callKeys = [keys.nodeWatches(p, nodeId), ...ids.map((userId) => keys.watchers(p, userId))];
+    return this.run.gsUnwatch(callKeys.length, ...callKeys, nodeId, ...ids);
+  }
+
+  /** Distinct `userIds` by shard, in batches of at most `reapBatch` (one script call each, one hash slot). */
+  private byShard(userIds: readonly string[]): [string, string[]][] {
+    const shards = new Map<string, string[]>();
     for (const userId of new Set(userIds)) {
       const p = this.layout.of(userId);
-      const ids = byShard.get(p);
-      if (ids === undefined) byShard.set(p, [userId]);
+      const ids = shards.get(p);
+      if (ids === undefined) shards.set(p, [userId]);
       else ids.push(userId);
     }
+    return [...shards].flatMap(([p, ids]) =>
+      Array.from({ length: Math.ceil(ids.length / this.reapBatch) }, (_, i): [string, string[]] => [
+        p,
+        ids.slice(i * this.reapBatch, (i + 1) * this.reapBatch),
+      ]),
+    );
+  }
+
+  /** Reads presence with one script call per batch of `byShard`; `call` replies connections, status per user. */
+  private async readByShard(
+    userIds: readonly string[],
+    call: (p: string, ids: string[]) => Promise<unknown>,
+  ): Promise<UserPresence[]> {
     const found = new Map<string, UserPresence>();
     await Promise.all(
-      [...byShard].map(async ([p, ids]) => {
-        const callKeys = ids.flatMap((userId) => this.userKeys(p, userId));
-        const flat = (await this.run.gsPresenceRead(callKeys.length, ...callKeys)) as (number | string)[];
+      this.byShard(userIds).map(async ([p, ids]) => {
+        const flat = (await call(p, ids)) as (number | string)[];
         ids.forEach((userId, i) => {
           const connections = Number(flat[2 * i] ?? 0);
           const status = String(flat[2 * i + 1] ?? '');
@@ -297,6 +348,13 @@ export class RedisPresence implements Presence {
         )) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ userId: flat[i] ?? '', username: flat[i + 1] ?? '' });
         if (members.length < this.reapBatch) break;
+      }
+      const nodeWatches = keys.nodeWatches(p, nodeId);
+      for (;;) {
+        const ids = await this.redis.srandmember(nodeWatches, this.reapBatch);
+        if (ids.length === 0) break;
+        await this.unwatchInShard(p, nodeId, ids);
+        if (ids.length < this.reapBatch) break;
       }
     }
     await this.redis.zrem(this.nodesKey, nodeId);

@@ -14,10 +14,12 @@ const lua = (url: URL): string => `${PRELUDE}\n${readFileSync(url, 'utf8')}`;
  * file documents its KEYS, ARGV and reply.
  */
 const SCRIPTS = {
-  gsPresenceAdd: { lua: lua(new URL('../lua/add-socket.lua', import.meta.url)), numberOfKeys: 11 },
-  gsPresenceRemove: { lua: lua(new URL('../lua/remove-socket.lua', import.meta.url)), numberOfKeys: 8 },
+  gsPresenceAdd: { lua: lua(new URL('../lua/add-socket.lua', import.meta.url)), numberOfKeys: 12 },
+  gsPresenceRemove: { lua: lua(new URL('../lua/remove-socket.lua', import.meta.url)), numberOfKeys: 9 },
   gsPresenceStatus: { lua: lua(new URL('../lua/set-status.lua', import.meta.url)), numberOfKeys: 2 },
   gsPresenceRead: { lua: lua(new URL('../lua/read-users.lua', import.meta.url)), numberOfKeys: undefined },
+  gsWatch: { lua: lua(new URL('../lua/watch-users.lua', import.meta.url)), numberOfKeys: undefined },
+  gsUnwatch: { lua: lua(new URL('../lua/unwatch-users.lua', import.meta.url)), numberOfKeys: undefined },
   gsPresenceReap: { lua: lua(new URL('../lua/reap-node-sockets.lua', import.meta.url)), numberOfKeys: undefined },
   gsPresenceUnlock: { lua: lua(new URL('../lua/release-lock.lua', import.meta.url)), numberOfKeys: 1 },
   gsNodeHeartbeat: { lua: lua(new URL('../lua/node-heartbeat.lua', import.meta.url)), numberOfKeys: 2 },

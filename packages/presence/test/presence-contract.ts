@@ -19,17 +19,31 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       const presence = await makePresence(t);
       const a1 = socket('u1', 's1', 'node-a');
       const b1 = socket('u1', 's2', 'node-b');
-      t.same(await presence.addSocket(a1), { accepted: true, denied: false, first: true, connections: 1, rooms: [] });
-      t.same(await presence.addSocket(b1), { accepted: true, denied: false, first: false, connections: 2, rooms: [] });
+      t.same(await presence.addSocket(a1), {
+        accepted: true,
+        denied: false,
+        first: true,
+        connections: 1,
+        watched: false,
+        rooms: [],
+      });
+      t.same(await presence.addSocket(b1), {
+        accepted: true,
+        denied: false,
+        first: false,
+        connections: 2,
+        watched: false,
+        rooms: [],
+      });
       t.same(
         await presence.addSocket(b1),
-        { accepted: true, denied: false, first: false, connections: 2, rooms: [] },
+        { accepted: true, denied: false, first: false, connections: 2, watched: false, rooms: [] },
         'adding twice is a no-op',
       );
       t.same(await presence.get('u1'), { userId: 'u1', online: true, connections: 2, status: 'online' });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 });
       t.same(await presence.removeSocket(a1), { last: false, connections: 1 }, 'removing twice is a no-op');
-      t.same(await presence.removeSocket(b1), { last: true, connections: 0, username: 'name-u1' });
+      t.same(await presence.removeSocket(b1), { last: true, connections: 0, username: 'name-u1', watched: false });
       t.same(await presence.get('u1'), { userId: 'u1', online: false, connections: 0, status: null });
       t.same(await presence.removeSocket(b1), { last: false, connections: 0 });
     },
@@ -44,6 +58,7 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       denied: false,
       first: false,
       connections: 1,
+      watched: false,
       rooms: [],
     });
     t.same(await presence.removeSocket(socket('mover', 's1', 'old')), { last: false, connections: 1 }, 'the old node');
@@ -99,7 +114,7 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     t.equal((await presence.get('u2')).connections, 3);
     t.same(
       await presence.addSocket(socket('u2', 's0', 'b'), 3),
-      { accepted: true, denied: false, first: false, connections: 3, rooms: [] },
+      { accepted: true, denied: false, first: false, connections: 3, watched: false, rooms: [] },
       're-adding a held socket is fine at the limit',
     );
   });
@@ -204,6 +219,45 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
       ['crowd-20', 'crowd-21', 'crowd-22'],
     );
     t.same((await presence.onlineUsers({ limit: 10, search: 'bob' })).matched, 0, 'bob went with pod-b');
+  });
+
+  t.test('a user is reported watched while a node watches them; unwatch and removing the node end it', async (t) => {
+    const presence = await makePresence(t);
+    await presence.addSocket(socket('busy', 's0', 'a'));
+    await presence.setStatus('busy', 'in_match');
+    t.same(
+      await presence.watch('w1', ['nobody', 'busy']),
+      [
+        { userId: 'nobody', online: false, connections: 0, status: null },
+        { userId: 'busy', online: true, connections: 1, status: 'in_match' },
+      ],
+      'watch reads the presence of the users it registers',
+    );
+    t.match(await presence.addSocket(socket('nobody', 's1', 'a')), { first: true, watched: true }, 'online, watched');
+    t.match(await presence.addSocket(socket('nobody', 's2', 'a')), { first: false, watched: false }, 'not first');
+    await presence.removeSocket(socket('nobody', 's2', 'a'));
+    t.match(
+      await presence.removeSocket(socket('nobody', 's1', 'a')),
+      { last: true, watched: true },
+      'offline, watched',
+    );
+    await presence.watch('w2', ['nobody']);
+    await presence.unwatch('w1', ['nobody', 'never-watched']);
+    t.match(await presence.addSocket(socket('nobody', 's3', 'a')), { watched: true }, 'w2 still watches');
+    await presence.unwatch('w2', ['nobody']);
+    t.match(await presence.removeSocket(socket('nobody', 's3', 'a')), { last: true, watched: false }, 'nobody watches');
+    await presence.watch('w3', ['nobody', 'busy']);
+    t.same(await presence.removeNode('w3'), [], 'the watching node held no socket');
+    t.match(await presence.addSocket(socket('nobody', 's4', 'a')), { first: true, watched: false }, 'w3 removed');
+    await presence.heartbeat('dead', 1);
+    await presence.watch('dead', ['nobody']);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // let the 1 ms heartbeat expire
+    await presence.reapDeadNodes();
+    t.match(
+      await presence.removeSocket(socket('nobody', 's4', 'a')),
+      { last: true, watched: false },
+      'dead one reaped',
+    );
   });
 
   t.test('getMany and stats (counters)', async (t) => {

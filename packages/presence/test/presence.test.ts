@@ -68,6 +68,7 @@ t.test("redis presence: a socket that moves to another node leaves the old node'
     denied: false,
     first: false,
     connections: 1,
+    watched: false,
     rooms: [],
   });
   t.same(await client.smembers(oldSet ?? ''), [], 'the old node no longer lists it');
@@ -114,6 +115,7 @@ t.test('redis presence reloads its scripts when Redis lost them (restart, failov
     denied: false,
     first: false,
     connections: 2,
+    watched: false,
     rooms: [],
   });
   t.same(await presence.removeNode('n'), [{ userId: 'u1', username: 'U1' }]);

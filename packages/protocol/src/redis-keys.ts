@@ -69,6 +69,13 @@ export const presenceKeys = {
   userMeta: (shardPrefix: string, userId: string): string => `${shardPrefix}m:${userId}`,
   /** Set of `"<socketId> <userId>"` a node registered in the shard; emptied when the node is reaped. */
   nodeSockets: (shardPrefix: string, nodeId: string): string => `${shardPrefix}n:${nodeId}`,
+  /**
+   * Set of the nodes with a socket that watches the user (`player:watch`): a pod publishes the user's
+   * `player:online` / `player:offline` only when it is not empty. A dead node's entries go when it is reaped.
+   */
+  watchers: (shardPrefix: string, userId: string): string => `${shardPrefix}w:${userId}`,
+  /** Set of the shard's user ids a node registered itself as a watcher of (`watchers`): what reaping it removes. */
+  nodeWatches: (shardPrefix: string, nodeId: string): string => `${shardPrefix}wn:${nodeId}`,
   /** Counter of the shard's sockets. */
   connections: (shardPrefix: string): string => `${shardPrefix}conns`,
   /** Counter of the shard's online users. */

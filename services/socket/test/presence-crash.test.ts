@@ -315,7 +315,14 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   const { redis, podA, podB, observer } = await twoPods(t);
   const u6 = await connectUser(t, podA, 'u6');
   const u8 = await connectUser(t, podA, 'u8');
-  await connectUser(t, podB, 'u9');
+  const u9 = await connectUser(t, podB, 'u9');
+  // u9 watches u7, who comes only after Redis came back empty: pod B must have registered the watch again.
+  t.match(await request(u9.socket, 'player:watch', { userIds: ['u7'] }), { ok: true }, 'u9 watches u7');
+  const u7Online = new Promise<void>((resolve) =>
+    u9.socket.on('player:online', (p) => {
+      if (p.userId === 'u7') resolve();
+    }),
+  );
   await statsBecome(t, u8.socket, { online: 3, connections: 3, nodes: 2 }, 5000, 'stats before the outage');
   // The lobby has listed them: what it must hear after the outage is a change of what it knew.
   await eventually(
@@ -391,6 +398,8 @@ t.test('Redis outage during presence changes: presence converges to the real soc
   t.comment(`lobby presence entries after the outage: ${after.length === 0 ? 'none' : after.join(', ')}`);
   t.ok(after.includes('offline:u6'), 'the lobby hears that u6 (left during the outage) went offline');
   t.ok(after.includes('online:u5'), 'and that u5 (joined during the outage) is online');
+  await connectUser(t, podA, 'u7');
+  await withTimeout(u7Online, 5000, "u7's player:online to reach u9 (pod B's watch registered again)");
   t.same(lines([podA, podB], '"unhandled rejection"'), [], 'no unhandled rejection was logged');
 });
 

@@ -179,6 +179,46 @@ t.test('presence across two pods (redis mode)', async (t) => {
     t.same(lobby.perUser, [], 'the lobby got diffs only');
   });
 
+  t.test('a user nobody watches comes and goes without a broadcast to watchers', async (t) => {
+    const client = new Redis(redis.url);
+    t.teardown(() => client.quit());
+    const log = await monitorCommands(t, client);
+    const watchPublishes = (userId: string): number =>
+      log.sent().filter((c) => c.args[0] === 'publish' && c.args[1]?.includes(`#watch:${userId}#`)).length;
+    const registered = async (userId: string): Promise<string[]> =>
+      (await client.keys(`gamesocket:*:w:${userId}`)).length === 0
+        ? []
+        : client.smembers((await client.keys(`gamesocket:*:w:${userId}`))[0] ?? '');
+    const comeAndGo = async (): Promise<void> => {
+      const ulla = await connectClient(t, podA.url, { token: await token('ulla') });
+      await eventually(async () => (await emitter.presence.get('ulla')).online, 5000, 'ulla online');
+      ulla.socket.disconnect();
+      await eventually(async () => !(await emitter.presence.get('ulla')).online, 5000, 'ulla offline');
+      await log.settle();
+    };
+    await comeAndGo();
+    t.equal(watchPublishes('ulla'), 0, 'unwatched: no player:online or player:offline published');
+
+    const w1 = await connectClient(t, podB.url, { token: await token('wilma') });
+    const w2 = await connectClient(t, podB.url, { token: await token('walt') });
+    const seen1 = presenceLog(w1);
+    for (const w of [w1, w2]) t.match(await request(w.socket, 'player:watch', { userIds: ['ulla'] }), { ok: true });
+    t.same(await registered('ulla'), ['pod-1'], 'pod B is registered as a watcher of ulla');
+    await comeAndGo();
+    await eventually(() => seen1.includes('offline:ulla'), 5000, 'the watcher to see ulla go');
+    t.same(seen1, ['online:ulla', 'offline:ulla'], 'watched: both announced');
+    t.equal(watchPublishes('ulla'), 2, 'one publish each');
+
+    t.same(await request(w1.socket, 'player:unwatch', { userIds: ['ulla'] }), { ok: true });
+    await log.settle();
+    t.same(await registered('ulla'), ['pod-1'], 'one socket of pod B still watches: still registered');
+    w2.socket.disconnect();
+    await eventually(async () => (await registered('ulla')).length === 0, 5000, "pod B's registration to go");
+    const before = watchPublishes('ulla');
+    await comeAndGo();
+    t.equal(watchPublishes('ulla') - before, 0, 'nobody watches any more: nothing published');
+  });
+
   t.test('player:watch answers the presence of the newly watched users only', async (t) => {
     const watcher = await connectClient(t, podA.url, { token: await token('wanda') });
     await connectClient(t, podB.url, { token: await token('olive') });

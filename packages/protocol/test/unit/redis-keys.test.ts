@@ -24,6 +24,8 @@ t.test('key and stream names with the default prefix', async (t) => {
   t.equal(presenceKeys.userSockets(shard, 'u1'), 'gamesocket:{p3}:u:u1');
   t.equal(presenceKeys.userMeta(shard, 'u1'), 'gamesocket:{p3}:m:u1');
   t.equal(presenceKeys.nodeSockets(shard, 'pod-a'), 'gamesocket:{p3}:n:pod-a');
+  t.equal(presenceKeys.watchers(shard, 'u1'), 'gamesocket:{p3}:w:u1');
+  t.equal(presenceKeys.nodeWatches(shard, 'pod-a'), 'gamesocket:{p3}:wn:pod-a');
   t.equal(presenceKeys.connections(shard), 'gamesocket:{p3}:conns');
   t.equal(presenceKeys.online(shard), 'gamesocket:{p3}:online');
   t.equal(presenceKeys.userRooms(shard, 'u1'), 'gamesocket:{p3}:r:u1');

@@ -75,7 +75,7 @@ export function createHandshakeCap(deps: HandshakeCapDeps): PresenceMiddleware {
         return;
       }
       if (result.rooms.length > 0) void socket.join(result.rooms);
-      if (result.first) announce.online({ userId: user.userId, username: user.username });
+      if (result.first) announce.online({ userId: user.userId, username: user.username }, result.watched);
     } catch (err) {
       // Presence is down: let the player in, converge later.
       sockets.dirty = true;

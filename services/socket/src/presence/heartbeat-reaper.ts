@@ -1,25 +1,14 @@
-import type { Memberships, NodeReport, Presence } from '@gamesocket/presence';
-import type { Logger } from '../core/logger.js';
-import type { Announcements } from './announcements.js';
-import { resyncPod } from './outage-resync.js';
-import type { PodSockets } from './pod-sockets.js';
+import type { NodeReport } from '@gamesocket/presence';
+import { resyncPod, type OutageResyncDeps } from './outage-resync.js';
 
-/** What the heartbeat and the reaper need. */
-export interface HeartbeatReaperDeps {
-  presence: Presence;
-  memberships: Memberships;
-  /** The rooms a socket of this pod is in (undefined once it is gone). */
-  roomsOf(socketId: string): ReadonlySet<string> | undefined;
-  nodeId: string;
+/** What the heartbeat and the reaper need: the resync's needs, and the pod's liveness. */
+export interface HeartbeatReaperDeps extends OutageResyncDeps {
   /** Node heartbeat TTL; heartbeats every third of it, reaping every fifth. */
   ttlMs: number;
   /** False while the presence store is known to be unreachable. */
   storeUp(): boolean;
   /** True while the pod drains: the store keeps the drained sockets on purpose, so no resync. */
   draining(): boolean;
-  sockets: PodSockets;
-  announce: Announcements;
-  log: Logger;
   /** What each heartbeat reports of this pod (the admin view's pods); undefined = nothing. */
   report?: () => Promise<NodeReport>;
 }

@@ -9,6 +9,7 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import type { PodSockets } from './pod-sockets.js';
+import type { WatchRegistry } from './watch-registry.js';
 
 /** What a resync needs. */
 export interface OutageResyncDeps {
@@ -19,6 +20,8 @@ export interface OutageResyncDeps {
   nodeId: string;
   sockets: PodSockets;
   announce: Announcements;
+  /** This pod's watcher registrations, registered again with its sockets. */
+  watches: Pick<WatchRegistry, 'restore'>;
   log: Logger;
 }
 
@@ -35,7 +38,7 @@ export function usersToRecheck(missed: readonly SocketEntry[], announcedOffline:
 
 /**
  * Makes the store's sockets of this pod equal its real ones (after an outage, or when Redis came
- * back empty, or this pod was reaped while alive) and announces the difference; then announces
+ * back empty, or this pod was reaped while alive), registers its watchers again, and announces the difference; then announces
  * `player:offline` for users whose sockets closed while the store was unreachable and who have
  * none left. Leaves the pod dirty when a socket came or went meanwhile. Rejects when the store does.
  */
@@ -43,6 +46,8 @@ export async function resyncPod(deps: OutageResyncDeps): Promise<void> {
   const { presence, sockets, announce } = deps;
   const { entries, version } = sockets.snapshot();
   const result = await presence.syncNode(deps.nodeId, entries);
+  // Before the announcements below: a user this pod watches must be reported watched to whoever announces them.
+  await deps.watches.restore();
   // Memberships the store lost (Redis came back empty) come back from the rooms this pod's sockets are in.
   const restored = await deps.memberships.restore(heldMemberships(entries, deps.roomsOf), deps.nodeId);
   if (restored > 0) deps.log.info({ memberships: restored }, 'memberships restored');

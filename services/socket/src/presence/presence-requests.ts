@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { Announcements } from './announcements.js';
 import { cachedPromise } from './cached-promise.js';
 import { STATUS_BURST, STATUS_PER_SEC, StatusRateLimit } from './status-rate-limit.js';
+import type { WatchRegistry } from './watch-registry.js';
 
 const STATS_CACHE_MS = 1000;
 
@@ -19,6 +20,7 @@ export class PresenceRequests {
 
   constructor(
     private readonly presence: Presence,
+    private readonly watches: Pick<WatchRegistry, 'watch'>,
     private readonly announce: Announcements,
     private readonly log: Logger,
   ) {
@@ -54,6 +56,11 @@ export class PresenceRequests {
   /** Current presence of these users. */
   getMany(userIds: readonly string[]): Promise<UserPresence[]> {
     return this.guard(() => this.presence.getMany(userIds));
+  }
+
+  /** Registers this pod as a watcher of these users and reads their presence (`WatchRegistry.watch`). */
+  watch(userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.guard(() => this.watches.watch(userIds));
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

@@ -14,6 +14,7 @@ import { LobbyFanout } from './lobby-fanout.js';
 import { PodSockets } from './pod-sockets.js';
 import { PresenceRequests } from './presence-requests.js';
 import { SocketLifecycle } from './socket-lifecycle.js';
+import { WatchRegistry } from './watch-registry.js';
 
 /** Options of the tracker. */
 export interface PresenceTrackerOptions {
@@ -73,6 +74,7 @@ export class PresenceTracker {
       log,
     });
     const announce = new Announcements(io, this.lobby);
+    const watches = new WatchRegistry(io, presence, nodeId, log);
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
     this.lifecycle = new SocketLifecycle({ presence, sockets, announce, drain: this.drain, storeUp, log });
     this.middleware = createHandshakeCap({
@@ -96,10 +98,11 @@ export class PresenceTracker {
       draining: () => this.drain.draining,
       sockets,
       announce,
+      watches,
       log,
       report: podReporter({ metrics, connections: () => io.of('/').sockets.size, draining: () => this.drain.draining }),
     });
-    this.requests = new PresenceRequests(presence, announce, log);
+    this.requests = new PresenceRequests(presence, watches, announce, log);
     this.stats = this.requests.stats;
   }
 
@@ -132,6 +135,14 @@ export class PresenceTracker {
   /** Current presence of these users. */
   getMany(userIds: readonly string[]): Promise<UserPresence[]> {
     return this.requests.getMany(userIds);
+  }
+
+  /**
+   * Registers this pod as a watcher of `userIds` (a socket here just joined their watch rooms) and
+   * reads their presence: from now on their online and offline are published.
+   */
+  watch(userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.requests.watch(userIds);
   }
 
   /** Starts heartbeats and the reaper; the first beat removes what a previous life under this NODE_ID left. */

@@ -74,9 +74,10 @@ export class SocketLifecycle {
     presence.removeSocket(entry).then((result) => {
       // connections 0 without `last`: the store had lost this socket (Redis came back empty), and the user none left.
       if (result.last || result.connections === 0) {
-        this.deps.announce.offline([
-          { userId: entry.userId, username: result.username ?? entry.username ?? entry.userId },
-        ]);
+        this.deps.announce.offline(
+          [{ userId: entry.userId, username: result.username ?? entry.username ?? entry.userId }],
+          result.watched ?? true,
+        );
       }
     }, missed);
   }

@@ -217,6 +217,15 @@ export class MemoryPresence implements Presence {
     if (watches?.size === 0) this.watchesOf.delete(nodeId);
   }
 
+  async syncWatches(nodeId: string, userIds: readonly string[]): Promise<void> {
+    const wanted = new Set(userIds);
+    await this.unwatch(
+      nodeId,
+      [...(this.watchesOf.get(nodeId) ?? [])].filter((userId) => !wanted.has(userId)),
+    );
+    await this.watch(nodeId, [...wanted]);
+  }
+
   private isWatched(userId: string): boolean {
     return (this.watchers.get(userId)?.size ?? 0) > 0;
   }

@@ -158,6 +158,11 @@ export interface Presence {
    * a node (`removeNode`, the reaper) removes its registrations too.
    */
   unwatch(nodeId: string, userIds: readonly string[]): Promise<void>;
+  /**
+   * Makes the registrations of `nodeId` exactly `userIds` (after the store lost them, or to drop
+   * ones left behind): the missing are registered, the others unregistered.
+   */
+  syncWatches(nodeId: string, userIds: readonly string[]): Promise<void>;
   stats(): Promise<PresenceStats>;
   /**
    * Marks `nodeId` alive for `ttlMs`; a node not heard from within its TTL is reaped. Resolves true

@@ -172,17 +172,31 @@ export class RedisPresence implements Presence {
   }
 
   watch(nodeId: string, userIds: readonly string[]): Promise<UserPresence[]> {
-    return this.readByShard(userIds, (p, ids) => {
-      const callKeys = [
-        keys.nodeWatches(p, nodeId),
-        ...ids.flatMap((userId) => [...this.userKeys(p, userId), keys.watchers(p, userId)]),
-      ];
-      return this.run.gsWatch(callKeys.length, ...callKeys, nodeId, ...ids);
-    });
+    return this.readByShard(userIds, (p, ids) => this.watchInShard(p, nodeId, ids));
+  }
+
+  /** Registers `nodeId` as a watcher of `ids`, all in shard `p`; replies connections, status per user. */
+  private watchInShard(p: string, nodeId: string, ids: readonly string[]): Promise<unknown> {
+    const callKeys = [
+      keys.nodeWatches(p, nodeId),
+      ...ids.flatMap((userId) => [...this.userKeys(p, userId), keys.watchers(p, userId)]),
+    ];
+    return this.run.gsWatch(callKeys.length, ...callKeys, nodeId, ...ids);
   }
 
   async unwatch(nodeId: string, userIds: readonly string[]): Promise<void> {
     await Promise.all([...this.byShard(userIds)].map(([p, ids]) => this.unwatchInShard(p, nodeId, ids)));
+  }
+
+  async syncWatches(nodeId: string, userIds: readonly string[]): Promise<void> {
+    const wanted = new Set(userIds);
+    const stale = await Promise.all(
+      this.layout
+        .all()
+        .map(async (p) => (await this.redis.smembers(keys.nodeWatches(p, nodeId))).filter((id) => !wanted.has(id))),
+    );
+    await this.unwatch(nodeId, stale.flat());
+    await Promise.all(this.byShard([...wanted]).map(([p, ids]) => this.watchInShard(p, nodeId, ids)));
   }
 
   private unwatchInShard(p: string, nodeId: string, ids: readonly string[]): Promise<unknown> {

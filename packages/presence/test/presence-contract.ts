@@ -260,6 +260,28 @@ export function presenceContract(t: TapTest, makePresence: MakePresence): void {
     );
   });
 
+  t.test("syncWatches makes a node's registrations exactly the users given", async (t) => {
+    const presence = await makePresence(t);
+    await presence.watch('n', ['kept', 'stale']);
+    await presence.watch('other', ['stale']);
+    await presence.syncWatches('n', ['kept', 'new']);
+    for (const [userId, watched] of [
+      ['kept', true],
+      ['new', true],
+      ['stale', true],
+    ] as const) {
+      t.match(await presence.addSocket(socket(userId, `s-${userId}`, 'a')), { watched }, `${userId} is watched`);
+    }
+    await presence.unwatch('other', ['stale']);
+    t.match(
+      await presence.removeSocket(socket('stale', 's-stale', 'a')),
+      { last: true, watched: false },
+      'n no longer watches stale',
+    );
+    await presence.syncWatches('n', []);
+    t.match(await presence.removeSocket(socket('new', 's-new', 'a')), { last: true, watched: false }, 'none left');
+  });
+
   t.test('getMany and stats (counters)', async (t) => {
     const presence = await makePresence(t);
     await presence.heartbeat('a', 60_000);

@@ -190,6 +190,8 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
       diffIntervalMs: config.presenceDiffMs,
       storeUp: deps.presenceStoreUp,
       membershipGraceMs: config.membershipGraceMs,
+      // A watcher away within the recovery window gets the changes it missed from the replay: they must be published.
+      watchLingerMs: recovery === undefined ? 0 : config.recoveryWindowMs,
     },
     log,
     metrics,

@@ -7,6 +7,7 @@ import {
   TEST_ORIGIN,
   authCookie,
   eventually,
+  freePort,
   mintToken,
   startPods,
   startProxy,
@@ -133,6 +134,9 @@ t.test('redis-streams: a client moved to another pod recovers there', async (t) 
   await eventually(() => client.connects.length === 1);
   t.equal(client.connects[0]?.nodeId, 'pod-0');
   t.same(await client.socket.timeout(5000).emitWithAck('lobby:join'), { ok: true });
+  t.match(await client.socket.timeout(5000).emitWithAck('player:watch', { userIds: ['carol'] }), { ok: true });
+  const watchedOnline: string[] = [];
+  client.socket.on('player:online', (p: { userId: string }) => watchedOnline.push(p.userId));
   // The streams reader may start after the first XADD: publish until one arrives.
   let n = 0;
   while (client.seen.length === 0) {
@@ -161,6 +165,76 @@ t.test('redis-streams: a client moved to another pod recovers there', async (t) 
     Array.from({ length: n }, (_, i) => i + 1),
     `all ${n} events once each and in order (${n - before - 1} of them missed while moving)`,
   );
+
+  // Recovered into its watch room, the socket made pod-1 a watcher of carol (pod-0 lets go after the recovery window).
+  const store = new Redis(redis.url);
+  t.teardown(() => store.quit());
+  const watchers = async (): Promise<string[]> => {
+    const [key] = await store.keys('gamesocket:*:w:carol');
+    return key === undefined ? [] : (await store.smembers(key)).sort();
+  };
+  await eventually(async () => (await watchers()).includes('pod-1'), 5000, 'pod-1 to watch carol');
+  t.same(await watchers(), ['pod-0', 'pod-1'], 'pod-0 still registered within the recovery window');
+  const carol = reconnectingClient(t, pods[0].url, authCookie(await mintToken({ sub: 'carol' })));
+  await eventually(() => carol.connects.length === 1, 5000, 'carol to connect');
+  await eventually(() => watchedOnline.includes('carol'), 5000, "carol's player:online to reach the recovered watcher");
+  t.same(watchedOnline, ['carol'], 'the recovered socket still watches carol');
+});
+
+/** The recovery window of the watcher test: short, so its registrations' linger ends within the test. */
+const WINDOW_MS = 4000;
+
+t.test("redis-streams: a watcher away within the recovery window gets its watched users' changes", async (t) => {
+  const redis = await startRedis(t);
+  const pods = (await startPods(t, 2, {
+    REDIS_URL: redis.url,
+    ADAPTER: 'redis-streams',
+    RECOVERY_WINDOW_MS: String(WINDOW_MS),
+  })) as [RunningService, RunningService];
+  await waitForCluster(pods);
+  const store = new Redis(redis.url);
+  t.teardown(() => store.quit());
+  const proxy = await startProxy(t, pods[0].port);
+  const watcher = reconnectingClient(t, proxy.url, authCookie(await mintToken({ sub: 'wes' })));
+  await eventually(() => watcher.connects.length === 1, 5000, 'the watcher to connect');
+  const events: string[] = [];
+  watcher.socket.on('player:offline', (p: { userId: string }) => events.push(`offline:${p.userId}`));
+  watcher.socket.on('player:online', (p: { userId: string }) => events.push(`online:${p.userId}`));
+  t.match(await watcher.socket.timeout(5000).emitWithAck('player:watch', { userIds: ['carol'] }), {
+    ok: true,
+    data: [{ userId: 'carol', online: false }],
+  });
+  // A broadcast received first: a client recovers from the offset of the last one it got.
+  const carol = reconnectingClient(t, pods[0].url, authCookie(await mintToken({ sub: 'carol' })));
+  await eventually(() => events.includes('online:carol'), 5000, "carol's player:online");
+
+  // The watcher is away (its reconnects refused) while carol leaves: pod-0, which its socket left,
+  // still publishes her offline for the replay.
+  const gone = waitFor(watcher.socket, 'disconnect');
+  proxy.switchTo(await freePort());
+  proxy.dropAll();
+  await gone;
+  // Pod-0 has seen the watcher go (its presence removed), and one more request through its event loop
+  // is behind whatever that close made it send.
+  const emitter = await createEmitter({ redis: redis.url, mode: 'redis-streams' });
+  t.teardown(() => emitter.close());
+  await eventually(async () => !(await emitter.presence.get('wes')).online, 5000, 'pod-0 to remove the watcher');
+  t.equal((await fetch(`${pods[0].url}/readyz`)).status, 200);
+  carol.socket.disconnect();
+  const offlineInStream = async (): Promise<boolean> =>
+    (await store.xrange('socket.io', '-', '+')).some(([, fields]) => fields.join(' ').includes('player:offline'));
+  await eventually(offlineInStream, 5000, "carol's player:offline to be published while the watcher is away");
+  proxy.switchTo(pods[1].port);
+  await eventually(() => watcher.connects.length === 2, 10_000, 'the reconnect to pod-1');
+  t.match(watcher.connects[1], { recovered: true, nodeId: 'pod-1' }, 'recovered on the other pod');
+  await eventually(() => events.includes('offline:carol'), 5000, "the replay to bring carol's offline");
+  t.same(events, ['online:carol', 'offline:carol'], 'the missed one replayed, once');
+
+  // Gone for good: a recovery window later, neither pod is registered any more.
+  const [key] = await store.keys('gamesocket:*:w:carol');
+  t.ok(key !== undefined && (await store.scard(key)) > 0, 'carol is watched');
+  watcher.socket.disconnect();
+  await eventually(async () => (await store.exists(key ?? '')) === 0, WINDOW_MS * 3, 'both registrations to go');
 });
 
 t.test('classic redis mode: no recovery, the client is told to resync', async (t) => {

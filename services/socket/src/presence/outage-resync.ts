@@ -45,9 +45,9 @@ export function usersToRecheck(missed: readonly SocketEntry[], announcedOffline:
 export async function resyncPod(deps: OutageResyncDeps): Promise<void> {
   const { presence, sockets, announce } = deps;
   const { entries, version } = sockets.snapshot();
-  const result = await presence.syncNode(deps.nodeId, entries);
-  // Before the announcements below: a user this pod watches must be reported watched to whoever announces them.
+  // First: until a pod's watches are registered again, whoever announces the users they watch skips them.
   await deps.watches.restore();
+  const result = await presence.syncNode(deps.nodeId, entries);
   // Memberships the store lost (Redis came back empty) come back from the rooms this pod's sockets are in.
   const restored = await deps.memberships.restore(heldMemberships(entries, deps.roomsOf), deps.nodeId);
   if (restored > 0) deps.log.info({ memberships: restored }, 'memberships restored');

@@ -2,6 +2,7 @@ import type { LobbyStats, UserPresence } from '@gamesocket/protocol';
 import type { Presence } from '@gamesocket/presence';
 import { ServiceError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { GameSocket } from '../core/socket-types.js';
 import type { Announcements } from './announcements.js';
 import { cachedPromise } from './cached-promise.js';
 import { STATUS_BURST, STATUS_PER_SEC, StatusRateLimit } from './status-rate-limit.js';
@@ -58,9 +59,9 @@ export class PresenceRequests {
     return this.guard(() => this.presence.getMany(userIds));
   }
 
-  /** Registers this pod as a watcher of these users and reads their presence (`WatchRegistry.watch`). */
-  watch(userIds: readonly string[]): Promise<UserPresence[]> {
-    return this.guard(() => this.watches.watch(userIds));
+  /** Watches these users from `socket` and reads their presence (`WatchRegistry.watch`). */
+  watch(socket: GameSocket, userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.guard(() => this.watches.watch(socket, userIds));
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

@@ -29,6 +29,8 @@ export interface PresenceTrackerOptions {
   storeUp(): boolean;
   /** How long a user with no socket keeps their memberships. */
   membershipGraceMs: number;
+  /** How long a watch registration outlives the pod's last socket watching (`WatchRegistryOptions.lingerMs`). */
+  watchLingerMs: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export class PresenceTracker {
   /** Every membership change (tickets, leaves, the HTTP API, revocations, room closes, the grace) goes through it. */
   readonly memberships: MembershipActions;
   private readonly lobby: LobbyFanout;
+  private readonly watches: WatchRegistry;
 
   constructor(
     io: GameServer,
@@ -74,7 +77,13 @@ export class PresenceTracker {
       log,
     });
     const announce = new Announcements(io, this.lobby);
-    const watches = new WatchRegistry(io, presence, nodeId, log);
+    this.watches = new WatchRegistry(
+      io,
+      presence,
+      { nodeId, lingerMs: options.watchLingerMs, onFailure: () => (sockets.dirty = true) },
+      log,
+    );
+    const watches = this.watches;
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
     this.lifecycle = new SocketLifecycle({ presence, sockets, announce, drain: this.drain, storeUp, log });
     this.middleware = createHandshakeCap({
@@ -138,11 +147,12 @@ export class PresenceTracker {
   }
 
   /**
-   * Registers this pod as a watcher of `userIds` (a socket here just joined their watch rooms) and
-   * reads their presence: from now on their online and offline are published.
+   * Joins `socket` to the watch rooms of `userIds`, registers this pod as their watcher and reads
+   * their presence: from now on their online and offline are published. On a store failure the
+   * socket leaves those rooms again and the call rejects with `ServiceError('UNAVAILABLE')`.
    */
-  watch(userIds: readonly string[]): Promise<UserPresence[]> {
-    return this.requests.watch(userIds);
+  watch(socket: GameSocket, userIds: readonly string[]): Promise<UserPresence[]> {
+    return this.requests.watch(socket, userIds);
   }
 
   /** Starts heartbeats and the reaper; the first beat removes what a previous life under this NODE_ID left. */
@@ -168,6 +178,7 @@ export class PresenceTracker {
     this.drain.begin();
     this.heartbeat.stop();
     this.expiry.stop();
+    this.watches.stop();
     await this.drain.handOff();
     await this.lobby.stop();
   }

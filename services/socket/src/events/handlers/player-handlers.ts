@@ -26,16 +26,7 @@ export const playerHandlers: EventHandlers = {
         throw new ServiceError('INVALID_PAYLOAD', `a socket watches at most ${MAX_WATCHED_USERS} users`);
       }
       if (added.length === 0) return [];
-      // Join first, then register and read: a change between the two still reaches the watcher as an event.
-      const watchRooms = added.map((userId) => rooms.watchers(userId));
-      await socket.join(watchRooms);
-      try {
-        return await presence.watch(added);
-      } catch (err) {
-        // Not registered: other pods may not publish these users, so the socket does not pretend to watch them.
-        for (const room of watchRooms) void socket.leave(room);
-        throw err;
-      }
+      return presence.watch(socket, added);
     },
   },
   'player:unwatch': {

@@ -83,7 +83,6 @@ export class PresenceTracker {
       { nodeId, lingerMs: options.watchLingerMs, onFailure: () => (sockets.dirty = true) },
       log,
     );
-    const watches = this.watches;
     this.drain = new DrainHandoff(presence, { nodeId, ttlMs, storeUp }, announce, log);
     this.lifecycle = new SocketLifecycle({ presence, sockets, announce, drain: this.drain, storeUp, log });
     this.middleware = createHandshakeCap({
@@ -107,11 +106,11 @@ export class PresenceTracker {
       draining: () => this.drain.draining,
       sockets,
       announce,
-      watches,
+      watches: this.watches,
       log,
       report: podReporter({ metrics, connections: () => io.of('/').sockets.size, draining: () => this.drain.draining }),
     });
-    this.requests = new PresenceRequests(presence, watches, announce, log);
+    this.requests = new PresenceRequests(presence, this.watches, announce, log);
     this.stats = this.requests.stats;
   }
 

@@ -3,7 +3,8 @@ import type { Presence } from '@gamesocket/presence';
 import type { Logger } from '../core/logger.js';
 import type { GameServer, GameSocket } from '../core/socket-types.js';
 
-const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);
+/** What every watch room's name starts with (`watch:<userId>`). */
+export const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);
 
 /** Options of the registry. */
 export interface WatchRegistryOptions {

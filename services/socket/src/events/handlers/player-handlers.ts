@@ -3,8 +3,8 @@ import { requireAuth } from '../../auth/require-auth.js';
 import { ServiceError } from '../../core/errors.js';
 import type { EventHandlers } from '../handler.js';
 import type { GameSocket } from '../../core/socket-types.js';
+import { WATCH_PREFIX } from '../../presence/watch-registry.js';
 
-const WATCH_PREFIX = rooms.watchers('x').slice(0, -1);
 const watchedCount = (socket: GameSocket): number =>
   [...socket.rooms].filter((room) => room.startsWith(WATCH_PREFIX)).length;
 

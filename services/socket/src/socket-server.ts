@@ -30,6 +30,7 @@ import { PresenceTracker } from './presence/presence-tracker.js';
 import { isMembershipRoom, type DenyList, type Memberships, type Presence } from '@gamesocket/presence';
 import type { RoomTicketVerifier } from './auth/room-tickets.js';
 import type { IntentWriter } from './intents/intent-stream.js';
+import { shareHeartbeats } from './lifetime/shared-heartbeat.js';
 import { createTokenLifetimes } from './lifetime/token-deadlines.js';
 import { notify } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
@@ -167,6 +168,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
 
   admission.attach(io.engine);
+  shareHeartbeats(io.engine, { pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs });
   const backpressure = guardBackpressure(io, {
     maxBufferedBytes: config.maxBufferedBytes,
     onSlowConsumer: ({ socketId, transport, bufferedBytes }) => {

@@ -59,6 +59,10 @@ t.test('a prototype without a member the seam uses fails with one line', async (
       ]),
     { message: `gamesocket: socket.io 4.8.4 has no Client.prototype.writeToEngine, which ${SEAM} uses` },
   );
+  const ping = memberChecks().find((check) => check.member === 'Socket.prototype.resetPingTimeout')!;
+  t.throws(() => checkInternals(WRITTEN_FOR, [{ ...ping, holder: {} }]), {
+    message: `gamesocket: engine.io 6.6.13 has no Socket.prototype.resetPingTimeout, which ${SEAM} uses`,
+  });
   const redis = memberChecks().find((check) => check.package === 'ioredis')!;
   t.throws(() => checkInternals(WRITTEN_FOR, [{ ...redis, holder: {} }]), {
     message: `gamesocket: ioredis has no ${redis.member}, which ${SEAM} uses`,

@@ -104,6 +104,15 @@ const clientPrototype = ((): Partial<ClientInternals> | undefined => {
   }
 })();
 
+// engine.io's Socket class as socket.io loads it (the copy whose connections the service gets).
+const engineSocketPrototype = ((): object | undefined => {
+  try {
+    return (requireSocketIo?.('engine.io') as { Socket?: { prototype: object } } | undefined)?.Socket?.prototype;
+  } catch {
+    return undefined;
+  }
+})();
+
 /** The private members of `Adapter` (socket.io-adapter/dist/in-memory-adapter.js) the seam reroutes. */
 interface AdapterInternals {
   /** in-memory-adapter.js:284 — every broadcast, fetchSockets, socketsJoin/Leave, disconnectSockets. */
@@ -144,6 +153,11 @@ export function memberChecks(): MemberCheck[] {
   return [
     { package: 'socket.io', member: 'Namespace.prototype._createSocket', holder: Namespace.prototype },
     { package: 'socket.io', member: 'Client.prototype.writeToEngine', holder: clientPrototype },
+    ...['schedulePing', 'sendPacket', 'resetPingTimeout'].map((name) => ({
+      package: 'engine.io' as const,
+      member: `Socket.prototype.${name}`,
+      holder: engineSocketPrototype,
+    })),
     ...adapterMembers.map((name) => ({
       package: 'socket.io-adapter' as const,
       member: `Adapter.prototype.${name}`,
@@ -271,6 +285,57 @@ export function transportBufferedAmount(conn: EngineSocket): number {
 /** Drops the connection's websocket at once, freeing its send buffer (no closing handshake); a no-op for long-polling. */
 export function terminateTransport(conn: EngineSocket): void {
   (conn.transport as unknown as TransportInternals).socket?.terminate?.();
+}
+
+// ---------------------------------------------------------------------------------------------
+// engine.io: the heartbeat's ping timer
+// ---------------------------------------------------------------------------------------------
+
+/** The timer a connection's next ping waits on, as engine.io uses it: re-armed on each pong. */
+export interface PingTimer {
+  refresh(): unknown;
+}
+
+/** engine.io's heartbeat members of a connection (engine.io/build/socket.js, protocol v4). */
+interface HeartbeatInternals {
+  /** :51 — 3 for Engine.IO v3 clients, which ping the server themselves. */
+  protocol: number;
+  /** :42 — armed by `schedulePing` (:166) when the connection opens, `refresh()`ed on each pong (:138). */
+  pingIntervalTimer: PingTimer | null;
+  /** :47 — whether a packet already extended the pong deadline of the current ping (:113-117). */
+  hasRefreshedPingTimeout: boolean;
+  sendPacket(type: 'ping'): void;
+  /** :179 — arms the pong deadline (closes with `ping timeout` when it passes). */
+  resetPingTimeout(): void;
+}
+
+/**
+ * Puts `timer` in place of the timer engine.io armed for `conn`'s next ping when it opened
+ * (`schedulePing`, engine.io/build/socket.js:166, called from `onOpen` before the `connection`
+ * event): engine.io then re-arms `timer` on each pong (:138) and leaves it alone on close
+ * (`clearTimeout` of a non-timer is a no-op, :340). The caller sends the pings (`sendPing`).
+ * Returns false, changing nothing, for an Engine.IO v3 client (it pings; the server only answers).
+ * There is no option for a shared heartbeat: the timer is per connection.
+ */
+export function replacePingTimer(conn: EngineSocket, timer: PingTimer): boolean {
+  const internals = conn as unknown as HeartbeatInternals;
+  if (internals.protocol === 3) return false;
+  clearTimeout((internals.pingIntervalTimer ?? undefined) as NodeJS.Timeout | undefined);
+  internals.pingIntervalTimer = timer;
+  return true;
+}
+
+/** The timer `conn`'s next ping waits on (see `replacePingTimer`). */
+export function pingTimerOf(conn: EngineSocket): PingTimer | null {
+  return (conn as unknown as HeartbeatInternals).pingIntervalTimer;
+}
+
+/** Sends `conn` a ping and arms its pong deadline: engine.io's own ping timer callback (build/socket.js:167-172). */
+export function sendPing(conn: EngineSocket): void {
+  const internals = conn as unknown as HeartbeatInternals;
+  internals.hasRefreshedPingTimeout = false;
+  internals.sendPacket('ping');
+  internals.resetPingTimeout();
 }
 
 // ---------------------------------------------------------------------------------------------

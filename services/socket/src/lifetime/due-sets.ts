@@ -1,0 +1,83 @@
+/**
+ * Items due at whole units of time, served in batches by one timer: an item waits in the set of its
+ * key (a time in units of `unitMs`), the timer is armed for the earliest key, and a firing serves every
+ * key that has come, each item once. Nothing is served before its key's time.
+ */
+export class DueSets<T> {
+  // Key -> items due then.
+  private readonly due = new Map<number, Set<T>>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private count = 0;
+
+  /**
+   * @param serve called once for each item whose key has come (it may add items again).
+   * @param unitMs the length of one key's unit.
+   * @param now the clock the keys are read against (milliseconds; monotonic by default).
+   */
+  constructor(
+    private readonly serve: (item: T) => void,
+    private readonly unitMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The key of the first unit that starts at or after `atMs` on this clock. */
+  keyAt(atMs: number): number {
+    return Math.ceil(atMs / this.unitMs);
+  }
+
+  /** The key `delayMs` from now: serving it is at most one unit late, never early. */
+  keyIn(delayMs: number): number {
+    return this.keyAt(this.now() + delayMs);
+  }
+
+  /** How many items wait. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `item` under `key` (a second add under the same key changes nothing). */
+  add(key: number, item: T): void {
+    let set = this.due.get(key);
+    if (set === undefined) this.due.set(key, (set = new Set()));
+    const before = set.size;
+    set.add(item);
+    this.count += set.size - before;
+    if (key < this.armedFor) this.arm(key);
+  }
+
+  /** Removes `item` from under `key`; false when it was not there. */
+  remove(key: number, item: T): boolean {
+    const set = this.due.get(key);
+    if (set?.delete(item) !== true) return false;
+    this.count -= 1;
+    if (set.size === 0) this.due.delete(key);
+    return true;
+  }
+
+  private arm(key: number): void {
+    clearTimeout(this.timer);
+    this.armedFor = key;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, key * this.unitMs - this.now()));
+    // The items' owners keep the process alive, not their deadlines.
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const nowKey = Math.floor(this.now() / this.unitMs);
+    let next = Infinity;
+    for (const [key, items] of this.due) {
+      if (key > nowKey) {
+        if (key < next) next = key;
+        continue;
+      }
+      this.due.delete(key);
+      this.count -= items.size;
+      for (const item of items) this.serve(item);
+    }
+    // `serve` may have armed the timer for an item it added.
+    if (next < this.armedFor) this.arm(next);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Engine.IO's heartbeat on one shared timer per pod (lifetime/shared-heartbeat.ts): pings keep coming
+ * while pongs answer them, a silent client is closed by engine.io's own pong deadline, a closed
+ * connection leaves the timer, and an Engine.IO v3 client (which pings itself) is left alone.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Socket as EngineSocket } from 'engine.io';
+import { Server } from 'socket.io';
+import t from 'tap';
+import WebSocket from 'ws';
+import {
+  eventually,
+  openRawSocket,
+  startService,
+  waitFor,
+  withTimeout,
+  WAIT_MS,
+  type Teardown,
+} from '@gamesocket/test-helpers';
+import { pingTimerOf } from '../src/core/internals.js';
+import { heartbeatTickMs, MAX_HEARTBEAT_TICK_MS, shareHeartbeats } from '../src/lifetime/shared-heartbeat.js';
+
+/** Node's own timer class: a connection's ping timer must not be one. */
+const NodeTimeout = (() => {
+  const timer = setTimeout(() => undefined, 0);
+  clearTimeout(timer);
+  return timer.constructor;
+})();
+
+/** A bare Socket.IO server with the shared heartbeat, and what closed its connections. */
+async function bareServer(t: Teardown, options: { pingInterval: number; pingTimeout: number; allowEIO3?: boolean }) {
+  const http = createServer();
+  const io = new Server(http, options);
+  const heartbeat = shareHeartbeats(io.engine, {
+    pingIntervalMs: options.pingInterval,
+    pingTimeoutMs: options.pingTimeout,
+  });
+  const closeReasons: string[] = [];
+  io.engine.on('connection', (conn: EngineSocket) => conn.on('close', (reason: string) => closeReasons.push(reason)));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => io.close(() => resolve())));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  return { io, heartbeat, closeReasons, url };
+}
+
+const pings = (frames: string[]): number => frames.filter((frame) => frame === '2').length;
+
+t.test('the tick: 100 ms, or a quarter of the shorter heartbeat setting', async (t) => {
+  t.equal(heartbeatTickMs(25_000, 60_000), MAX_HEARTBEAT_TICK_MS);
+  t.equal(heartbeatTickMs(200, 100), 25);
+  t.equal(heartbeatTickMs(100, 600_000), 25);
+  t.equal(heartbeatTickMs(2, 2), 1, 'never 0');
+});
+
+t.test('connections answering pings are pinged again and again, from the one timer', async (t) => {
+  const { io, closeReasons, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 200 });
+  const sockets = await Promise.all([1, 2, 3].map(() => openRawSocket(t, url)));
+  for (const conn of Object.values(io.engine.clients) as EngineSocket[]) {
+    t.notOk(pingTimerOf(conn) instanceof NodeTimeout, 'no timer of its own for the next ping');
+  }
+  await eventually(() => sockets.every((socket) => pings(socket.frames) >= 4), WAIT_MS, 'four pings each');
+  t.ok(
+    sockets.every((socket) => socket.isOpen()),
+    'every session lives on',
+  );
+  t.same(closeReasons, [], 'nothing closed');
+});
+
+t.test('a closed connection leaves the timer; one not answering is closed by the pong deadline', async (t) => {
+  const { io, heartbeat, closeReasons, url } = await bareServer(t, { pingInterval: 60_000, pingTimeout: 100 });
+  const [a, b] = await Promise.all([openRawSocket(t, url), openRawSocket(t, url)]);
+  t.equal(heartbeat.waiting, 2, 'two connections wait for their ping');
+  a.close();
+  await eventually(() => io.engine.clientsCount === 1, WAIT_MS, 'the server to see the close');
+  t.equal(heartbeat.waiting, 1, 'the closed one left at once, not at its ping');
+  t.same(closeReasons, ['transport close']);
+  b.close();
+  await eventually(() => heartbeat.waiting === 0, WAIT_MS, 'the second to leave');
+
+  const quick = await bareServer(t, { pingInterval: 100, pingTimeout: 100 });
+  const silent = await openRawSocket(t, quick.url, { answerPings: false });
+  await silent.next((frame) => frame === '2');
+  await withTimeout(silent.closed, WAIT_MS, 'the silent client to be closed');
+  t.same(quick.closeReasons, ['ping timeout'], "engine.io's pong deadline closed it");
+  t.equal(quick.heartbeat.waiting, 0, 'and it left the timer');
+});
+
+t.test('an Engine.IO v3 client pings the server itself: left to engine.io', async (t) => {
+  const { heartbeat, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 100, allowEIO3: true });
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=3&transport=websocket`);
+  t.teardown(() => ws.terminate());
+  const frames: string[] = [];
+  ws.on('message', (data: Buffer) => frames.push(data.toString()));
+  await waitFor(ws, 'open');
+  await eventually(() => frames.some((frame) => frame.startsWith('0{')), WAIT_MS, 'the v3 open packet');
+  t.equal(heartbeat.waiting, 0, 'not on the shared timer');
+  ws.send('2');
+  await eventually(() => frames.includes('3'), WAIT_MS, 'the pong to the client ping');
+  t.pass('the server answered the client ping');
+});
+
+t.test('the service pings every connection from its shared timer', async (t) => {
+  const { app, url } = await startService(t, { PING_INTERVAL_MS: '200', PING_TIMEOUT_MS: '200' });
+  const socket = await openRawSocket(t, url);
+  const [conn] = Object.values(app.io.engine.clients) as EngineSocket[];
+  t.ok(conn !== undefined && !(pingTimerOf(conn) instanceof NodeTimeout), 'no timer of its own for the next ping');
+  await eventually(() => pings(socket.frames) >= 2, WAIT_MS, 'two pings');
+  t.ok(socket.isOpen(), 'and the session lives on');
+});

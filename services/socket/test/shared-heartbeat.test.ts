@@ -7,17 +7,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
+import { io as ioClient } from 'socket.io-client';
 import t from 'tap';
 import WebSocket from 'ws';
-import {
-  eventually,
-  openRawSocket,
-  startService,
-  waitFor,
-  withTimeout,
-  WAIT_MS,
-  type Teardown,
-} from '@gamesocket/test-helpers';
+import { openRawSocket, startService, waitFor, withTimeout, WAIT_MS, type Teardown } from '@gamesocket/test-helpers';
 import { pingTimerOf } from '../src/core/internals.js';
 import { heartbeatTickMs, MAX_HEARTBEAT_TICK_MS, shareHeartbeats } from '../src/lifetime/shared-heartbeat.js';
 
@@ -57,14 +50,19 @@ t.test('the tick: 100 ms, or a quarter of the shorter heartbeat setting', async 
   t.equal(heartbeatTickMs(2, 2), 1, 'never 0');
 });
 
+/** Resolves when the server closed one of `conns` (bounded). */
+const serverClose = (conns: EngineSocket[], what: string): Promise<unknown> =>
+  withTimeout(new Promise((resolve) => conns.forEach((conn) => conn.once('close', resolve))), WAIT_MS, what);
+
 t.test('connections answering pings are pinged again and again, from the one timer', async (t) => {
-  const { conns, closeReasons, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 200 });
+  const { conns, closeReasons, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 1000 });
   const sockets = await Promise.all([1, 2, 3].map(() => openRawSocket(t, url)));
   t.equal(conns.length, 3);
   for (const conn of conns) {
-    t.notOk(pingTimerOf(conn) instanceof NodeTimeout, 'no timer of its own for the next ping');
+    const timer = pingTimerOf(conn);
+    t.ok(timer !== null && !(timer instanceof NodeTimeout), 'a queued ping, no timer of its own');
   }
-  await eventually(() => sockets.every((socket) => pings(socket.frames) >= 4), WAIT_MS, 'four pings each');
+  for (const socket of sockets) await socket.next(() => pings(socket.frames) >= 4, WAIT_MS, 'four pings');
   t.ok(
     sockets.every((socket) => socket.isOpen()),
     'every session lives on',
@@ -72,16 +70,41 @@ t.test('connections answering pings are pinged again and again, from the one tim
   t.same(closeReasons, [], 'nothing closed');
 });
 
+t.test('pings go on after an upgrade from long-polling to websocket', async (t) => {
+  const { url } = await bareServer(t, { pingInterval: 100, pingTimeout: 1000 });
+  const client = ioClient(url, { transports: ['polling', 'websocket'], reconnection: false });
+  t.teardown(() => client.close());
+  await waitFor(client.io.engine, 'upgrade');
+  let pingsAfter = 0;
+  await withTimeout(
+    new Promise<void>((resolve) =>
+      client.io.engine.on('ping', () => {
+        if (++pingsAfter === 2) resolve();
+      }),
+    ),
+    WAIT_MS,
+    'two pings over the websocket',
+  );
+  t.equal(client.io.engine.transport.name, 'websocket');
+  t.ok(client.connected, 'still connected');
+});
+
 t.test('a closed connection leaves the timer; one not answering is closed by the pong deadline', async (t) => {
-  const { io, heartbeat, closeReasons, url } = await bareServer(t, { pingInterval: 60_000, pingTimeout: 100 });
+  const { heartbeat, closeReasons, conns, url } = await bareServer(t, { pingInterval: 60_000, pingTimeout: 100 });
   const [a, b] = await Promise.all([openRawSocket(t, url), openRawSocket(t, url)]);
   t.equal(heartbeat.waiting, 2, 'two connections wait for their ping');
+  let closed = serverClose(conns, 'the server to see the first close');
   a.close();
-  await eventually(() => io.engine.clientsCount === 1, WAIT_MS, 'the server to see the close');
+  await closed;
   t.equal(heartbeat.waiting, 1, 'the closed one left at once, not at its ping');
   t.same(closeReasons, ['transport close']);
+  closed = serverClose(
+    conns.filter((conn) => conn.readyState !== 'closed'),
+    'the server to see the second close',
+  );
   b.close();
-  await eventually(() => heartbeat.waiting === 0, WAIT_MS, 'the second to leave');
+  await closed;
+  t.equal(heartbeat.waiting, 0, 'the second left too');
 
   const quick = await bareServer(t, { pingInterval: 100, pingTimeout: 100 });
   const silent = await openRawSocket(t, quick.url, { answerPings: false });
@@ -91,17 +114,40 @@ t.test('a closed connection leaves the timer; one not answering is closed by the
   t.equal(quick.heartbeat.waiting, 0, 'and it left the timer');
 });
 
+t.test('a close stuck waiting for a long-polling client is ended by the next ping, as engine.io ends it', async (t) => {
+  const { conns, closeReasons, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 100 });
+  // The handshake GET answers the open packet; no GET follows, so the transport cannot write a close.
+  const open = await withTimeout(fetch(`${url}/socket.io/?EIO=4&transport=polling`), WAIT_MS, 'the polling handshake');
+  t.match(await open.text(), /^0\{"sid"/, 'open packet');
+  const [conn] = conns;
+  if (conn === undefined) throw new Error('no connection');
+  const closed = serverClose([conn], 'the stuck close to end');
+  conn.close();
+  t.equal(conn.readyState, 'closing', 'the close waits for a poll that does not come (30 s)');
+  await closed;
+  t.same(closeReasons, ['ping timeout'], 'the ping that came due armed the pong deadline, which ended it');
+});
+
 t.test('an Engine.IO v3 client pings the server itself: left to engine.io', async (t) => {
   const { heartbeat, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 100, allowEIO3: true });
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=3&transport=websocket`);
   t.teardown(() => ws.terminate());
   const frames: string[] = [];
   ws.on('message', (data: Buffer) => frames.push(data.toString()));
-  await waitFor(ws, 'open');
-  await eventually(() => frames.some((frame) => frame.startsWith('0{')), WAIT_MS, 'the v3 open packet');
+  const message = (match: (frame: string) => boolean, what: string): Promise<unknown> =>
+    withTimeout(
+      new Promise((resolve) => {
+        const look = (): void => void (frames.some(match) && resolve(undefined));
+        ws.on('message', look);
+        look();
+      }),
+      WAIT_MS,
+      what,
+    );
+  await message((frame) => frame.startsWith('0{'), 'the v3 open packet');
   t.equal(heartbeat.waiting, 0, 'not on the shared timer');
   ws.send('2');
-  await eventually(() => frames.includes('3'), WAIT_MS, 'the pong to the client ping');
+  await message((frame) => frame === '3', 'the pong to the client ping');
   t.pass('the server answered the client ping');
 });
 
@@ -111,7 +157,8 @@ t.test('the service pings every connection from its shared timer', async (t) => 
   app.io.engine.on('connection', (conn: EngineSocket) => conns.push(conn));
   const socket = await openRawSocket(t, url);
   const [conn] = conns;
-  t.ok(conn !== undefined && !(pingTimerOf(conn) instanceof NodeTimeout), 'no timer of its own for the next ping');
-  await eventually(() => pings(socket.frames) >= 2, WAIT_MS, 'two pings');
+  const timer = conn === undefined ? null : pingTimerOf(conn);
+  t.ok(timer !== null && !(timer instanceof NodeTimeout), 'a queued ping, no timer of its own');
+  await socket.next(() => pings(socket.frames) >= 2, WAIT_MS, 'two pings');
   t.ok(socket.isOpen(), 'and the session lives on');
 });

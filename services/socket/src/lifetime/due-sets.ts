@@ -58,7 +58,8 @@ export class DueSets<T> {
   private arm(key: number): void {
     clearTimeout(this.timer);
     this.armedFor = key;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, key * this.unitMs - this.now()));
+    // Node's timers count whole milliseconds from a truncated clock: one more keeps them from firing just early.
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(key * this.unitMs - this.now())) + 1);
     // The items' owners keep the process alive, not their deadlines.
     this.timer.unref();
   }
@@ -67,17 +68,29 @@ export class DueSets<T> {
     this.timer = undefined;
     this.armedFor = Infinity;
     const nowKey = Math.floor(this.now() / this.unitMs);
+    const come: number[] = [];
     let next = Infinity;
-    for (const [key, items] of this.due) {
-      if (key > nowKey) {
-        if (key < next) next = key;
-        continue;
-      }
-      this.due.delete(key);
-      this.count -= items.size;
-      for (const item of items) this.serve(item);
+    for (const key of this.due.keys()) {
+      if (key <= nowKey) come.push(key);
+      else if (key < next) next = key;
     }
-    // `serve` may have armed the timer for an item it added.
-    if (next < this.armedFor) this.arm(next);
+    try {
+      for (const key of come.sort((a, b) => a - b)) {
+        const items = this.due.get(key);
+        if (items === undefined) continue;
+        // Each item leaves before it is served: a `remove` meanwhile finds the truth, a throw leaves the rest waiting.
+        for (const item of items) {
+          items.delete(item);
+          this.count -= 1;
+          this.serve(item);
+        }
+        this.due.delete(key);
+      }
+    } finally {
+      // A throwing `serve` left the rest of its keys waiting: they are due at once.
+      for (const key of come) if (key < next && this.due.has(key)) next = key;
+      // `serve` may have armed the timer for an item it added.
+      if (next < this.armedFor) this.arm(next);
+    }
   }
 }

@@ -41,7 +41,8 @@ class PingQueue {
   ) {
     this.due = new DueSets((ping) => {
       ping.key = NaN;
-      if (ping.conn.readyState === 'open') sendPing(ping.conn);
+      // As engine.io's own timer: a closing connection gets no ping but a pong deadline, which ends a stuck close.
+      if (ping.conn.readyState !== 'closed') sendPing(ping.conn);
     }, tickMs);
   }
 
@@ -76,6 +77,8 @@ export function shareHeartbeats(
     if (timer instanceof QueuedPing) queue.cancel(timer);
   }
   engine.on('connection', (conn: EngineSocket) => {
+    // Closed by an earlier listener: its close event is past, nothing would take it off the timer.
+    if (conn.readyState === 'closed') return;
     const ping = new QueuedPing(conn, queue);
     if (!replacePingTimer(conn, ping)) return;
     queue.schedule(ping);

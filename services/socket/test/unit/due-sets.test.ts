@@ -71,6 +71,31 @@ t.test('a removed item is not served; serving may add again', async (t) => {
   t.equal(sets.size, 0);
 });
 
+t.test('an item removed while its batch is served is not served', async (t) => {
+  const served: string[] = [];
+  let removedMeanwhile: boolean | undefined;
+  let wake: (() => void) | undefined;
+  const sets: DueSets<string> = new DueSets((item) => {
+    served.push(item);
+    if (item === 'a') removedMeanwhile = sets.remove(key, 'b');
+    wake?.();
+  }, UNIT_MS);
+  const key = sets.keyIn(UNIT_MS);
+  sets.add(key, 'a');
+  sets.add(key, 'b');
+  sets.add(key, 'c');
+  await withTimeout(
+    new Promise<void>((resolve) => {
+      wake = () => served.length >= 2 && resolve();
+    }),
+    WAIT_MS,
+    'the batch',
+  );
+  t.equal(removedMeanwhile, true, 'the remove found it');
+  t.same(served, ['a', 'c'], 'and it was not served');
+  t.equal(sets.size, 0);
+});
+
 t.test('an earlier key added later re-arms the timer for it', async (t) => {
   const { sets, served, servedCount } = recording();
   sets.add(sets.keyIn(WAIT_MS * 10), 'far');

@@ -35,7 +35,7 @@ import { createTokenLifetimes } from './lifetime/token-deadlines.js';
 import { notify } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
 import type { GameServer, GameSocket } from './core/socket-types.js';
-import { releaseHandshake, withBroadcastObserver } from './core/internals.js';
+import { dropUpgradeResponses, releaseHandshake, withBroadcastObserver } from './core/internals.js';
 import type { Tracing } from './core/tracing.js';
 import { deliverySpans } from './delivery/delivery-tracing.js';
 import { traceConnectStages, traceRequestStages } from './handshake/handshake-tracing.js';
@@ -168,6 +168,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
   });
 
   admission.attach(io.engine);
+  dropUpgradeResponses(io.engine);
   shareHeartbeats(io.engine, { pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs });
   const backpressure = guardBackpressure(io, {
     maxBufferedBytes: config.maxBufferedBytes,

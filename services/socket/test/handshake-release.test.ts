@@ -4,6 +4,10 @@
  * any `auth.token`) are let go once the socket is connected, which saves memory per connection and
  * keeps tokens out of the heap.
  */
+import type { IncomingMessage } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Socket as EngineSocket } from 'engine.io';
 import t from 'tap';
 import {
   authCookie,
@@ -12,8 +16,12 @@ import {
   parseEvent,
   rawConnect,
   startService,
+  WAIT_MS,
   type RawSocket,
 } from '@gamesocket/test-helpers';
+
+setFlagsFromString('--expose_gc');
+const gc = runInNewContext('gc') as () => void;
 
 const claims = { sub: 'release1', username: 'release', role: 'player' };
 
@@ -52,5 +60,29 @@ t.test('a connected socket lets its handshake go', async (t) => {
     const { socketId, auth } = await connected(raw);
     t.equal(auth, 'ok');
     t.same(sockets.get(socketId)?.handshake.auth, {});
+  });
+  t.test('the upgrade request itself is collected once the socket is connected', async (t) => {
+    let collected: Promise<unknown> | undefined;
+    const registry = new FinalizationRegistry<() => void>((done) => done());
+    const watch = (conn: EngineSocket): void => {
+      // Only the registry sees the request: nothing in this test keeps it.
+      collected = new Promise<void>((resolve) => registry.register(conn.request as IncomingMessage, resolve));
+    };
+    service.app.io.engine.once('connection', watch);
+    const raw = await openRawSocket(t, service.url, { cookie: authCookie(await mintToken(claims)) });
+    await rawConnect(raw);
+    t.equal((await connected(raw)).auth, 'ok');
+    if (collected === undefined) throw new Error('no engine connection seen');
+    let done = false;
+    void collected.then(() => (done = true));
+    // Full collections until the registry reports it, bounded.
+    for (const deadline = Date.now() + WAIT_MS; !done && Date.now() < deadline;) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    t.ok(done, 'the request was garbage collected');
+    t.ok(raw.isOpen(), 'collected while its websocket lives on');
+    raw.send('421["system:ping"]');
+    t.match(await raw.next((f) => f.startsWith('431')), /^431\[\{"pong":true/, 'and it is still served');
   });
 });

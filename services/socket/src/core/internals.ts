@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Socket as EngineSocket } from 'engine.io';
 import { Cluster, Redis } from 'ioredis';
 import { Namespace, type ServerOptions, type Socket } from 'socket.io';
@@ -104,14 +105,15 @@ const clientPrototype = ((): Partial<ClientInternals> | undefined => {
   }
 })();
 
-// engine.io's Socket class as socket.io loads it (the copy whose connections the service gets).
-const engineSocketPrototype = ((): object | undefined => {
+// engine.io's Socket and Server classes as socket.io loads them (the copy whose connections the service gets).
+const engineModule = ((): { Socket?: { prototype: object }; Server?: { prototype: object } } | undefined => {
   try {
-    return (requireSocketIo?.('engine.io') as { Socket?: { prototype: object } } | undefined)?.Socket?.prototype;
+    return requireSocketIo?.('engine.io') as { Socket?: { prototype: object }; Server?: { prototype: object } };
   } catch {
     return undefined;
   }
 })();
+const engineSocketPrototype = engineModule?.Socket?.prototype;
 
 /** The private members of `Adapter` (socket.io-adapter/dist/in-memory-adapter.js) the seam reroutes. */
 interface AdapterInternals {
@@ -153,6 +155,7 @@ export function memberChecks(): MemberCheck[] {
   return [
     { package: 'socket.io', member: 'Namespace.prototype._createSocket', holder: Namespace.prototype },
     { package: 'socket.io', member: 'Client.prototype.writeToEngine', holder: clientPrototype },
+    { package: 'engine.io', member: 'Server.prototype.handleUpgrade', holder: engineModule?.Server?.prototype },
     ...['schedulePing', 'sendPacket', 'resetPingTimeout'].map((name) => ({
       package: 'engine.io' as const,
       member: `Socket.prototype.${name}`,
@@ -242,6 +245,46 @@ export function releaseHandshake(socket: Socket): void {
   conn.request = undefined;
   socket.handshake.headers = {};
   socket.handshake.auth = {};
+}
+
+/** The engine.io server member `dropUpgradeResponses` wraps (engine.io/build/server.js). */
+interface UpgradeInternals {
+  /** :571 — called for every websocket upgrade by the server's `upgrade` listener (:688-690). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+/**
+ * Lets every websocket upgrade's request go once the upgrade is done. engine.io's `handleUpgrade`
+ * (engine.io/build/server.js:571) wraps the request in a `WebSocketResponse` (:432, built at :574)
+ * for engine middlewares, which re-emits the TCP socket's `close` for middlewares like pino-http
+ * (`socket.once("close", ...)`, :441, the first `once` of `handleUpgrade` on that socket): the
+ * listener holds the response and, through it, the request (about 2 KB of heap per connection
+ * once its headers are emptied) for the connection's whole life. The service's one engine
+ * middleware, `cors` (engine.io installs it for the `cors` option, server.js:70-71), only sets
+ * headers: nobody listens to the response, so that one listener is not added.
+ */
+export function dropUpgradeResponses(engine: object): void {
+  const internals = engine as UpgradeInternals;
+  const handleUpgrade = internals.handleUpgrade.bind(engine);
+  internals.handleUpgrade = (req, socket, head) => {
+    const ownOnce = Object.prototype.hasOwnProperty.call(socket, 'once');
+    const once = socket.once;
+    // The response's listener is the first `once('close')` made on the socket during the call.
+    socket.once = function (this: Duplex, event: string | symbol, listener: (...args: unknown[]) => void) {
+      if (event !== 'close') return once.call(this, event, listener);
+      restore();
+      return this;
+    } as Duplex['once'];
+    const restore = (): void => {
+      if (ownOnce) socket.once = once;
+      else delete (socket as Partial<Duplex>).once;
+    };
+    try {
+      handleUpgrade(req, socket, head);
+    } finally {
+      if (socket.once !== once) restore();
+    }
+  };
 }
 
 /** A connection writer: called as the connection's `Client#writeToEngine`, with the Client as `this`. */

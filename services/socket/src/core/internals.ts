@@ -257,33 +257,21 @@ interface UpgradeInternals {
  * Lets every websocket upgrade's request go once the upgrade is done. engine.io's `handleUpgrade`
  * (engine.io/build/server.js:571) wraps the request in a `WebSocketResponse` (:432, built at :574)
  * for engine middlewares, which re-emits the TCP socket's `close` for middlewares like pino-http
- * (`socket.once("close", ...)`, :441, the first `once` of `handleUpgrade` on that socket): the
+ * (`socket.once("close", ...)`, :441, the first `close` listener `handleUpgrade` adds to that socket): the
  * listener holds the response and, through it, the request (about 2 KB of heap per connection
  * once its headers are emptied) for the connection's whole life. The service's one engine
  * middleware, `cors` (engine.io installs it for the `cors` option, server.js:70-71), only sets
- * headers: nobody listens to the response, so that one listener is not added.
+ * headers: nobody listens to the response, so that one listener is removed as soon as it is added.
  */
 export function dropUpgradeResponses(engine: object): void {
   const internals = engine as UpgradeInternals;
   const handleUpgrade = internals.handleUpgrade.bind(engine);
   internals.handleUpgrade = (req, socket, head) => {
-    const ownOnce = Object.prototype.hasOwnProperty.call(socket, 'once');
-    const once = socket.once;
-    // The response's listener is the first `once('close')` made on the socket during the call.
-    socket.once = function (this: Duplex, event: string | symbol, listener: (...args: unknown[]) => void) {
-      if (event !== 'close') return once.call(this, event, listener);
-      restore();
-      return this;
-    } as Duplex['once'];
-    const restore = (): void => {
-      if (ownOnce) socket.once = once;
-      else delete (socket as Partial<Duplex>).once;
-    };
-    try {
-      handleUpgrade(req, socket, head);
-    } finally {
-      if (socket.once !== once) restore();
-    }
+    const before = socket.listenerCount('close');
+    handleUpgrade(req, socket, head);
+    // The response's listener is the first `close` listener the call adds (its constructor runs first).
+    const added = socket.listeners('close')[before] as ((...args: unknown[]) => void) | undefined;
+    if (added !== undefined) socket.removeListener('close', added);
   };
 }
 

@@ -258,7 +258,7 @@ interface UpgradeInternals {
  * (engine.io/build/server.js:571) wraps the request in a `WebSocketResponse` (:432, built at :574)
  * for engine middlewares, which re-emits the TCP socket's `close` for middlewares like pino-http
  * (`socket.once("close", ...)`, :441, the first `close` listener `handleUpgrade` adds to that socket): the
- * listener holds the response and, through it, the request (about 2 KB of heap per connection
+ * listener holds the response and, through it, the request (about 2.7 KB of heap per connection
  * once its headers are emptied) for the connection's whole life. The service's one engine
  * middleware, `cors` (engine.io installs it for the `cors` option, server.js:70-71), only sets
  * headers: nobody listens to the response, so that one listener is removed as soon as it is added.

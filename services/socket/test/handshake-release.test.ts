@@ -16,6 +16,7 @@ import {
   parseEvent,
   rawConnect,
   startService,
+  waitFor,
   WAIT_MS,
   type RawSocket,
 } from '@gamesocket/test-helpers';
@@ -71,7 +72,8 @@ t.test('a connected socket lets its handshake go', async (t) => {
     service.app.io.engine.once('connection', watch);
     const raw = await openRawSocket(t, service.url, { cookie: authCookie(await mintToken(claims)) });
     await rawConnect(raw);
-    t.equal((await connected(raw)).auth, 'ok');
+    const { socketId, auth } = await connected(raw);
+    t.equal(auth, 'ok');
     if (collected === undefined) throw new Error('no engine connection seen');
     let done = false;
     void collected.then(() => (done = true));
@@ -84,5 +86,12 @@ t.test('a connected socket lets its handshake go', async (t) => {
     t.ok(raw.isOpen(), 'collected while its websocket lives on');
     raw.send('421["system:ping"]');
     t.match(await raw.next((f) => f.startsWith('431')), /^431\[\{"pong":true/, 'and it is still served');
+
+    // The TCP socket's close still reaches the server at once (ws's own listener was kept).
+    const socket = sockets.get(socketId);
+    if (socket === undefined) throw new Error('no server socket');
+    const gone = waitFor<string>(socket, 'disconnect');
+    raw.ws.terminate();
+    t.equal(await gone, 'transport close', 'a dropped TCP connection is seen as such');
   });
 });

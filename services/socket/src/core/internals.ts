@@ -247,8 +247,10 @@ export function releaseHandshake(socket: Socket): void {
   socket.handshake.auth = {};
 }
 
-/** The engine.io server member `dropUpgradeResponses` wraps (engine.io/build/server.js). */
+/** The engine.io server members `dropUpgradeResponses` relies on (engine.io/build/server.js). */
 interface UpgradeInternals {
+  /** :43 — engine middlewares (`engine.use`; the `cors` option's, :70-71), which get the upgrade's response. */
+  middlewares: unknown[];
   /** :571 — called for every websocket upgrade by the server's `upgrade` listener (:688-690). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
@@ -261,17 +263,26 @@ interface UpgradeInternals {
  * listener holds the response and, through it, the request (about 2.7 KB of heap per connection
  * once its headers are emptied) for the connection's whole life. The service's one engine
  * middleware, `cors` (engine.io installs it for the `cors` option, server.js:70-71), only sets
- * headers: nobody listens to the response, so that one listener is removed as soon as it is added.
+ * headers: nobody listens to the response, so that one listener is removed when the call returns
+ * (with cors, before the middlewares even run). With any other engine middleware it is left alone.
  */
 export function dropUpgradeResponses(engine: object): void {
   const internals = engine as UpgradeInternals;
   const handleUpgrade = internals.handleUpgrade.bind(engine);
   internals.handleUpgrade = (req, socket, head) => {
-    const before = socket.listenerCount('close');
-    handleUpgrade(req, socket, head);
-    // The response's listener is the first `close` listener the call adds (its constructor runs first).
-    const added = socket.listeners('close')[before] as ((...args: unknown[]) => void) | undefined;
-    if (added !== undefined) socket.removeListener('close', added);
+    // Another middleware than cors might listen to the response (pino-http, on-finished): leave it whole.
+    if (internals.middlewares.length > 1) {
+      handleUpgrade(req, socket, head);
+      return;
+    }
+    const prior = socket.listeners('close');
+    try {
+      handleUpgrade(req, socket, head);
+    } finally {
+      // The response's listener is the first `close` listener the call adds (its constructor runs first).
+      const added = socket.listeners('close').find((listener) => !prior.includes(listener));
+      if (added !== undefined) socket.removeListener('close', added as (...args: unknown[]) => void);
+    }
   };
 }
 

@@ -12,23 +12,16 @@ export class DueSets<T> {
 
   /**
    * @param serve called once for each item whose key has come (it may add items again).
-   * @param unitMs the length of one key's unit.
-   * @param now the clock the keys are read against (milliseconds; monotonic by default).
+   * @param unitMs the length of one key's unit (keys are read against the monotonic `performance.now()`).
    */
   constructor(
     private readonly serve: (item: T) => void,
     private readonly unitMs: number,
-    private readonly now: () => number = () => performance.now(),
   ) {}
-
-  /** The key of the first unit that starts at or after `atMs` on this clock. */
-  keyAt(atMs: number): number {
-    return Math.ceil(atMs / this.unitMs);
-  }
 
   /** The key `delayMs` from now: serving it is at most one unit late, never early. */
   keyIn(delayMs: number): number {
-    return this.keyAt(this.now() + delayMs);
+    return Math.ceil((performance.now() + delayMs) / this.unitMs);
   }
 
   /** How many items wait. */
@@ -59,7 +52,7 @@ export class DueSets<T> {
     clearTimeout(this.timer);
     this.armedFor = key;
     // Node's timers count whole milliseconds from a truncated clock: one more keeps them from firing just early.
-    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(key * this.unitMs - this.now())) + 1);
+    this.timer = setTimeout(() => this.fire(), Math.max(0, Math.ceil(key * this.unitMs - performance.now())) + 1);
     // The items' owners keep the process alive, not their deadlines.
     this.timer.unref();
   }
@@ -67,7 +60,7 @@ export class DueSets<T> {
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Infinity;
-    const nowKey = Math.floor(this.now() / this.unitMs);
+    const nowKey = Math.floor(performance.now() / this.unitMs);
     const come: number[] = [];
     let next = Infinity;
     for (const key of this.due.keys()) {

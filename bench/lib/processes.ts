@@ -48,7 +48,8 @@ export function forkProcess(name: string, file: string, options: ForkOptions = {
     );
   }
   const child: ChildProcess = fork(file, options.args ?? [], {
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    // NODE_OPTIONS passes through for profiling (e.g. `--perf-basic-prof` for `perf record`).
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...options.env },
     execArgv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });

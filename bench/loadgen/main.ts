@@ -285,21 +285,40 @@ async function handshakes(args: HandshakeArgs): Promise<{ done: number; failed: 
   return { done: args.count - failed, failed, ms: nowMs() - started };
 }
 
-interface ChurnArgs {
+interface ChurnSetupArgs {
   urls: [string, string];
-  perPodRate: number;
-  durationMs: number;
+  /** Cycles per pod over every run of this setup (warm-up included): each is a distinct user. */
+  cyclesPerPod: number;
   users: UserSpec;
 }
 
+interface ChurnArgs {
+  perPodRate: number;
+  /** The first cycle (per pod) of this run, and how many cycles per pod it launches. */
+  from: number;
+  count: number;
+}
+
+/** What `churnSetup` prepared: the pods, every cycle's cookie, the watchers, the joins they saw. */
+interface ChurnState {
+  urls: [string, string];
+  users: UserSpec;
+  cookies: string[];
+  watchers: RawClient[];
+  sentAt: Map<string, { pod: number; client: RawClient }>;
+  seenMs: number[];
+}
+
+let churnState: ChurnState | undefined;
+
 /**
- * Presence churn: `perPodRate` connect+disconnect cycles per second on each pod; on each pod, watchers
- * (`player:watch`, `MAX_WATCHED_USERS` users each) of the users who cycle on the other pod time how long a join
- * takes to be seen there (from the `40` CONNECT). Watchers are told at once; the lobby gets joins in a pod's
- * interval diff (`PRESENCE_DIFF_MS`), and a user who comes and goes within one interval not at all.
+ * Presence churn, set up once per pod pair: cycle `i` on pod `pod` is user `i * 2 + pod`, and on each pod
+ * watchers (`player:watch`, `MAX_WATCHED_USERS` users each) of the users who cycle on the other pod time how
+ * long a join takes to be seen there (from the `40` CONNECT). Watchers are told at once; the lobby gets joins
+ * in a pod's interval diff (`PRESENCE_DIFF_MS`), and a user who comes and goes within one interval not at all.
  */
-async function churn(args: ChurnArgs) {
-  const perPod = Math.round((args.perPodRate * args.durationMs) / 1000);
+async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
+  const perPod = args.cyclesPerPod;
   const cookies = await mintCookies(args.users, 0, perPod * 2);
   const watchersPerPod = Math.ceil(perPod / MAX_WATCHED_USERS);
   const watcherCookies = await mintCookies(
@@ -308,9 +327,7 @@ async function churn(args: ChurnArgs) {
     watchersPerPod * 2,
   );
   const sentAt = new Map<string, { pod: number; client: RawClient }>();
-  const cycleMs: number[] = [];
   const seenMs: number[] = [];
-  // Cycle `launched` on pod `pod` is user `launched * 2 + pod`: a pod's watchers watch the other pod's users.
   const usersOf = (pod: number): string[] =>
     Array.from({ length: perPod }, (_, launched) => `${args.users.prefix}${launched * 2 + pod}`);
   const watchers = await Promise.all(
@@ -333,17 +350,28 @@ async function churn(args: ChurnArgs) {
       return watcher;
     }),
   );
+  churnState = { urls: args.urls, users: args.users, cookies, watchers, sentAt, seenMs };
+  return { watchers: watchers.length };
+}
+
+/** One churn run on the set-up pods: `perPodRate` connect+disconnect cycles per second on each pod. */
+async function churn(args: ChurnArgs) {
+  const state = churnState;
+  if (state === undefined) throw new Error('churn before churnSetup');
+  const { urls, users, cookies, sentAt } = state;
+  const seenBefore = state.seenMs.length;
+  const cycleMs: number[] = [];
   let completed = 0;
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
   const started = nowMs();
   let launched = 0;
   const cycle = (index: number, pod: number): Promise<void> => {
-    const userId = `${args.users.prefix}${index}`;
+    const userId = `${users.prefix}${index}`;
     let connected: () => void = () => undefined;
     const gotConnected = new Promise<void>((resolve) => (connected = resolve));
     const client = new RawClient({
-      url: args.urls[pod]!,
+      url: urls[pod]!,
       kind: 'sio',
       cookie: cookies[index],
       origin: BENCH_ORIGIN,
@@ -368,16 +396,16 @@ async function churn(args: ChurnArgs) {
   // Launch on a 5 ms grid whatever is due, so the offered rate holds even when the server lags.
   await new Promise<void>((resolve) => {
     const tick = (): void => {
-      const due = Math.min(perPod, Math.floor(((nowMs() - started) * args.perPodRate) / 1000));
+      const due = Math.min(args.count, Math.floor(((nowMs() - started) * args.perPodRate) / 1000));
       while (launched < due) {
         for (let pod = 0; pod < 2; pod++) {
-          const p = cycle(launched * 2 + pod, pod);
+          const p = cycle((args.from + launched) * 2 + pod, pod);
           inFlight.add(p);
           void p.then(() => inFlight.delete(p));
         }
         launched++;
       }
-      if (launched >= perPod) resolve();
+      if (launched >= args.count) resolve();
       else setTimeout(tick, 5);
     };
     tick();
@@ -385,18 +413,25 @@ async function churn(args: ChurnArgs) {
   const offeredEnd = nowMs();
   await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 15_000))]);
   const finishedMs = nowMs() - started;
-  // Let the last joins reach the other pod's watcher.
+  // Let the last joins reach the other pod's watchers.
   await new Promise((r) => setTimeout(r, 500));
-  await Promise.all(watchers.map((w) => w.close()));
   return {
-    offered: perPod * 2,
+    offered: args.count * 2,
     completed,
     failed,
     offeredMs: offeredEnd - started,
     finishedMs,
     cycleMs,
-    seenMs,
+    seenMs: state.seenMs.slice(seenBefore),
   };
+}
+
+/** Closes the churn's watchers. */
+async function churnEnd(): Promise<{ closed: number }> {
+  const watchers = churnState?.watchers ?? [];
+  churnState = undefined;
+  await Promise.all(watchers.map((w) => w.close()));
+  return { closed: watchers.length };
 }
 
 serveRpc({
@@ -409,6 +444,8 @@ serveRpc({
   fanoutStop,
   heartbeats,
   handshakes,
+  churnSetup,
   churn,
+  churnEnd,
   ...recoveryHandlers(),
 });

@@ -29,22 +29,26 @@ interface ChurnStop {
   seenMs: number[];
 }
 
-/** Scenario 4: connect+disconnect churn on 2 pods; how fast a join is seen on the other pod. */
+/**
+ * Scenario 4: connect+disconnect churn on 2 pods, each cycle a distinct user (a first sign-in), at a rate the
+ * pods hold: server CPU per cycle over both pods, and how fast a join is seen on the other pod.
+ */
 export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnResult> {
   const sys = await startSystem(ctx, 'gamesocket', 2, { ADAPTER: 'redis' });
   try {
-    const run = await measure(ctx, 'presence churn', sys.procs, () =>
-      ctx.loadgen.rpc.call<ChurnStop>(
-        'churn',
-        {
-          urls: sys.urls,
-          perPodRate: ctx.sizes.churnRatePerPod,
-          durationMs: ctx.sizes.churnMs,
-          users: { prefix: `churn-${round}-`, secret: ctx.secret },
-        },
-        300_000,
-      ),
+    const { churnRatePerPod: perPodRate, churnMs, churnWarmup } = ctx.sizes;
+    const count = Math.round((perPodRate * churnMs) / 1000);
+    await ctx.loadgen.rpc.call(
+      'churnSetup',
+      { urls: sys.urls, cyclesPerPod: churnWarmup + count, users: { prefix: `churn-${round}-`, secret: ctx.secret } },
+      300_000,
     );
+    // The warm-up's cycles (distinct users too) are not measured: the pods' code paths are compiled by then.
+    await ctx.loadgen.rpc.call('churn', { perPodRate, from: 0, count: churnWarmup }, 300_000);
+    const run = await measure(ctx, 'presence churn', sys.procs, () =>
+      ctx.loadgen.rpc.call<ChurnStop>('churn', { perPodRate, from: churnWarmup, count }, 300_000),
+    );
+    await ctx.loadgen.rpc.call('churnEnd', {}, 60_000);
     const r = run.result;
     const result: ChurnResult = {
       offered: r.offered,

@@ -29,6 +29,8 @@ export interface Sizes {
   scalePingMs: number;
   churnRatePerPod: number;
   churnMs: number;
+  /** Churn cycles per pod before the measured ones (distinct users too). */
+  churnWarmup: number;
   recoveryClients: number;
   /** DRAIN_WINDOW_MS of the drained pod (the service's default, 5 s, in the full run). */
   drainWindowMs: number;

@@ -77,6 +77,7 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
       '3e',
       '4a',
       '4b',
+      '4c',
       '5a',
       '5b',
       '6',

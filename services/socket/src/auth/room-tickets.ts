@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import {
   ROOM_TICKET_AUDIENCE,
@@ -7,6 +6,7 @@ import {
   type RoomName,
   type UserId,
 } from '@gamesocket/protocol';
+import { hmacVerifyKey } from './hmac-key.js';
 
 /**
  * Verifies room tickets: short-lived HS256 JWTs a backend service issues to let one user join one
@@ -21,11 +21,11 @@ export interface RoomTicketVerifier {
 
 /** Builds the verifier; the key is imported once, the algorithm pinned to HS256. */
 export function createRoomTicketVerifier(secret: string | Uint8Array, clockToleranceSec = 5): RoomTicketVerifier {
-  const key = createSecretKey(Buffer.from(secret));
+  const key = hmacVerifyKey(secret);
   return {
     async verify(ticket, userId, room) {
       try {
-        const { payload } = await jwtVerify(ticket, key, {
+        const { payload } = await jwtVerify(ticket, await key, {
           algorithms: ['HS256'],
           typ: ROOM_TICKET_TYPE,
           audience: ROOM_TICKET_AUDIENCE,

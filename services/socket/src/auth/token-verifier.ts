@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import type { AuthState, User } from '@gamesocket/protocol';
 import { isRoomTicket, userFromClaims } from '@gamesocket/protocol';
 import {
@@ -10,6 +9,7 @@ import {
   type JWTVerifyOptions,
   type JWTVerifyResult,
 } from 'jose';
+import { hmacVerifyKey } from './hmac-key.js';
 
 /** Asymmetric algorithms accepted from a JWKS; symmetric ones never are (no HS256-with-public-key forgery). */
 export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
@@ -48,8 +48,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
   let verifyToken: (token: string) => Promise<JWTVerifyResult>;
   if (options.key.kind === 'secret') {
-    const key = createSecretKey(Buffer.from(options.key.secret));
-    verifyToken = (token) => jwtVerify(token, key, verifyOptions);
+    const key = hmacVerifyKey(options.key.secret);
+    verifyToken = async (token) => jwtVerify(token, await key, verifyOptions);
   } else {
     const jwks = createRemoteJWKSet(options.key.url);
     verifyToken = (token) => jwtVerify(token, jwks, verifyOptions);

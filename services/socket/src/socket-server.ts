@@ -32,7 +32,7 @@ import type { RoomTicketVerifier } from './auth/room-tickets.js';
 import type { IntentWriter } from './intents/intent-stream.js';
 import { shareHeartbeats } from './lifetime/shared-heartbeat.js';
 import { createTokenLifetimes } from './lifetime/token-deadlines.js';
-import { notify } from './delivery/notify.js';
+import { notify, noticesBypassRecovery } from './delivery/notify.js';
 import { createSentEventCounter } from './delivery/sent-events.js';
 import type { GameServer, GameSocket } from './core/socket-types.js';
 import { dropUpgradeResponses, releaseHandshake, withBroadcastObserver } from './core/internals.js';
@@ -167,6 +167,7 @@ export function initializeSocket(httpServer: HttpServer, deps: SocketServerDeps)
     ...(adapter !== undefined && { adapter }),
   });
 
+  if (deps.recovery !== undefined) noticesBypassRecovery(io);
   admission.attach(io.engine);
   dropUpgradeResponses(io.engine);
   shareHeartbeats(io.engine, { pingIntervalMs: config.pingIntervalMs, pingTimeoutMs: config.pingTimeoutMs });

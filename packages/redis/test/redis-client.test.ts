@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Cluster, Redis } from 'ioredis';
 import { closeClient, createRedisClient, type RedisClient } from '@gamesocket/redis';
-import { freePort, startRedis, waitFor, withTimeout, type TapTest } from '@gamesocket/test-helpers';
+import { freePort, startRedis, startRedisCluster, waitFor, withTimeout, type TapTest } from '@gamesocket/test-helpers';
 
 /** A client the test closes at the end whatever happens. */
 function track(t: TapTest, client: RedisClient): RedisClient {
@@ -106,4 +106,64 @@ t.test('closeClient quits a live client, and does not hang on one whose Redis is
   await redis.kill();
   await withTimeout(closeClient(orphan), 5000, 'closeClient during an outage');
   t.pass('closeClient resolves while Redis is down');
+});
+
+t.test('coalesceWrites: the commands of one event-loop turn leave in one write, each with its own reply', async (t) => {
+  const redis = await startRedis(t);
+  const client = track(t, createRedisClient(redis.url, { coalesceWrites: true })) as Redis;
+  await waitFor(client, 'ready');
+  const stream = client.stream;
+  const writes: number[] = [];
+  // Every write that reaches the connection's handle: one per uncork, whatever was written while corked.
+  const writev = stream._writev?.bind(stream);
+  const write = stream._write.bind(stream);
+  stream._writev = (chunks, cb) => {
+    writes.push(chunks.length);
+    writev!(chunks, cb);
+  };
+  stream._write = (chunk, encoding, cb) => {
+    writes.push(1);
+    write(chunk, encoding, cb);
+  };
+  const replies = Array.from({ length: 50 }, (_, i) => client.set(`k${i}`, String(i)).then(() => client.get(`k${i}`)));
+  t.equal(stream.writableCorked, 1, 'the connection is corked while the turn issues commands');
+  t.same(
+    await Promise.all(replies),
+    Array.from({ length: 50 }, (_, i) => String(i)),
+    'every command got its own reply',
+  );
+  t.equal(writes[0], 50, 'the 50 SETs of the first turn left in one write');
+  // Redis answers the 50 SETs in one write, so their GETs are issued in one turn too (or a few, if split).
+  t.ok(writes.length > 1 && writes.length <= 5, `the 50 GETs left in a few writes too (${writes.length - 1})`);
+  t.equal(stream.writableCorked, 0, 'uncorked once the turn is over');
+
+  const plain = track(t, createRedisClient(redis.url)) as Redis;
+  await waitFor(plain, 'ready');
+  void plain.ping();
+  t.equal(plain.stream.writableCorked, 0, 'a client without the option writes each command at once');
+  await plain.ping();
+});
+
+t.test('coalesceWrites on a cluster client: each node connection coalesces its own commands', async (t) => {
+  const cluster = await startRedisCluster(t);
+  const client = track(t, createRedisClient(cluster.url, { coalesceWrites: true })) as Cluster;
+  await waitFor(client, 'ready');
+  const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
+  await Promise.all(keys.map((key, i) => client.set(key, String(i))));
+  const nodes = client.nodes('master');
+  t.equal(nodes.length, 3, 'three masters');
+  const issued = keys.map((key) => client.get(key));
+  t.ok(
+    nodes.some((node) => node.stream.writableCorked === 1),
+    'the node connections that got commands this turn are corked',
+  );
+  t.same(
+    await Promise.all(issued),
+    keys.map((_, i) => String(i)),
+    'each GET answered by the node that owns its key',
+  );
+  t.ok(
+    nodes.every((node) => node.stream.writableCorked === 0),
+    'every node connection uncorked once the turn is over',
+  );
 });

@@ -304,7 +304,9 @@ t.test(
     await dropAndHold(client, proxy, pods[1].port);
     const missedFrom = client.seen.length;
     await emitter.toLobby().emit('lobby:stats', stats(42));
-    // The window has passed once Redis has expired the session the old pod stored.
+    // The window has passed once Redis has expired the session the old pod stored (stored first: the pod sees
+    // the drop a moment after the client does).
+    await eventually(async () => (await store.keys('sio:session:*')).length === 1, 10_000, 'the session stored');
     await eventually(async () => (await store.keys('sio:session:*')).length === 0, 10_000, 'the session to expire');
     client.socket.connect();
     await eventually(() => client.connects.length === 2, 10_000, 'the late reconnect');

@@ -35,6 +35,8 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
         subscriber: name === 'sub',
         // The streams adapter subscribes through a duplicate of its client when a namespace is built.
         subscribingDuplicates: mode === 'redis-streams',
+        // The pod's command client, shared by every socket's presence calls and the adapter's publishes.
+        coalesceWrites: name === 'pub',
       }),
       clusterLog,
       onRedisError,

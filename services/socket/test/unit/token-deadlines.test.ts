@@ -20,8 +20,8 @@ function clockBefore(second: number): () => number {
 }
 
 /**
- * The parts of a Socket.IO socket the deadlines use: its auth data, `connected`, the local emit `notify` sends
- * through, and the transport close. `closed()` resolves when the transport is closed (bounded).
+ * The parts of a Socket.IO socket the deadlines use: its auth data, `connected`, the emit `notify` sends through
+ * (a server without connection state recovery), and the transport close. `closed()` resolves when the transport is closed (bounded).
  */
 function socketOf(now: () => number, data: { user: 'alice' | null; tokenExp: number | undefined }, connected = true) {
   const seen: Seen[] = [];
@@ -35,9 +35,8 @@ function socketOf(now: () => number, data: { user: 'alice' | null; tokenExp: num
       auth: data.user === null ? 'anonymous' : 'ok',
       tokenExp: data.tokenExp,
     },
-    nsp: {
-      local: { to: () => ({ emit: (event: string, payload: unknown) => seen.push({ event, payload, at: now() }) }) },
-    },
+    nsp: { server: {} },
+    emit: (event: string, payload: unknown) => seen.push({ event, payload, at: now() }),
     conn: {
       close: () => {
         seen.push({ event: 'transport closed', at: now() });

@@ -116,10 +116,11 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
   wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
     const pid = auth.pid;
     if (typeof pid !== 'string') return createSocket(client, auth);
-    const [owner, identity] = await Promise.all([
-      owners.take(pid).catch(() => undefined),
-      authenticate(client.request, auth),
-    ]);
+    const identity = await authenticate(client.request, auth);
+    // Refused before anything was verified (the verification queue is full): the middleware refuses the CONNECT,
+    // and the session, left untaken, is still there for the client's retry.
+    if (identity.refusal !== undefined) return createSocket(...fresh(client, auth, 'verification refused'));
+    const owner = await owners.take(pid).catch(() => undefined);
     if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
       return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));
     }

@@ -318,6 +318,8 @@ let churnState: ChurnState | undefined;
  * in a pod's interval diff (`PRESENCE_DIFF_MS`), and a user who comes and goes within one interval not at all.
  */
 async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
+  // A round that failed before its churnEnd leaves no watchers behind.
+  await churnEnd();
   const perPod = args.cyclesPerPod;
   const cookies = await mintCookies(args.users, 0, perPod * 2);
   const watchersPerPod = Math.ceil(perPod / MAX_WATCHED_USERS);

@@ -48,7 +48,6 @@ export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnR
     const run = await measure(ctx, 'presence churn', sys.procs, () =>
       ctx.loadgen.rpc.call<ChurnStop>('churn', { perPodRate, from: churnWarmup, count }, 300_000),
     );
-    await ctx.loadgen.rpc.call('churnEnd', {}, 60_000);
     const r = run.result;
     const result: ChurnResult = {
       offered: r.offered,
@@ -69,6 +68,7 @@ export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnR
     );
     return result;
   } finally {
+    await ctx.loadgen.rpc.call('churnEnd', {}, 60_000).catch(() => undefined);
     await sys.stop();
   }
 }

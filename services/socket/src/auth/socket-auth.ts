@@ -77,12 +77,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const cached = cache.get(request);
     if (cached !== undefined && cached.token === token) return cached.identity;
     const identity = identify(token);
-    const entry = { token, identity };
-    cache.set(request, entry);
-    // A refusal (the queue was full) is not remembered: a later CONNECT on this connection tries again.
-    void identity.then(({ refusal }) => {
-      if (refusal !== undefined && cache.get(request) === entry) cache.delete(request);
-    });
+    // Kept until the middleware reads it, a refusal too (the queue was full): the recovery guard and the middleware
+    // of one CONNECT see the same answer, and the middleware's `forget` lets a later CONNECT try again.
+    cache.set(request, { token, identity });
     return identity;
   };
   return Object.assign(authenticate, {

@@ -61,7 +61,7 @@ t.test('one verification per connection and token', async (t) => {
   t.equal(verified.length, 3, 'and nothing verified');
 });
 
-t.test('a refusal (the verification queue was full) is not remembered: a later CONNECT tries again', async (t) => {
+t.test('a refusal (the verification queue was full) holds for its CONNECT; a later CONNECT tries again', async (t) => {
   let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => (release = resolve));
   const verifier: TokenVerifier = {
@@ -79,7 +79,15 @@ t.test('a refusal (the verification queue was full) is not remembered: a later C
   t.equal(refused.refusal?.code, 'UNAVAILABLE', 'refused while the gate is full');
   release();
   await slow;
+  const sameConnect = await authenticate(connection, { token: 'a1' });
+  t.equal(
+    sameConnect.refusal?.code,
+    'UNAVAILABLE',
+    'the same CONNECT (the recovery guard, then the middleware) gets the same refusal, though the gate is free now',
+  );
+  // The middleware forgets the connection's result once it has read it.
+  authenticate.forget(connection);
   const again = await authenticate(connection, { token: 'a1' });
-  t.equal(again.refusal, undefined, 'the same token on the same connection is verified this time');
+  t.equal(again.refusal, undefined, 'a later CONNECT with the same token on the same connection is verified');
   t.equal(again.user?.userId, 'a1');
 });

@@ -126,6 +126,31 @@ t.test('redis presence reloads its scripts when Redis lost them (restart, failov
   );
 });
 
+t.test('the MONITOR helper starts on a busy server without an unhandled error and sees what runs after', async (t) => {
+  const redis = await startRedis(t);
+  const client = new Redis(redis.port, '127.0.0.1');
+  const busy = new Redis(redis.port, '127.0.0.1');
+  t.teardown(() => Promise.all([client.quit(), busy.quit()]));
+  let running = true;
+  const load = (async () => {
+    // Script lines land right behind MONITOR's +OK, in the same read: the race ioredis's own monitor() throws on.
+    while (running) await Promise.all(Array.from({ length: 50 }, () => busy.eval("return redis.call('GET', 'k')", 0)));
+  })();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await t.test(`start ${attempt}`, async (t) => {
+      const log = await monitorCommands(t, client);
+      await client.set('after-start', String(attempt));
+      await log.settle();
+      t.ok(
+        log.sent().some((command) => command.args[0] === 'set' && command.args[2] === String(attempt)),
+        'a command sent after the start is in the log',
+      );
+    });
+  }
+  running = false;
+  await load;
+});
+
 t.test('redis presence reads 200 users with one script call per shard, each naming only its shard', async (t) => {
   const redis = await startRedis(t);
   const client = new Redis(redis.port, '127.0.0.1');

@@ -290,6 +290,8 @@ interface ChurnSetupArgs {
   /** Cycles per pod over every run of this setup (warm-up included): each is a distinct user. */
   cyclesPerPod: number;
   users: UserSpec;
+  /** Watchers on each pod of the users cycling on the other (gamesocket); the plain peer has no presence to watch. */
+  watch: boolean;
 }
 
 interface ChurnArgs {
@@ -302,6 +304,8 @@ interface ChurnArgs {
 /** What `churnSetup` prepared: the pods, every cycle's cookie, the watchers, the joins they saw. */
 interface ChurnState {
   urls: [string, string];
+  /** Whether a cycle waits for `system:connected` (gamesocket) or for the `40` CONNECT reply only (the peer). */
+  notice: boolean;
   users: UserSpec;
   cookies: string[];
   watchers: RawClient[];
@@ -322,7 +326,7 @@ async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
   await churnEnd();
   const perPod = args.cyclesPerPod;
   const cookies = await mintCookies(args.users, 0, perPod * 2);
-  const watchersPerPod = Math.ceil(perPod / MAX_WATCHED_USERS);
+  const watchersPerPod = args.watch ? Math.ceil(perPod / MAX_WATCHED_USERS) : 0;
   const watcherCookies = await mintCookies(
     { ...args.users, prefix: `${args.users.prefix}watcher-` },
     0,
@@ -352,7 +356,7 @@ async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
       return watcher;
     }),
   );
-  churnState = { urls: args.urls, users: args.users, cookies, watchers, sentAt, seenMs };
+  churnState = { urls: args.urls, notice: args.watch, users: args.users, cookies, watchers, sentAt, seenMs };
   return { watchers: watchers.length };
 }
 
@@ -360,7 +364,7 @@ async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
 async function churn(args: ChurnArgs) {
   const state = churnState;
   if (state === undefined) throw new Error('churn before churnSetup');
-  const { urls, users, cookies, sentAt } = state;
+  const { urls, notice, users, cookies, sentAt } = state;
   const seenBefore = state.seenMs.length;
   const cycleMs: number[] = [];
   let completed = 0;
@@ -371,7 +375,7 @@ async function churn(args: ChurnArgs) {
   const cycle = (index: number, pod: number): Promise<void> => {
     const userId = `${users.prefix}${index}`;
     let connected: () => void = () => undefined;
-    const gotConnected = new Promise<void>((resolve) => (connected = resolve));
+    const gotConnected = notice ? new Promise<void>((resolve) => (connected = resolve)) : Promise.resolve();
     const client = new RawClient({
       url: urls[pod]!,
       kind: 'sio',

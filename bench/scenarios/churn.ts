@@ -1,15 +1,19 @@
 import { median, percentile } from '../lib/stats.js';
 import { measure, startSystem, type BenchContext } from './context.js';
 
-/** Presence churn in one round (gamesocket only: the baselines have no presence). */
+/** Systems the churn runs: gamesocket with presence and watchers, the plain peer as the same connect+close. */
+export type ChurnSystem = 'gamesocket' | 'peer';
+
+/** Connect+disconnect churn of one system in one round. */
 export interface ChurnResult {
+  system: ChurnSystem;
   offered: number;
   completed: number;
   failed: number;
   /** Completed connect+disconnect cycles per second per pod, until the last finished (less one cycle). */
   achievedPerPodPerSec: number;
   offeredPerPodPerSec: number;
-  /** Joins seen by the other pod's watchers (`player:watch`), and how long that took (from the `40` CONNECT). */
+  /** Joins seen by the other pod's watchers (`player:watch`), and how long that took (from the `40` CONNECT); 0 for the peer. */
   seen: number;
   seenP50: number;
   seenP99: number;
@@ -31,25 +35,32 @@ interface ChurnStop {
 
 /**
  * Scenario 4: connect+disconnect churn on 2 pods, each cycle a distinct user (a first sign-in), at a rate the
- * pods hold: server CPU per cycle over both pods, and how fast a join is seen on the other pod.
+ * pods hold: server CPU per cycle over both pods, and how fast a join is seen on the other pod. The plain peer
+ * runs the same cycles at the same rate (no watchers: it has no presence), the reference at the same load.
  */
-export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnResult> {
-  const sys = await startSystem(ctx, 'gamesocket', 2, { ADAPTER: 'redis' });
+export async function runChurn(ctx: BenchContext, system: ChurnSystem, round: number): Promise<ChurnResult> {
+  const sys = await startSystem(ctx, system, 2, { ADAPTER: 'redis' });
   try {
     const { churnRatePerPod: perPodRate, churnMs, churnWarmup } = ctx.sizes;
     const count = Math.round((perPodRate * churnMs) / 1000);
     await ctx.loadgen.rpc.call(
       'churnSetup',
-      { urls: sys.urls, cyclesPerPod: churnWarmup + count, users: { prefix: `churn-${round}-`, secret: ctx.secret } },
+      {
+        urls: sys.urls,
+        cyclesPerPod: churnWarmup + count,
+        users: { prefix: `churn-${system}-${round}-`, secret: ctx.secret },
+        watch: system === 'gamesocket',
+      },
       300_000,
     );
     // The warm-up's cycles (distinct users too) are not measured: the pods' code paths are compiled by then.
     await ctx.loadgen.rpc.call('churn', { perPodRate, from: 0, count: churnWarmup }, 300_000);
-    const run = await measure(ctx, 'presence churn', sys.procs, () =>
+    const run = await measure(ctx, `churn ${system}`, sys.procs, () =>
       ctx.loadgen.rpc.call<ChurnStop>('churn', { perPodRate, from: churnWarmup, count }, 300_000),
     );
     const r = run.result;
     const result: ChurnResult = {
+      system,
       offered: r.offered,
       completed: r.completed,
       failed: r.failed,
@@ -64,7 +75,7 @@ export async function runChurn(ctx: BenchContext, round: number): Promise<ChurnR
       loadgenCoreBusy: run.loadgenCoreBusy,
     };
     ctx.log(
-      `churn: ${result.achievedPerPodPerSec.toFixed(0)}/s per pod, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})`,
+      `churn ${system}: ${result.cpuUsPerCycle.toFixed(0)} us CPU per cycle, ${result.achievedPerPodPerSec.toFixed(0)}/s per pod, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})`,
     );
     return result;
   } finally {

@@ -32,7 +32,7 @@ interface Report {
     handshake: { variant: string; cpuUsPerHandshake: number | null }[];
     fanout: { system: string; clients: number; lastClientMs: number[]; missing: number }[];
     rooms: { system: string; clients: number; roomSize: number; p99: number | null; missing: number }[];
-    churn: unknown[];
+    churn: { system: string; completed: number; failed: number; cpuUsPerCycle: number }[];
     recovery: unknown[];
     scale: { held: number; steps: { connections: number; dropped: number; maxPingGapMs: number }[] }[];
     errors: string[];
@@ -78,6 +78,7 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
       '4a',
       '4b',
       '4c',
+      '4d',
       '5a',
       '5b',
       '6',
@@ -131,7 +132,15 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
     ],
   );
   t.ok((scale?.steps[1]?.maxPingGapMs ?? 0) >= 500, 'scale: ping gaps measured (at least the interval)');
-  t.equal(round?.churn.length, 1);
+  t.same(
+    round?.churn.map((r) => r.system),
+    ['gamesocket', 'peer'],
+    'churn: gamesocket and the plain peer at the same rate',
+  );
+  for (const churn of round?.churn ?? []) {
+    t.ok(churn.completed > 0 && churn.failed === 0, `churn ${churn.system}: every cycle completed`);
+    t.ok(churn.cpuUsPerCycle > 0, `churn ${churn.system}: CPU per cycle measured`);
+  }
   t.equal(round?.recovery.length, 1);
 
   const svg = readFileSync(join(out, 'fanout-latency.svg'), 'utf8');

@@ -74,8 +74,10 @@ export async function runChurn(ctx: BenchContext, system: ChurnSystem, round: nu
       loadgenUtil: run.loadgenUtil,
       loadgenCoreBusy: run.loadgenCoreBusy,
     };
+    const seen =
+      system === 'gamesocket' ? `, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})` : '';
     ctx.log(
-      `churn ${system}: ${result.cpuUsPerCycle.toFixed(0)} us CPU per cycle, ${result.achievedPerPodPerSec.toFixed(0)}/s per pod, seen p99 ${result.seenP99.toFixed(1)} ms (${result.seen}/${r.completed})`,
+      `churn ${system}: ${result.cpuUsPerCycle.toFixed(0)} us CPU per cycle, ${result.achievedPerPodPerSec.toFixed(0)}/s per pod${seen}`,
     );
     return result;
   } finally {

@@ -1,30 +1,50 @@
 /**
- * A recovering handshake that the verification queue refuses (a reconnect storm after a pod drain) must not
- * use up its session: the recovery guard (handshake/session-recovery.ts) and the auth middleware see the same
- * refusal, the guard takes the session's owner record only once the handshake was admitted, and the client's
- * retry still recovers what it missed. Real parts: Socket.IO with connection state recovery, the service's
- * authenticator, verification gate, guard and middleware, an HS256 token.
+ * The recovery guard's races (handshake/session-recovery.ts). A recovering handshake that the verification queue
+ * refuses (a reconnect storm after a pod drain) must not use up its session: the guard and the auth middleware see
+ * the same refusal, the guard takes the session's owner record only once the handshake was admitted, and the
+ * client's retry still recovers what it missed. A recovering handshake that arrives before the owner record (the
+ * old pod writes it when the socket's close reaches it, which under load can be after the client's reconnect) waits
+ * for it, a bounded time. Real parts: Socket.IO with connection state recovery, the service's authenticator,
+ * verification gate, guard and middleware, an HS256 token; the owner store is the memory one, its writes held back
+ * where a test makes them late.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { io as ioClient } from 'socket.io-client';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import t from 'tap';
-import { TEST_ORIGIN, TEST_SECRET, authCookie, mintToken, waitFor } from '@gamesocket/test-helpers';
+import {
+  TEST_ORIGIN,
+  TEST_SECRET,
+  authCookie,
+  eventually,
+  mintToken,
+  waitFor,
+  type TapTest,
+} from '@gamesocket/test-helpers';
 import { createAuthenticator, socketAuthMiddleware } from '../src/auth/socket-auth.js';
 import { createTokenVerifier } from '../src/auth/token-verifier.js';
-import { createVerificationGate } from '../src/auth/verification-gate.js';
+import { createVerificationGate, type VerificationGate } from '../src/auth/verification-gate.js';
 import { createLogger } from '../src/core/logger.js';
 import type { GameServer } from '../src/core/socket-types.js';
-import { guardRecovery, memorySessionOwners, sessionAdmissions } from '../src/handshake/session-recovery.js';
+import {
+  OWNER_RECORD_RETRY_MS,
+  guardRecovery,
+  memorySessionOwners,
+  sessionAdmissions,
+  type SessionOwners,
+} from '../src/handshake/session-recovery.js';
 
-t.test('a recovering CONNECT refused by the full verification queue leaves its session for the retry', async (t) => {
+/** A server with recovery and the service's guard, a client signed in as u1 that counts `tick`s, connected. */
+async function guardedServer(
+  t: TapTest,
+  owners: SessionOwners,
+  gate: VerificationGate = createVerificationGate(4, 64),
+) {
   const http = createServer();
   const io = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
   t.teardown(() => new Promise<void>((resolve) => io.close(() => resolve())));
   const log = createLogger({ level: 'silent', nodeId: 'n' });
-  // One verification at a time and none waiting: while the test holds the slot, a verification is refused.
-  const gate = createVerificationGate(1, 0);
   const authenticate = createAuthenticator({
     verifier: createTokenVerifier({ key: { kind: 'secret', secret: TEST_SECRET } }),
     cookieName: 'accessToken',
@@ -33,7 +53,7 @@ t.test('a recovering CONNECT refused by the full verification queue leaves its s
   });
   guardRecovery(io as unknown as GameServer, {
     authenticate,
-    owners: memorySessionOwners(),
+    owners,
     windowMs: 60_000,
     log,
     denied: async () => false,
@@ -42,7 +62,7 @@ t.test('a recovering CONNECT refused by the full verification queue leaves its s
   });
   io.use(socketAuthMiddleware(authenticate) as unknown as Parameters<typeof io.use>[0]);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const client = ioClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+  const client: ClientSocket = ioClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
     transports: ['websocket'],
     reconnection: false,
     extraHeaders: { origin: TEST_ORIGIN, cookie: authCookie(await mintToken({ sub: 'u1' })) },
@@ -52,14 +72,48 @@ t.test('a recovering CONNECT refused by the full verification queue leaves its s
   client.on('tick', (n: number) => {
     seen.push(n);
   });
-
   await waitFor(client, 'connect');
   io.emit('tick', 1);
   await waitFor(client, 'tick');
-  // The transport drops (a recoverable close): the server keeps the session, its owner is recorded.
-  const dropped = waitFor(client, 'disconnect');
-  for (const socket of io.sockets.sockets.values()) socket.conn.close();
-  await dropped;
+  /** The server drops the transport (a recoverable close): Socket.IO keeps the session, the guard records its owner. */
+  const drop = async (): Promise<void> => {
+    const dropped = waitFor(client, 'disconnect');
+    for (const socket of io.sockets.sockets.values()) socket.conn.close();
+    await dropped;
+  };
+  return { io, client, seen, drop };
+}
+
+/** The memory owner store, each record's write held until `release` (the old pod's write arriving late). */
+function lateOwners(): SessionOwners & { release(): void; held(): number; takes(): number } {
+  const inner = memorySessionOwners();
+  let waiting: (() => void)[] = [];
+  let released = false;
+  let takes = 0;
+  return {
+    async set(pid, owner, ttlMs) {
+      if (!released) await new Promise<void>((resolve) => waiting.push(resolve));
+      await inner.set(pid, owner, ttlMs);
+    },
+    async take(pid) {
+      takes++;
+      return inner.take(pid);
+    },
+    release() {
+      released = true;
+      for (const resolve of waiting) resolve();
+      waiting = [];
+    },
+    held: () => waiting.length,
+    takes: () => takes,
+  };
+}
+
+t.test('a recovering CONNECT refused by the full verification queue leaves its session for the retry', async (t) => {
+  // One verification at a time and none waiting: while the test holds the slot, a verification is refused.
+  const gate = createVerificationGate(1, 0);
+  const { io, client, seen, drop } = await guardedServer(t, memorySessionOwners(), gate);
+  await drop();
   io.emit('tick', 2);
 
   let release: () => void = () => undefined;
@@ -74,4 +128,51 @@ t.test('a recovering CONNECT refused by the full verification queue leaves its s
   await waitFor(client, 'connect');
   t.equal(client.recovered, true, 'the retry recovers the session');
   t.same(seen, [1, 2], 'and gets what was published while it was away, once');
+});
+
+t.test('a recovering CONNECT that arrives before its owner record waits for it and recovers', async (t) => {
+  const owners = lateOwners();
+  const { io, client, seen, drop } = await guardedServer(t, owners);
+  await drop();
+  await eventually(() => owners.held() === 1, 5000, 'the owner record to be on its way');
+  io.emit('tick', 2);
+  const connected = waitFor(client, 'connect');
+  client.connect();
+  // The guard looked and found nothing: the record lands while it waits.
+  await eventually(() => owners.takes() >= 1, 5000, 'the guard to look for the owner');
+  owners.release();
+  await connected;
+  t.equal(client.recovered, true, 'the session is recovered');
+  t.same(seen, [1, 2], 'with what was published while the client was away, once');
+  t.ok(owners.takes() >= 2, 'the guard looked again');
+});
+
+t.test('a session whose owner record never comes gets a fresh socket after the bounded wait', async (t) => {
+  const owners = lateOwners();
+  const { io, client, seen, drop } = await guardedServer(t, owners);
+  await drop();
+  io.emit('tick', 2);
+  client.connect();
+  await waitFor(client, 'connect');
+  t.equal(client.recovered, false, 'not recovered: the client resyncs');
+  t.same(seen, [1], 'nothing replayed');
+  t.equal(owners.takes(), 1 + OWNER_RECORD_RETRY_MS.length, 'one look, then one per retry, no more');
+  owners.release();
+});
+
+t.test('an owner store that cannot answer refuses recovery at once, without the wait', async (t) => {
+  let takes = 0;
+  const failing: SessionOwners = {
+    set: async () => undefined,
+    take: async () => {
+      takes++;
+      throw new Error('redis unavailable');
+    },
+  };
+  const { client, drop } = await guardedServer(t, failing);
+  await drop();
+  client.connect();
+  await waitFor(client, 'connect');
+  t.equal(client.recovered, false, 'not recovered');
+  t.equal(takes, 1, 'asked once');
 });

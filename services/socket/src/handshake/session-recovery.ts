@@ -10,7 +10,7 @@ import type { GameServer, GameSocket } from '../core/socket-types.js';
 /** Who owned each recoverable session (by its private id `pid`): a user id, or '' for anonymous. */
 export interface SessionOwners {
   set(pid: string, owner: string, ttlMs: number): Promise<void>;
-  /** Reads and forgets the owner: a session is restored at most once. */
+  /** Reads and forgets the owner (undefined: none recorded): a session is restored at most once. Throws when the store cannot answer. */
   take(pid: string): Promise<string | undefined>;
 }
 
@@ -43,8 +43,8 @@ export function redisSessionOwners(redis: RedisClient, prefix = KEY_PREFIX): Ses
       await redis.set(sessionOwnerKey(pid, prefix), owner, 'PX', ttlMs);
     },
     async take(pid) {
-      // While Redis is down the stream cannot replay anyway: answer at once, no recovery.
-      if (redis.status !== 'ready') return undefined;
+      // While Redis is down the stream cannot replay anyway: fail at once, no recovery and no wait.
+      if (redis.status !== 'ready') throw new Error('redis unavailable');
       return (await redis.getdel(sessionOwnerKey(pid, prefix))) ?? undefined;
     },
   };
@@ -80,6 +80,13 @@ export function sessionAdmissions(): SessionAdmissions {
   };
 }
 
+/**
+ * Waits before each further look for a session's owner record that is not there yet. The pod that had the socket
+ * records the owner when the socket's close reaches it; a client that reconnects at once (after a drain, say) can
+ * reach this pod first when that pod is busy. In all 300 ms: only a session that is really gone pays it in full.
+ */
+export const OWNER_RECORD_RETRY_MS: readonly number[] = [20, 40, 80, 160];
+
 /** What the recovery guard needs. */
 export interface RecoveryGuardDeps {
   authenticate: Authenticator;
@@ -112,6 +119,20 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
     delete clean.offset;
     return [client, clean] as const;
   };
+  // The owner, or undefined when there is none (yet) or the store cannot answer (no wait then: no replay either).
+  const takeOwner = async (pid: string): Promise<string | undefined> => {
+    for (const delay of [0, ...OWNER_RECORD_RETRY_MS]) {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      let owner: string | undefined;
+      try {
+        owner = await owners.take(pid);
+      } catch {
+        return undefined;
+      }
+      if (owner !== undefined) return owner;
+    }
+    return undefined;
+  };
   // Socket.IO has no public hook before restoreSession: wrap the namespace's socket factory.
   wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
     const pid = auth.pid;
@@ -120,7 +141,7 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
     // Refused before anything was verified (the verification queue is full): the middleware refuses the CONNECT,
     // and the session, left untaken, is still there for the client's retry.
     if (identity.refusal !== undefined) return createSocket(...fresh(client, auth, 'verification refused'));
-    const owner = await owners.take(pid).catch(() => undefined);
+    const owner = await takeOwner(pid);
     if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
       return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));
     }

@@ -292,6 +292,8 @@ interface ChurnSetupArgs {
   users: UserSpec;
   /** Watchers on each pod of the users cycling on the other (gamesocket); the plain peer has no presence to watch. */
   watch: boolean;
+  /** A cycle waits for `system:connected` (gamesocket), else for the `40` CONNECT reply only (the plain peer). */
+  notice: boolean;
 }
 
 interface ChurnArgs {
@@ -356,7 +358,7 @@ async function churnSetup(args: ChurnSetupArgs): Promise<{ watchers: number }> {
       return watcher;
     }),
   );
-  churnState = { urls: args.urls, notice: args.watch, users: args.users, cookies, watchers, sentAt, seenMs };
+  churnState = { urls: args.urls, notice: args.notice, users: args.users, cookies, watchers, sentAt, seenMs };
   return { watchers: watchers.length };
 }
 

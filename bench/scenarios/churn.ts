@@ -13,7 +13,10 @@ export interface ChurnResult {
   /** Completed connect+disconnect cycles per second per pod, until the last finished (less one cycle). */
   achievedPerPodPerSec: number;
   offeredPerPodPerSec: number;
-  /** Joins seen by the other pod's watchers (`player:watch`), and how long that took (from the `40` CONNECT); 0 for the peer. */
+  /**
+   * Joins seen by the other pod's watchers (`player:watch`), and how long that took (from the `40` CONNECT). The
+   * peer has no watchers: `seen` is 0 and the percentiles are NaN (null in the JSON report).
+   */
   seen: number;
   seenP50: number;
   seenP99: number;
@@ -50,6 +53,7 @@ export async function runChurn(ctx: BenchContext, system: ChurnSystem, round: nu
         cyclesPerPod: churnWarmup + count,
         users: { prefix: `churn-${system}-${round}-`, secret: ctx.secret },
         watch: system === 'gamesocket',
+        notice: system === 'gamesocket',
       },
       300_000,
     );

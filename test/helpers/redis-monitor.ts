@@ -24,7 +24,8 @@ export interface MonitorableClient {
   echo(message: string): Promise<string>;
 }
 
-// ioredis enters monitoring mode a microtask after MONITOR's +OK: lines read in the same chunk meet an empty command queue.
+// ioredis enters monitoring mode a microtask after MONITOR's +OK: lines read in the same chunk as the +OK meet an
+// empty command queue.
 const ENTERING_MONITOR_RACE = /^Command queue state error/;
 
 /** Every command a Redis server runs from now on (MONITOR), for tests that count real commands. */
@@ -47,7 +48,8 @@ export async function monitorCommands(t: Teardown, client: MonitorableClient): P
   const monitor = client.duplicate({ monitor: true, lazyConnect: true });
   t.teardown(() => monitor.disconnect());
   const failures: Error[] = [];
-  // `client.monitor()` would leave these errors unhandled (an uncaught exception); they only drop lines from before we start.
+  // `client.monitor()` leaves these errors unhandled (an uncaught exception); they only drop lines from before the
+  // start.
   monitor.on('error', (error) => {
     if (!ENTERING_MONITOR_RACE.test(error.message)) failures.push(error);
   });

@@ -136,19 +136,22 @@ t.test('the MONITOR helper starts on a busy server without an unhandled error an
     // Script lines land right behind MONITOR's +OK, in the same read: the race ioredis's own monitor() throws on.
     while (running) await Promise.all(Array.from({ length: 50 }, () => busy.eval("return redis.call('GET', 'k')", 0)));
   })();
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await t.test(`start ${attempt}`, async (t) => {
-      const log = await monitorCommands(t, client);
-      await client.set('after-start', String(attempt));
-      await log.settle();
-      t.ok(
-        log.sent().some((command) => command.args[0] === 'set' && command.args[2] === String(attempt)),
-        'a command sent after the start is in the log',
-      );
-    });
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await t.test(`start ${attempt}`, async (t) => {
+        const log = await monitorCommands(t, client);
+        await client.set('after-start', String(attempt));
+        await log.settle();
+        t.ok(
+          log.sent().some((command) => command.args[0] === 'set' && command.args[2] === String(attempt)),
+          'a command sent after the start is in the log',
+        );
+      });
+    }
+  } finally {
+    running = false;
+    await load;
   }
-  running = false;
-  await load;
 });
 
 t.test('redis presence reads 200 users with one script call per shard, each naming only its shard', async (t) => {

@@ -8,8 +8,10 @@
  * verification gate, guard and middleware, an HS256 token; the owner store is the memory one, its writes held back
  * where a test makes them late.
  */
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import t from 'tap';
@@ -31,6 +33,7 @@ import {
   OWNER_RECORD_RETRY_MS,
   guardRecovery,
   memorySessionOwners,
+  redisSessionOwners,
   sessionAdmissions,
   type SessionOwners,
 } from '../src/handshake/session-recovery.js';
@@ -39,12 +42,22 @@ import {
 async function guardedServer(
   t: TapTest,
   owners: SessionOwners,
-  gate: VerificationGate = createVerificationGate(4, 64),
+  { gate = createVerificationGate(4, 64), auth }: { gate?: VerificationGate; auth?: Record<string, unknown> } = {},
 ) {
   const http = createServer();
   const io = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
   t.teardown(() => new Promise<void>((resolve) => io.close(() => resolve())));
-  const log = createLogger({ level: 'silent', nodeId: 'n' });
+  // The guard's reasons for a fresh socket, as it logs them (debug).
+  const refusals = new EventEmitter();
+  const log = createLogger(
+    { level: 'debug', nodeId: 'n' },
+    {
+      write: (line: string) => {
+        const entry = JSON.parse(line) as { msg?: string; why?: string };
+        if (entry.msg === 'recovery refused') refusals.emit('refused', entry.why);
+      },
+    },
+  );
   const authenticate = createAuthenticator({
     verifier: createTokenVerifier({ key: { kind: 'secret', secret: TEST_SECRET } }),
     cookieName: 'accessToken',
@@ -66,6 +79,7 @@ async function guardedServer(
     transports: ['websocket'],
     reconnection: false,
     extraHeaders: { origin: TEST_ORIGIN, cookie: authCookie(await mintToken({ sub: 'u1' })) },
+    ...(auth !== undefined && { auth }),
   });
   t.teardown(() => client.close());
   const seen: number[] = [];
@@ -81,15 +95,27 @@ async function guardedServer(
     for (const socket of io.sockets.sockets.values()) socket.conn.close();
     await dropped;
   };
-  return { io, client, seen, drop };
+  return { io, client, seen, drop, refusals };
 }
 
-/** The memory owner store, each record's write held until `release` (the old pod's write arriving late). */
-function lateOwners(): SessionOwners & { release(): void; held(): number; takes(): number } {
+/**
+ * The memory owner store, each record's write held until `release` (the old pod's write arriving late), or until
+ * the guard's look number `releaseAfterTakes` has found nothing.
+ */
+function lateOwners({ releaseAfterTakes }: { releaseAfterTakes?: number } = {}): SessionOwners & {
+  release(): void;
+  held(): number;
+  takes(): number;
+} {
   const inner = memorySessionOwners();
   let waiting: (() => void)[] = [];
   let released = false;
   let takes = 0;
+  const release = (): void => {
+    released = true;
+    for (const resolve of waiting) resolve();
+    waiting = [];
+  };
   return {
     async set(pid, owner, ttlMs) {
       if (!released) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -97,13 +123,11 @@ function lateOwners(): SessionOwners & { release(): void; held(): number; takes(
     },
     async take(pid) {
       takes++;
-      return inner.take(pid);
+      const owner = await inner.take(pid);
+      if (takes === releaseAfterTakes) release();
+      return owner;
     },
-    release() {
-      released = true;
-      for (const resolve of waiting) resolve();
-      waiting = [];
-    },
+    release,
     held: () => waiting.length,
     takes: () => takes,
   };
@@ -112,7 +136,7 @@ function lateOwners(): SessionOwners & { release(): void; held(): number; takes(
 t.test('a recovering CONNECT refused by the full verification queue leaves its session for the retry', async (t) => {
   // One verification at a time and none waiting: while the test holds the slot, a verification is refused.
   const gate = createVerificationGate(1, 0);
-  const { io, client, seen, drop } = await guardedServer(t, memorySessionOwners(), gate);
+  const { io, client, seen, drop } = await guardedServer(t, memorySessionOwners(), { gate });
   await drop();
   io.emit('tick', 2);
 
@@ -131,33 +155,49 @@ t.test('a recovering CONNECT refused by the full verification queue leaves its s
 });
 
 t.test('a recovering CONNECT that arrives before its owner record waits for it and recovers', async (t) => {
-  const owners = lateOwners();
+  // The record lands right after the guard's first look found nothing.
+  const owners = lateOwners({ releaseAfterTakes: 1 });
   const { io, client, seen, drop } = await guardedServer(t, owners);
   await drop();
   await eventually(() => owners.held() === 1, 5000, 'the owner record to be on its way');
   io.emit('tick', 2);
-  const connected = waitFor(client, 'connect');
   client.connect();
-  // The guard looked and found nothing: the record lands while it waits.
-  await eventually(() => owners.takes() >= 1, 5000, 'the guard to look for the owner');
-  owners.release();
-  await connected;
+  await waitFor(client, 'connect');
   t.equal(client.recovered, true, 'the session is recovered');
   t.same(seen, [1, 2], 'with what was published while the client was away, once');
-  t.ok(owners.takes() >= 2, 'the guard looked again');
+  t.equal(owners.takes(), 2, 'found at the second look');
 });
 
 t.test('a session whose owner record never comes gets a fresh socket after the bounded wait', async (t) => {
   const owners = lateOwners();
-  const { io, client, seen, drop } = await guardedServer(t, owners);
+  const { io, client, seen, drop, refusals } = await guardedServer(t, owners);
   await drop();
   io.emit('tick', 2);
+  const refused = waitFor<string>(refusals, 'refused');
   client.connect();
   await waitFor(client, 'connect');
+  t.equal(await refused, 'unknown session');
   t.equal(client.recovered, false, 'not recovered: the client resyncs');
   t.same(seen, [1], 'nothing replayed');
-  t.equal(owners.takes(), 1 + OWNER_RECORD_RETRY_MS.length, 'one look, then one per retry, no more');
+  t.equal(owners.takes(), 1 + OWNER_RECORD_RETRY_MS.length, 'one look, then one per wait, no more');
   owners.release();
+});
+
+t.test('a client that gives up while the guard waits leaves the record for its next attempt', async (t) => {
+  const owners = lateOwners();
+  const { io, client, seen, drop, refusals } = await guardedServer(t, owners);
+  await drop();
+  io.emit('tick', 2);
+  const gaveUp = waitFor<string>(refusals, 'refused');
+  client.connect();
+  await eventually(() => owners.takes() >= 1, 5000, 'the guard to look for the owner');
+  client.disconnect();
+  t.equal(await gaveUp, 'client gone', 'the guard stops looking once the connection is closed');
+  owners.release();
+  client.connect();
+  await waitFor(client, 'connect');
+  t.equal(client.recovered, true, 'the next attempt recovers');
+  t.same(seen, [1, 2]);
 });
 
 t.test('an owner store that cannot answer refuses recovery at once, without the wait', async (t) => {
@@ -169,10 +209,30 @@ t.test('an owner store that cannot answer refuses recovery at once, without the 
       throw new Error('redis unavailable');
     },
   };
-  const { client, drop } = await guardedServer(t, failing);
+  const { client, drop, refusals } = await guardedServer(t, failing);
   await drop();
+  const refused = waitFor<string>(refusals, 'refused');
   client.connect();
   await waitFor(client, 'connect');
+  t.equal(await refused, 'owner store unavailable');
   t.equal(client.recovered, false, 'not recovered');
   t.equal(takes, 1, 'asked once');
+});
+
+t.test('a session id that is not one is never looked up', async (t) => {
+  const owners = lateOwners();
+  const { client, refusals } = await guardedServer(t, owners, { auth: { pid: 'x'.repeat(65), offset: '0-0' } });
+  // The first connect already carried the bogus session: the guard answered it with a fresh socket.
+  t.equal(client.recovered, false);
+  t.equal(owners.takes(), 0, 'no lookup');
+  const refused = waitFor<string>(refusals, 'refused');
+  client.disconnect().connect();
+  t.equal(await refused, 'malformed session id');
+});
+
+t.test('the Redis owner store cannot answer while its client is not connected', async (t) => {
+  // A real client that has not connected (status `wait`): the guard must hear "cannot answer", not "no owner".
+  const redis = new Redis({ lazyConnect: true });
+  t.teardown(() => redis.disconnect());
+  await t.rejects(redisSessionOwners(redis).take('abc'), /redis unavailable/);
 });

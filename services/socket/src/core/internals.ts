@@ -206,7 +206,10 @@ export function checkInternals(
 // ---------------------------------------------------------------------------------------------
 
 /** Socket.IO's `Namespace#_createSocket(client, auth)`: builds the socket, restoring a session first. */
-export type CreateSocket = (client: { request: IncomingMessage }, auth: Record<string, unknown>) => Promise<unknown>;
+export type CreateSocket = (
+  client: { request: IncomingMessage; conn: { readyState: string } },
+  auth: Record<string, unknown>,
+) => Promise<unknown>;
 
 /**
  * Replaces the namespace's socket factory with `wrap(original)`. Socket.IO restores a session (rooms,

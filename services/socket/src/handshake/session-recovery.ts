@@ -10,7 +10,10 @@ import type { GameServer, GameSocket } from '../core/socket-types.js';
 /** Who owned each recoverable session (by its private id `pid`): a user id, or '' for anonymous. */
 export interface SessionOwners {
   set(pid: string, owner: string, ttlMs: number): Promise<void>;
-  /** Reads and forgets the owner (undefined: none recorded): a session is restored at most once. Throws when the store cannot answer. */
+  /**
+   * Reads and forgets the owner (undefined: none recorded): a session is restored at most once. Throws when the
+   * store cannot answer.
+   */
   take(pid: string): Promise<string | undefined>;
 }
 
@@ -81,11 +84,14 @@ export function sessionAdmissions(): SessionAdmissions {
 }
 
 /**
- * Waits before each further look for a session's owner record that is not there yet. The pod that had the socket
- * records the owner when the socket's close reaches it; a client that reconnects at once (after a drain, say) can
- * reach this pod first when that pod is busy. In all 300 ms: only a session that is really gone pays it in full.
+ * The waits between looks for a session's owner record that is not there yet (300 ms in all). The pod that had
+ * the socket records the owner when the socket's close reaches it; a client that reconnects at once (after a
+ * drain, say) can reach this pod first when that pod is busy. Only a session that is really gone waits it all.
  */
 export const OWNER_RECORD_RETRY_MS: readonly number[] = [20, 40, 80, 160];
+
+/** Socket.IO's session ids (20 base64url characters), with room to spare: nothing else is looked up. */
+const SESSION_ID = /^[\w-]{1,64}$/;
 
 /** What the recovery guard needs. */
 export interface RecoveryGuardDeps {
@@ -119,32 +125,39 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
     delete clean.offset;
     return [client, clean] as const;
   };
-  // The owner, or undefined when there is none (yet) or the store cannot answer (no wait then: no replay either).
-  const takeOwner = async (pid: string): Promise<string | undefined> => {
+  // The owner's user id ('' for anonymous), or why there is none. A store that cannot answer is not waited for.
+  const lookUpOwner = async (
+    pid: string,
+    conn: { readyState: string },
+  ): Promise<{ owner: string } | 'unknown session' | 'owner store unavailable' | 'client gone'> => {
     for (const delay of [0, ...OWNER_RECORD_RETRY_MS]) {
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      let owner: string | undefined;
-      try {
-        owner = await owners.take(pid);
-      } catch {
-        return undefined;
+      if (delay > 0) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        // Left for the client's next attempt: a record that lands now is still there for it.
+        if (conn.readyState !== 'open') return 'client gone';
       }
-      if (owner !== undefined) return owner;
+      try {
+        const owner = await owners.take(pid);
+        if (owner !== undefined) return { owner };
+      } catch {
+        return 'owner store unavailable';
+      }
     }
-    return undefined;
+    return 'unknown session';
   };
   // Socket.IO has no public hook before restoreSession: wrap the namespace's socket factory.
   wrapCreateSocket(io.of('/'), (createSocket) => async (client, auth) => {
     const pid = auth.pid;
-    if (typeof pid !== 'string') return createSocket(client, auth);
+    // Socket.IO restores only with both: without them there is nothing to guard.
+    if (typeof pid !== 'string' || typeof auth.offset !== 'string') return createSocket(client, auth);
+    if (!SESSION_ID.test(pid)) return createSocket(...fresh(client, auth, 'malformed session id'));
     const identity = await authenticate(client.request, auth);
     // Refused before anything was verified (the verification queue is full): the middleware refuses the CONNECT,
     // and the session, left untaken, is still there for the client's retry.
     if (identity.refusal !== undefined) return createSocket(...fresh(client, auth, 'verification refused'));
-    const owner = await takeOwner(pid);
-    if (owner === undefined || owner !== (identity.user?.userId ?? '')) {
-      return createSocket(...fresh(client, auth, owner === undefined ? 'unknown session' : 'another identity'));
-    }
+    const found = await lookUpOwner(pid, client.conn);
+    if (typeof found === 'string') return createSocket(...fresh(client, auth, found));
+    if (found.owner !== (identity.user?.userId ?? '')) return createSocket(...fresh(client, auth, 'another identity'));
     const user = identity.user;
     if (user === null) return deps.admissions.during(pid, [], () => createSocket(client, auth));
     const [denied, rooms] = await Promise.all([

@@ -102,7 +102,10 @@ async function guardedServer(
  * The memory owner store, each record's write held until `release` (the old pod's write arriving late), or until
  * the guard's look number `releaseAfterTakes` has found nothing.
  */
-function lateOwners({ releaseAfterTakes }: { releaseAfterTakes?: number } = {}): SessionOwners & {
+function lateOwners({
+  releaseAfterTakes,
+  onTake,
+}: { releaseAfterTakes?: number; onTake?: (take: number) => Promise<void> } = {}): SessionOwners & {
   release(): void;
   held(): number;
   takes(): number;
@@ -123,6 +126,7 @@ function lateOwners({ releaseAfterTakes }: { releaseAfterTakes?: number } = {}):
     },
     async take(pid) {
       takes++;
+      await onTake?.(takes);
       const owner = await inner.take(pid);
       if (takes === releaseAfterTakes) release();
       return owner;
@@ -184,16 +188,46 @@ t.test('a session whose owner record never comes gets a fresh socket after the b
 });
 
 t.test('a client that gives up while the guard waits leaves the record for its next attempt', async (t) => {
-  const owners = lateOwners();
+  let leave: () => Promise<void> = async () => undefined;
+  // At the guard's first look the client leaves, and the server has seen it go before the look answers.
+  const owners = lateOwners({ onTake: async (take) => (take === 1 ? leave() : undefined) });
   const { io, client, seen, drop, refusals } = await guardedServer(t, owners);
+  leave = async () => {
+    client.disconnect();
+    await eventually(() => io.engine.clientsCount === 0, 5000, 'the server to see the client go');
+  };
   await drop();
   io.emit('tick', 2);
   const gaveUp = waitFor<string>(refusals, 'refused');
   client.connect();
-  await eventually(() => owners.takes() >= 1, 5000, 'the guard to look for the owner');
-  client.disconnect();
   t.equal(await gaveUp, 'client gone', 'the guard stops looking once the connection is closed');
+  t.equal(owners.takes(), 1, 'no look after the client left');
   owners.release();
+  client.connect();
+  await waitFor(client, 'connect');
+  t.equal(client.recovered, true, 'the next attempt recovers');
+  t.same(seen, [1, 2]);
+});
+
+t.test('a client that leaves while its verification waits does not use up its session', async (t) => {
+  // One verification at a time, one waiting: while the test holds the slot, the reconnect's verification queues.
+  const gate = createVerificationGate(1, 1);
+  const owners = lateOwners();
+  const { io, client, seen, drop, refusals } = await guardedServer(t, owners, { gate });
+  await drop();
+  owners.release();
+  io.emit('tick', 2);
+  let release: () => void = () => undefined;
+  const held = gate.run(() => new Promise<void>((resolve) => (release = resolve)));
+  const gaveUp = waitFor<string>(refusals, 'refused');
+  client.connect();
+  await eventually(() => gate.waiting === 1, 5000, 'the reconnect to wait for verification');
+  client.disconnect();
+  await eventually(() => io.engine.clientsCount === 0, 5000, 'the server to see the client go');
+  release();
+  await held;
+  t.equal(await gaveUp, 'client gone');
+  t.equal(owners.takes(), 0, 'the record was not taken');
   client.connect();
   await waitFor(client, 'connect');
   t.equal(client.recovered, true, 'the next attempt recovers');
@@ -222,8 +256,7 @@ t.test('an owner store that cannot answer refuses recovery at once, without the 
 t.test('a session id that is not one is never looked up', async (t) => {
   const owners = lateOwners();
   const { client, refusals } = await guardedServer(t, owners, { auth: { pid: 'x'.repeat(65), offset: '0-0' } });
-  // The first connect already carried the bogus session: the guard answered it with a fresh socket.
-  t.equal(client.recovered, false);
+  // The first connect already carried the bogus session: the guard answered it with a fresh socket, unlooked-up.
   t.equal(owners.takes(), 0, 'no lookup');
   const refused = waitFor<string>(refusals, 'refused');
   client.disconnect().connect();

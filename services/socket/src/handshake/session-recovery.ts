@@ -131,11 +131,9 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
     conn: { readyState: string },
   ): Promise<{ owner: string } | 'unknown session' | 'owner store unavailable' | 'client gone'> => {
     for (const delay of [0, ...OWNER_RECORD_RETRY_MS]) {
-      if (delay > 0) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        // Left for the client's next attempt: a record that lands now is still there for it.
-        if (conn.readyState !== 'open') return 'client gone';
-      }
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      // The client left (while this waited, or its verification did): the record stays for its next attempt.
+      if (conn.readyState !== 'open') return 'client gone';
       try {
         const owner = await owners.take(pid);
         if (owner !== undefined) return { owner };

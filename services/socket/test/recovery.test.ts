@@ -7,6 +7,7 @@ import {
   TEST_ORIGIN,
   authCookie,
   eventually,
+  monitorCommands,
   freePort,
   mintToken,
   startPods,
@@ -365,4 +366,27 @@ t.test('redis-streams: volatile state updates the client already got are not rep
   await eventually(() => client.seen.includes(7), 5000, 'the missed lobby event, replayed');
   await withTimeout(client.socket.timeout(5000).emitWithAck('system:ping'));
   t.same(updates, [1, 2], 'each state update once');
+});
+
+t.test('redis-streams: a dropped socket records its owner after its session, on the same connection', async (t) => {
+  // Whoever finds the owner record (a recovering handshake on another pod) then finds the session too.
+  const redis = await startRedis(t);
+  const [pod] = (await startPods(t, 1, { REDIS_URL: redis.url, ADAPTER: 'redis-streams' })) as [RunningService];
+  const store = new Redis(redis.url);
+  t.teardown(() => store.quit());
+  const log = await monitorCommands(t, store);
+  const client = reconnectingClient(t, pod.url, authCookie(await mintToken({ sub: 'hana' })));
+  await eventually(() => client.connects.length === 1);
+  client.socket.io.reconnection(false);
+  const gone = waitFor(client.socket, 'disconnect');
+  client.socket.io.engine.close(); // a recoverable close: the pod keeps the session
+  await gone;
+  await eventually(async () => (await store.keys('gamesocket:session-owner:*')).length === 1, 5000, 'the owner record');
+  await log.settle();
+  const sets = log.sent().filter((command) => command.args[0] === 'set');
+  const session = sets.findIndex((command) => command.args[1]?.startsWith('sio:session:'));
+  const owner = sets.findIndex((command) => command.args[1]?.startsWith('gamesocket:session-owner:'));
+  t.ok(session >= 0 && owner >= 0, 'both written');
+  t.ok(session < owner, 'the session first');
+  t.equal(sets[owner]?.source, sets[session]?.source, 'by the same connection');
 });

@@ -168,7 +168,9 @@ export function guardRecovery(io: GameServer, deps: RecoveryGuardDeps): void {
   });
 
   io.on('connection', (socket: GameSocket) => {
-    socket.once('disconnecting', () => {
+    // On `disconnect`, after Socket.IO persisted the session through the same Redis client: whoever finds the
+    // owner record finds the session.
+    socket.once('disconnect', () => {
       const pid = sessionPid(socket);
       if (pid === undefined) return;
       owners.set(pid, socket.data.user?.userId ?? '', windowMs).catch((err: unknown) => {

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { createEmitter, createRoomTicket, type GameEmitter } from '@gamesocket/emitter';
 import {
+  LOBBY_ROOM,
   decodeLifecycleEntry,
   presenceKeys,
+  rooms as roomNames,
   type ConnectedPayload,
   type LifecycleEntry,
   type PlayerJoinedPayload,
@@ -143,6 +145,55 @@ for (const mode of ['redis', 'redis-sharded'] as const) {
       t.same(bobJoins[0], { roomId: 'g1', room: 'room:g1', user: { userId: 'alice', username: 'name-alice' } });
     },
   );
+}
+
+for (const mode of ['redis', 'redis-sharded', 'redis-streams'] as const) {
+  t.test(`${mode} mode: a membership change has moved this pod's sockets when it resolves`, async (t) => {
+    const redis = await startRedis(t);
+    const { pods } = await redisPods(t, redis, mode);
+    const [podA, podB] = pods;
+    const here = await connectUser(t, podA.url, 'carol');
+    const there = await connectUser(t, podB.url, 'carol');
+    const onA = podA.app.io.sockets.sockets.get(here.socket.id ?? '');
+    const onB = podB.app.io.sockets.sockets.get(there.socket.id ?? '');
+    if (onA === undefined || onB === undefined) throw new Error('no server-side socket');
+    const actions = podA.app.presence.memberships;
+
+    // A client acts on the ack at once (a chat line after its leave): the change cannot wait for the adapter's echo.
+    await actions.join({ userId: 'carol' }, ['room:r1']);
+    t.ok(onA.rooms.has('room:r1'), 'in the room when the join resolves');
+    await eventually(() => onB.rooms.has('room:r1'), 5000, 'the other pod to move its socket');
+    await actions.leave('carol', ['room:r1'], 'left');
+    t.notOk(onA.rooms.has('room:r1'), 'out of the room when the leave resolves');
+    await actions.join({ userId: 'carol' }, ['room:r1']);
+    await eventually(() => onB.rooms.has('room:r1'), 5000, 'the other pod to move its socket');
+    await actions.close('room:r1');
+    t.notOk(onA.rooms.has('room:r1'), 'out of a closed room when the close resolves');
+    await actions.join({ userId: 'carol' }, ['room:r2']);
+    // Out of the lobby and back with no store call between: a late echo of the leave must not undo the join.
+    await actions.join({ userId: 'carol' }, [LOBBY_ROOM]);
+    await actions.leave('carol', [LOBBY_ROOM], 'left');
+    await actions.join({ userId: 'carol' }, [LOBBY_ROOM]);
+    const movedAgain: string[] = [];
+    podA.app.io.of('/').adapter.on('leave-room', (room: string, id: string) => {
+      if (id === onA.id) movedAgain.push(room);
+    });
+
+    // Moved the adapter's way, this marker reaches both pods after everything pod A sent before it.
+    void podA.app.io.in(roomNames.user('carol')).socketsJoin('marker');
+    await eventually(() => onA.rooms.has('marker') && onB.rooms.has('marker'), 5000, 'the marker');
+    for (const [pod, socket] of [
+      ['this pod', onA],
+      ['the other pod', onB],
+    ] as const) {
+      t.same(
+        [socket.rooms.has('room:r1'), socket.rooms.has('room:r2'), socket.rooms.has(LOBBY_ROOM)],
+        [false, true, true],
+        `${pod}: in the rooms as last moved`,
+      );
+    }
+    t.same(movedAgain, [], 'no echo took a socket of this pod out of a room it holds');
+  });
 }
 
 t.test(

@@ -31,6 +31,7 @@ import {
   type TapTest,
   type TestSocket,
 } from '@gamesocket/test-helpers';
+import { podSignals } from '../src/presence/pod-signals.js';
 
 /**
  * Memberships as cluster state, with real redis-server processes, real pods and real clients: a
@@ -174,6 +175,11 @@ for (const mode of ['redis', 'redis-sharded', 'redis-streams'] as const) {
     await actions.join({ userId: 'carol' }, [LOBBY_ROOM]);
     await actions.leave('carol', [LOBBY_ROOM], 'left');
     await actions.join({ userId: 'carol' }, [LOBBY_ROOM]);
+    // The same for a room emptied and entered again (the pod's signals alone: no store call between).
+    const signals = podSignals(podA.app.io);
+    await signals.join('carol', ['room:r3']);
+    await signals.clear('room:r3');
+    await signals.join('carol', ['room:r3']);
     const movedAgain: string[] = [];
     podA.app.io.of('/').adapter.on('leave-room', (room: string, id: string) => {
       if (id === onA.id) movedAgain.push(room);
@@ -187,8 +193,8 @@ for (const mode of ['redis', 'redis-sharded', 'redis-streams'] as const) {
       ['the other pod', onB],
     ] as const) {
       t.same(
-        [socket.rooms.has('room:r1'), socket.rooms.has('room:r2'), socket.rooms.has(LOBBY_ROOM)],
-        [false, true, true],
+        ['room:r1', 'room:r2', LOBBY_ROOM, 'room:r3'].map((room) => socket.rooms.has(room)),
+        [false, true, true, true],
         `${pod}: in the rooms as last moved`,
       );
     }

@@ -12,9 +12,10 @@ type Mover = (sockets: BroadcastOperator<never, unknown>) => void;
  * The adapter's move leaves out the sockets moved here, so a late echo cannot undo a later change.
  */
 function moveEverywhere(io: GameServer, target: RoomName, move: Mover): void {
-  const here = io.of('/').adapter.rooms.get(target);
+  // Copied first: emptying `target` (a room's close) empties the adapter's own set.
+  const here = [...(io.of('/').adapter.rooms.get(target) ?? [])];
   move(io.local.in(target));
-  move(here === undefined ? io.in(target) : io.in(target).except([...here]));
+  move(here.length === 0 ? io.in(target) : io.in(target).except(here));
 }
 
 /** Membership changes through this pod's Socket.IO server: its adapter carries them to every pod. */

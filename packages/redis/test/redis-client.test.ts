@@ -108,13 +108,10 @@ t.test('closeClient quits a live client, and does not hang on one whose Redis is
   t.pass('closeClient resolves while Redis is down');
 });
 
-t.test('coalesceWrites: the commands of one event-loop turn leave in one write, each with its own reply', async (t) => {
-  const redis = await startRedis(t);
-  const client = track(t, createRedisClient(redis.url, { coalesceWrites: true })) as Redis;
-  await waitFor(client, 'ready');
+/** Counts the writes that reach a client's connection: one per uncork, whatever was written while corked. */
+function countWrites(client: Redis): number[] {
   const stream = client.stream;
   const writes: number[] = [];
-  // Every write that reaches the connection's handle: one per uncork, whatever was written while corked.
   const writev = stream._writev?.bind(stream);
   const write = stream._write.bind(stream);
   stream._writev = (chunks, cb) => {
@@ -125,6 +122,17 @@ t.test('coalesceWrites: the commands of one event-loop turn leave in one write, 
     writes.push(1);
     write(chunk, encoding, cb);
   };
+  return writes;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+t.test('coalesceWrites: the commands of one event-loop turn leave in one write, each with its own reply', async (t) => {
+  const redis = await startRedis(t);
+  const client = track(t, createRedisClient(redis.url, { coalesceWrites: true })) as Redis;
+  await waitFor(client, 'ready');
+  const stream = client.stream;
+  const writes = countWrites(client);
   const replies = Array.from({ length: 50 }, (_, i) => client.set(`k${i}`, String(i)).then(() => client.get(`k${i}`)));
   t.equal(stream.writableCorked, 1, 'the connection is corked while the turn issues commands');
   t.same(
@@ -142,6 +150,30 @@ t.test('coalesceWrites: the commands of one event-loop turn leave in one write, 
   void plain.ping();
   t.equal(plain.stream.writableCorked, 0, 'a client without the option writes each command at once');
   await plain.ping();
+});
+
+t.test('flushDelayMs: a write close after the previous one waits for it and takes what came meanwhile', async (t) => {
+  const redis = await startRedis(t);
+  // Long enough that the commands below all come within it of the first write on any machine.
+  const client = track(t, createRedisClient(redis.url, { coalesceWrites: true, flushDelayMs: 2000 })) as Redis;
+  await waitFor(client, 'ready');
+  const writes = countWrites(client);
+
+  const first = client.set('a', '1');
+  await nextTurn();
+  t.same(writes, [1], 'the first command of an idle connection leaves at the end of its turn');
+  t.equal(await first, 'OK');
+
+  const later = [client.set('b', '2')];
+  await nextTurn();
+  t.equal(client.stream.writableCorked, 1, 'a command right after a write is held past its turn');
+  later.push(client.set('c', '3'));
+  await nextTurn();
+  later.push(client.get('a'));
+  t.same(writes, [1], 'nothing written while the delay runs');
+  t.same(await withTimeout(Promise.all(later), 10_000, 'the held commands'), ['OK', 'OK', '1'], 'each its own reply');
+  t.same(writes, [1, 3], 'the three commands of three turns left in one write');
+  t.equal(client.stream.writableCorked, 0, 'uncorked after the write');
 });
 
 t.test('coalesceWrites on a cluster client: each node connection coalesces its own commands', async (t) => {

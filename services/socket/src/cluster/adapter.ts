@@ -37,6 +37,7 @@ export function createClusterLayer(config: Config, log: Logger, onRedisError: ()
         subscribingDuplicates: mode === 'redis-streams',
         // The pod's command client, shared by every socket's presence calls and the adapter's publishes.
         coalesceWrites: name === 'pub',
+        flushDelayMs: config.redisFlushDelayMs,
       }),
       clusterLog,
       onRedisError,

@@ -200,6 +200,12 @@ export const VARIABLES = {
     default: 120_000,
     doc: 'how long a dropped client may recover its rooms and missed events (memory and redis-streams modes); 0 = off',
   }),
+  redisFlushDelayMs: variable({
+    name: 'REDIS_FLUSH_DELAY_MS',
+    kind: integer(0, 100),
+    default: 1,
+    doc: "the pod's commands to Redis leave at most once per this many ms, together (fewer system calls under load, up to this much added latency); 0 = at the end of each event-loop turn",
+  }),
   recoveryStreamMaxLen: variable({
     name: 'RECOVERY_STREAM_MAX_LEN',
     kind: integer(100, 10_000_000),

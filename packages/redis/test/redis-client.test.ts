@@ -164,7 +164,7 @@ t.test('flushDelayMs: a write close after the previous one waits for it and take
   t.same(writes, [1], 'the first command of an idle connection leaves at the end of its turn');
   t.equal(await first, 'OK');
 
-  const later = [client.set('b', '2')];
+  const later: Promise<string | null>[] = [client.set('b', '2')];
   await nextTurn();
   t.equal(client.stream.writableCorked, 1, 'a command right after a write is held past its turn');
   later.push(client.set('c', '3'));

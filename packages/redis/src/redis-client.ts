@@ -29,8 +29,9 @@ export interface RedisClientOptions {
    */
   coalesceWrites?: boolean;
   /**
-   * With `coalesceWrites`: a write waits until this many milliseconds after the previous one, so that commands
-   * issued close together leave together (see `coalesceWrites`). Default 0: each turn's commands leave at its end.
+   * With `coalesceWrites`: on a busy connection (a reply still awaited) a write waits until this many milliseconds
+   * after the previous one, so that commands issued close together leave together (see `coalesceWrites`). Default
+   * 0: each turn's commands leave at its end.
    */
   flushDelayMs?: number;
 }
@@ -38,16 +39,23 @@ export interface RedisClientOptions {
 /**
  * Makes a client's commands of one event-loop turn leave in one write: the connection is corked at the turn's
  * first command and uncorked in that turn's check phase (`setImmediate`), after every I/O callback of the turn
- * ran. With `flushDelayMs`, a write that would follow the previous one sooner than that waits for it instead (a
- * timer), taking every command issued meanwhile: under load the client writes at most once per `flushDelayMs` and
- * Redis answers the batch in one read, while a command on an idle connection still leaves at the end of its turn.
- * Commands, their order and their replies are unchanged (no pipeline, no queueing behind earlier replies); what
- * goes is a `write` system call and a wake-up per command, which on a busy pod are most of a command's cost.
+ * ran. With `flushDelayMs`, a write that would follow the previous one sooner than that while an earlier command
+ * still awaits its reply waits for the delay's end instead (a timer), taking every command issued meanwhile: on a
+ * busy connection the client writes at most once per `flushDelayMs` and Redis answers the batch in one read, while
+ * a command on an idle connection, or one that follows every earlier reply (a chain of dependent commands), still
+ * leaves at the end of its turn. Commands, their order and their replies are unchanged (no pipeline, no queueing
+ * behind earlier replies); what goes is a `write` system call and a wake-up per command, which on a busy pod are
+ * most of a command's cost.
  */
 export function coalesceWrites(client: Redis, flushDelayMs = 0): void {
   const send = client.sendCommand;
   let corked: Redis['stream'] | undefined;
   let lastFlush = -Infinity;
+  // Commands written or corked whose replies have not come yet.
+  let awaiting = 0;
+  const replied = (): void => {
+    awaiting--;
+  };
   const uncork = (): void => {
     const stream = corked;
     corked = undefined;
@@ -55,12 +63,19 @@ export function coalesceWrites(client: Redis, flushDelayMs = 0): void {
     stream?.uncork();
   };
   client.sendCommand = function (this: Redis, command, stream) {
-    if (corked === undefined && stream === undefined && this.status === 'ready') {
-      corked = this.stream;
-      corked.cork();
-      const wait = flushDelayMs > 0 ? lastFlush + flushDelayMs - performance.now() : 0;
-      if (wait > 0) setTimeout(uncork, wait);
-      else setImmediate(uncork);
+    if (stream === undefined && this.status === 'ready') {
+      if (flushDelayMs > 0) {
+        awaiting++;
+        command.promise.then(replied, replied);
+      }
+      if (corked === undefined) {
+        corked = this.stream;
+        corked.cork();
+        // This command counts itself: a wait only when another one is still out.
+        const wait = awaiting > 1 ? lastFlush + flushDelayMs - performance.now() : 0;
+        if (wait > 0) setTimeout(uncork, wait);
+        else setImmediate(uncork);
+      }
     }
     return send.call(this, command, stream);
   };

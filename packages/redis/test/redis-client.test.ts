@@ -152,7 +152,7 @@ t.test('coalesceWrites: the commands of one event-loop turn leave in one write, 
   await plain.ping();
 });
 
-t.test('flushDelayMs: a write close after the previous one waits for it and takes what came meanwhile', async (t) => {
+t.test('flushDelayMs: on a busy connection a write waits for the delay and takes what came meanwhile', async (t) => {
   const redis = await startRedis(t);
   // Long enough that the commands below all come within it of the first write on any machine.
   const client = track(t, createRedisClient(redis.url, { coalesceWrites: true, flushDelayMs: 2000 })) as Redis;
@@ -162,18 +162,26 @@ t.test('flushDelayMs: a write close after the previous one waits for it and take
   const first = client.set('a', '1');
   await nextTurn();
   t.same(writes, [1], 'the first command of an idle connection leaves at the end of its turn');
-  t.equal(await first, 'OK');
-
+  // Its reply cannot have come yet (no poll phase since the write): the connection is busy.
   const later: Promise<string | null>[] = [client.set('b', '2')];
   await nextTurn();
-  t.equal(client.stream.writableCorked, 1, 'a command right after a write is held past its turn');
+  t.equal(client.stream.writableCorked, 1, 'a command while a reply is awaited is held past its turn');
   later.push(client.set('c', '3'));
   await nextTurn();
   later.push(client.get('a'));
   t.same(writes, [1], 'nothing written while the delay runs');
+  t.equal(await first, 'OK');
   t.same(await withTimeout(Promise.all(later), 10_000, 'the held commands'), ['OK', 'OK', '1'], 'each its own reply');
   t.same(writes, [1, 3], 'the three commands of three turns left in one write');
   t.equal(client.stream.writableCorked, 0, 'uncorked after the write');
+
+  // A chain of dependent commands: each follows every earlier reply, so none waits.
+  for (let i = 0; i < 3; i++) {
+    const reply = client.incr('chain');
+    await nextTurn();
+    t.equal(writes.length, 3 + i, `step ${i + 1} of a chain leaves at the end of its turn`);
+    t.equal(await reply, i + 1);
+  }
 });
 
 t.test('coalesceWrites on a cluster client: each node connection coalesces its own commands', async (t) => {

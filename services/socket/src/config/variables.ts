@@ -74,6 +74,12 @@ export const VARIABLES = {
     defaultDoc: '`memory` without `REDIS_URL`, `redis` with',
     doc: 'how pods share broadcasts: cluster mode (see below)',
   }),
+  redisFlushDelayMs: variable({
+    name: 'REDIS_FLUSH_DELAY_MS',
+    kind: integer(0, 100),
+    default: 1,
+    doc: "while a reply from Redis is awaited, the pod's next commands leave together at most once per this many ms (fewer system calls under load, up to this much added latency); 0 = at the end of each event-loop turn",
+  }),
   publishApiToken: variable({
     name: 'PUBLISH_API_TOKEN',
     kind: secret(16, 'characters'),
@@ -199,12 +205,6 @@ export const VARIABLES = {
     kind: integer(0, 3_600_000),
     default: 120_000,
     doc: 'how long a dropped client may recover its rooms and missed events (memory and redis-streams modes); 0 = off',
-  }),
-  redisFlushDelayMs: variable({
-    name: 'REDIS_FLUSH_DELAY_MS',
-    kind: integer(0, 100),
-    default: 1,
-    doc: "the pod's commands to Redis leave at most once per this many ms, together (fewer system calls under load, up to this much added latency); 0 = at the end of each event-loop turn",
   }),
   recoveryStreamMaxLen: variable({
     name: 'RECOVERY_STREAM_MAX_LEN',

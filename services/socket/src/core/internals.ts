@@ -106,9 +106,14 @@ const clientPrototype = ((): Partial<ClientInternals> | undefined => {
 })();
 
 // engine.io's Socket and Server classes as socket.io loads them (the copy whose connections the service gets).
-const engineModule = ((): { Socket?: { prototype: object }; Server?: { prototype: object } } | undefined => {
+interface EngineModule {
+  Socket?: { prototype: object };
+  Server?: { prototype: object };
+  transports?: { websocket?: { prototype: object } };
+}
+const engineModule = ((): EngineModule | undefined => {
   try {
-    return requireSocketIo?.('engine.io') as { Socket?: { prototype: object }; Server?: { prototype: object } };
+    return requireSocketIo?.('engine.io') as EngineModule;
   } catch {
     return undefined;
   }
@@ -161,6 +166,11 @@ export function memberChecks(): MemberCheck[] {
       member: `Socket.prototype.${name}`,
       holder: engineSocketPrototype,
     })),
+    {
+      package: 'engine.io',
+      member: 'WebSocket.prototype._canSendPreEncodedFrame',
+      holder: engineModule?.transports?.websocket?.prototype,
+    },
     ...adapterMembers.map((name) => ({
       package: 'socket.io-adapter' as const,
       member: `Adapter.prototype.${name}`,
@@ -327,6 +337,55 @@ export function transportBufferedAmount(conn: EngineSocket): number {
   return (conn.transport as unknown as TransportInternals).socket?.bufferedAmount ?? 0;
 }
 
+/** engine.io's websocket transport as `writePreEncodedFrame` uses it (engine.io/build/transports/websocket.js). */
+interface FrameTransportInternals {
+  readonly name: string;
+  /** :83 — whether the transport sends `options.wsPreEncodedFrame` as is (no per-message deflate, ws's `sendFrame`). */
+  _canSendPreEncodedFrame(packet: { options: WriteOptions }): boolean;
+  /** :40 — the ws `WebSocket`; engine.io writes a pre-encoded frame with its `_sender.sendFrame` (:71). */
+  socket: { readyState: number; _sender: { sendFrame(frame: readonly Buffer[]): void } };
+}
+
+// ws's `WebSocket.OPEN`.
+const WS_OPEN = 1;
+
+// The last broadcast's frame as one buffer: every socket it reaches gets the same frame.
+let lastFrame: unknown;
+let lastJoined: readonly Buffer[] = [];
+
+/** `frame` (ws's header and payload) as one buffer, which ws writes with one `write` instead of a corked pair. */
+function joinedFrame(frame: readonly Buffer[]): readonly Buffer[] {
+  if (frame !== lastFrame) {
+    lastFrame = frame;
+    lastJoined = frame.length === 1 ? frame : [Buffer.concat(frame)];
+  }
+  return lastJoined;
+}
+
+/**
+ * Writes a broadcast's websocket frame, encoded once per broadcast by socket.io-adapter (`wsPreEncodedFrame`,
+ * in-memory-adapter.js:200-211), straight to `conn`'s websocket, as engine.io's websocket transport itself writes it
+ * (transports/websocket.js:62-79) but without what engine.io does per packet around it: the packet object, the write
+ * buffer, four events and a write callback per socket (socket.js:386-434); and as one buffer, one `write`. Only when nothing waits in engine.io's
+ * write buffer (engine.io/build/socket.js:27), so packets keep their order, on an open websocket. Returns false,
+ * writing nothing, otherwise: the caller then writes through `writeToEngine`.
+ */
+export function writePreEncodedFrame(conn: EngineSocket, opts: WriteOptions): boolean {
+  const frame = opts.wsPreEncodedFrame as readonly Buffer[] | undefined;
+  if (frame === undefined) return false;
+  const transport = conn.transport as unknown as FrameTransportInternals;
+  if (
+    transport.name !== 'websocket' ||
+    (conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length !== 0 ||
+    transport.socket.readyState !== WS_OPEN ||
+    !transport._canSendPreEncodedFrame({ options: opts })
+  ) {
+    return false;
+  }
+  transport.socket._sender.sendFrame(joinedFrame(frame));
+  return true;
+}
+
 /** Drops the connection's websocket at once, freeing its send buffer (no closing handshake); a no-op for long-polling. */
 export function terminateTransport(conn: EngineSocket): void {
   (conn.transport as unknown as TransportInternals).socket?.terminate?.();
@@ -478,6 +537,11 @@ function hookAdapter(adapter: Adapter, nsp: Namespace, hooks: DeliveryHooks): vo
     };
     if (opts.rooms.size === 0) {
       for (const id of adapter.sids.keys()) if (!except.has(id)) reach(id);
+      return;
+    }
+    if (opts.rooms.size === 1) {
+      // One room's members are distinct: no set of those already reached.
+      for (const room of opts.rooms) for (const id of adapter.rooms.get(room) ?? []) if (!except.has(id)) reach(id);
       return;
     }
     const seen = new Set<string>();

@@ -5,6 +5,7 @@ import {
   terminateTransport,
   transportBufferedAmount,
   writeToEngine,
+  writePreEncodedFrame,
   type EngineWrite,
   type WriteOptions,
 } from '../core/internals.js';
@@ -121,7 +122,8 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
   };
 
   // Socket.IO's own volatile check drops whenever the transport is mid-write, which loses updates to
-  // healthy clients in every burst: decide on the backlog instead, then write as a normal packet.
+  // healthy clients in every burst: decide on the backlog instead, then write as a normal packet. A
+  // broadcast's frame, encoded once, goes straight to an idle websocket (`writePreEncodedFrame`).
   const guardedWrite: EngineWrite = function (packets: unknown, opts: WriteOptions): void {
     const conn = this.conn;
     const state = states.get(conn);
@@ -136,10 +138,10 @@ export function guardBackpressure(io: GameServer, options: BackpressureOptions):
         return;
       }
       onWrite?.(packets);
-      writeToEngine(this, packets, { ...opts, volatile: false });
+      if (!writePreEncodedFrame(conn, opts)) writeToEngine(this, packets, { ...opts, volatile: false });
     } else {
       onWrite?.(packets);
-      writeToEngine(this, packets, opts);
+      if (!writePreEncodedFrame(conn, opts)) writeToEngine(this, packets, opts);
     }
     const bytes = buffered(conn, state);
     if (bytes > maxBufferedBytes) closeSlow(conn, state, bytes);

@@ -364,11 +364,12 @@ function joinedFrame(frame: readonly Buffer[]): readonly Buffer[] {
 
 /**
  * Writes a broadcast's websocket frame, encoded once per broadcast by socket.io-adapter (`wsPreEncodedFrame`,
- * in-memory-adapter.js:200-211), straight to `conn`'s websocket, as engine.io's websocket transport itself writes it
- * (transports/websocket.js:62-79) but without what engine.io does per packet around it: the packet object, the write
- * buffer, four events and a write callback per socket (socket.js:386-434); and as one buffer, one `write`. Only when nothing waits in engine.io's
- * write buffer (engine.io/build/socket.js:27), so packets keep their order, on an open websocket. Returns false,
- * writing nothing, otherwise: the caller then writes through `writeToEngine`.
+ * in-memory-adapter.js:200-218), straight to `conn`'s websocket, as engine.io's websocket transport itself writes it
+ * (transports/websocket.js:62-77) but without what engine.io does per packet around it: the packet object, the write
+ * buffer, its `packetCreate`, `flush` and `drain` events and a write callback per socket (socket.js:386-434); and as
+ * one buffer, in one `write`. Only when nothing waits in engine.io's write buffer (engine.io/build/socket.js:27), so
+ * packets keep their order, on an open websocket. Returns false, writing nothing, otherwise: the caller then writes
+ * through `writeToEngine`.
  */
 export function writePreEncodedFrame(conn: EngineSocket, opts: WriteOptions): boolean {
   const frame = opts.wsPreEncodedFrame as readonly Buffer[] | undefined;

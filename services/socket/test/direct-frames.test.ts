@@ -1,8 +1,8 @@
 /**
  * Broadcast frames written straight to a websocket (`writePreEncodedFrame`, core/internals.ts, called by the
  * slow-consumer guard's writer): a client gets broadcasts, volatile broadcasts and its own socket's emits, text and
- * binary, in the order the pod sent them, whichever path each took, over websocket and long-polling, and the
- * sent-event counter counts every one.
+ * binary, in the order the pod sent them, whichever path each took, over websocket, long-polling and across an
+ * upgrade from one to the other, and the sent-event counter counts every one.
  */
 import type { Socket as EngineSocket } from 'engine.io';
 import type { Server } from 'socket.io';
@@ -22,7 +22,10 @@ const ROOM = 'order-probe';
 const EVENT = 'lobby:stats';
 /** Writes per batch: broadcasts, volatile broadcasts, per-socket emits and binary ones in turn, in one tick. */
 const BATCH = 60;
+/** Batches sent once the upgrading client is on websocket (and at most `MAX_BATCHES` in all). */
 const BATCHES = 5;
+const MAX_BATCHES = 200;
+const NAMES = ['websocket', 'long-polling', 'upgrading from long-polling'];
 
 /** The numbers a client received in `EVENT`'s `online` field, in order. */
 function received(client: ConnectedClient): number[] {
@@ -33,12 +36,15 @@ function received(client: ConnectedClient): number[] {
   return seen;
 }
 
-t.test('broadcasts and direct emits arrive in order, on both transports, every one counted', async (t) => {
+t.test('broadcasts and direct emits arrive in order, on both transports and across an upgrade', async (t) => {
   const service = await startService(t);
   const io = service.app.io as unknown as Server;
   const websocket = await connectClient(t, service.url);
   const polling = await connectClient(t, service.url, { transports: ['polling'] });
-  const clients = [websocket, polling];
+  const sentBefore = metricValue(await scrapeMetrics(service.metricsUrl), 'gamesocket_events_sent_total', 'lobby');
+  // Connected over long-polling; its websocket upgrade usually completes while the batches below are sent.
+  const upgrading = await connectClient(t, service.url, { transports: ['polling', 'websocket'] });
+  const clients = [websocket, polling, upgrading];
   const seen = clients.map(received);
   const sockets = clients.map((client) => io.of('/').sockets.get(client.socket.id!)!);
   for (const socket of sockets) socket.join(ROOM);
@@ -51,12 +57,13 @@ t.test('broadcasts and direct emits arrive in order, on both transports, every o
     });
     return count;
   });
-  const sentBefore = metricValue(await scrapeMetrics(service.metricsUrl), 'gamesocket_events_sent_total', 'lobby');
 
   let next = 0;
   let raw = 0;
   let binary = 0;
-  for (let batch = 0; batch < BATCHES; batch++) {
+  let beforeUpgrade = 0;
+  let afterUpgrade = 0;
+  for (let batch = 0; batch < MAX_BATCHES && afterUpgrade < BATCHES; batch++) {
     for (let i = 0; i < BATCH; i++) {
       const body = { online: next++, rooms: 0 };
       if (batch % 2 === 1 && i === BATCH / 2) {
@@ -78,11 +85,14 @@ t.test('broadcasts and direct emits arrive in order, on both transports, every o
     }
     // The next batch in another tick: engine.io's write callbacks have run, its write buffer is flushed.
     await new Promise((resolve) => setImmediate(resolve));
+    if (sockets[2]!.conn.transport.name === 'websocket') afterUpgrade++;
+    else beforeUpgrade++;
   }
+  t.equal(afterUpgrade, BATCHES, `the third client upgraded to websocket, ${beforeUpgrade} batches in`);
 
   const expected = Array.from({ length: next }, (_, i) => i);
   for (const [index, client] of clients.entries()) {
-    const name = index === 0 ? 'websocket' : 'long-polling';
+    const name = NAMES[index]!;
     await withTimeout(
       eventually(() => seen[index]!.length >= next, WAIT_MS, `${name} to get ${next} events`),
       WAIT_MS * 2,
@@ -99,6 +109,7 @@ t.test('broadcasts and direct emits arrive in order, on both transports, every o
     'and some broadcasts took it, behind an attachment still in it; in order all the same',
   );
   t.equal(queued[1]!.messages, packets, 'every write to the long-polling client went through its write buffer');
+  t.ok(queued[2]!.messages < packets, 'once upgraded, some writes to the third client skipped it too');
   const sentAfter = metricValue(await scrapeMetrics(service.metricsUrl), 'gamesocket_events_sent_total', 'lobby');
   // The raw writes bypass Socket.IO's writer: they are not Socket.IO events the pod sent.
   t.equal(sentAfter - sentBefore, (next - raw) * clients.length, 'gamesocket_events_sent_total counted every event');

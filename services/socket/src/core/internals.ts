@@ -349,9 +349,11 @@ interface FrameTransportInternals {
 // ws's `WebSocket.OPEN`.
 const WS_OPEN = 1;
 
-// The last broadcast's frame as one buffer: every socket it reaches gets the same frame.
+// The last broadcast's frame as one buffer, and the packet `_canSendPreEncodedFrame` reads: made once per broadcast,
+// since every socket it reaches gets the same frame and options.
 let lastFrame: unknown;
 let lastJoined: readonly Buffer[] = [];
+let lastProbe: { options: WriteOptions } = { options: {} };
 
 /** `frame` (ws's header and payload) as one buffer, which ws writes with one `write` instead of a corked pair. */
 function joinedFrame(frame: readonly Buffer[]): readonly Buffer[] {
@@ -360,6 +362,12 @@ function joinedFrame(frame: readonly Buffer[]): readonly Buffer[] {
     lastJoined = frame.length === 1 ? frame : [Buffer.concat(frame)];
   }
   return lastJoined;
+}
+
+/** The packet `_canSendPreEncodedFrame` reads for `opts`, made once per broadcast instead of once per socket. */
+function probeFor(opts: WriteOptions): { options: WriteOptions } {
+  if (lastProbe.options !== opts) lastProbe = { options: opts };
+  return lastProbe;
 }
 
 /**
@@ -379,7 +387,7 @@ export function writePreEncodedFrame(conn: EngineSocket, opts: WriteOptions): bo
     transport.name !== 'websocket' ||
     (conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length !== 0 ||
     transport.socket.readyState !== WS_OPEN ||
-    !transport._canSendPreEncodedFrame({ options: opts })
+    !transport._canSendPreEncodedFrame(probeFor(opts))
   ) {
     return false;
   }

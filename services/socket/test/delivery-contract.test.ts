@@ -132,6 +132,25 @@ async function deliveryContract(t: TapTest, mode: EmitterMode, redisUrl: string)
     await eventually(() => rec.anon.got('lobby:stats', 'http-lobby'));
   });
 
+  t.test('a publish to several rooms reaches a socket in more than one of them once', async (t) => {
+    // bob is in `lobby` and in `user:u-b` (pod B), anon in `lobby` only (pod A).
+    const res = await api(podA, '/v1/publish', {
+      to: ['lobby', 'user:u-b', 'user:u-none'],
+      event: 'lobby:stats',
+      data: stats('several'),
+    });
+    t.equal(res.status, 202);
+    await eventually(() => rec.bob.got('lobby:stats', 'several') && rec.anon.got('lobby:stats', 'several'));
+    // A later publish to the same sockets comes after any duplicate the pods would have written.
+    await emitter.toLobby().emit('lobby:stats', stats('several-after'));
+    await eventually(() => rec.bob.got('lobby:stats', 'several-after') && rec.anon.got('lobby:stats', 'several-after'));
+    const count = (who: keyof typeof rec): number =>
+      rec[who].events.filter(([, payload]) => (payload as { tag?: string } | null)?.tag === 'several').length;
+    t.equal(count('bob'), 1, 'bob, in two of the rooms, got it once');
+    t.equal(count('anon'), 1, 'anon got it once');
+    t.equal(count('carol'), 0, 'carol, in none of them, did not get it');
+  });
+
   if (mode === 'redis') {
     t.test('the unmodified @socket.io/redis-emitter works against the classic adapter', async (t) => {
       const client = new Redis(redisUrl);

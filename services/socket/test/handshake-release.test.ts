@@ -48,6 +48,7 @@ t.test('a connected socket lets its handshake go', async (t) => {
     t.equal(socket.request, undefined, 'no Engine.IO request');
     t.same(socket.handshake.headers, {}, 'no headers');
     t.same(socket.handshake.auth, {}, 'no CONNECT payload');
+    t.same(socket.handshake.query, {}, 'no query');
     t.same(socket.data.user, { userId: 'release1', username: 'release', role: 'player' });
 
     // The socket still works: an event with an ack.

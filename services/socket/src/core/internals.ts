@@ -242,7 +242,8 @@ export function sessionPid(socket: Socket): string | undefined {
 
 /**
  * Lets a connected socket's handshake go: the Engine.IO request (headers with the cookie, URL, the
- * parser's buffers) and the copies in `socket.handshake` (headers, CONNECT `auth` with any token).
+ * parser's buffers) and the copies in `socket.handshake` (headers, CONNECT `auth` with any token, the
+ * URL's query), which become one shared empty object.
  * Socket.IO reads the request only while it builds the handshake (socket.io/dist/socket.js:129-142,
  * each read guarded for its absence) and through `Socket#request`; engine.io only keeps it
  * (engine.io/build/socket.js:50). A later CONNECT on this connection finds no request.
@@ -256,9 +257,15 @@ export function releaseHandshake(socket: Socket): void {
     request.rawHeaders = [];
   }
   conn.request = undefined;
-  socket.handshake.headers = {};
-  socket.handshake.auth = {};
+  const handshake = socket.handshake;
+  handshake.headers = NOTHING;
+  handshake.auth = NOTHING;
+  // The request's parsed query (socket.io/dist/socket.js:142): transport and protocol version, read by nobody here.
+  handshake.query = NOTHING;
 }
+
+/** What a released handshake's headers, auth and query become: one empty object, shared and frozen. */
+const NOTHING: Record<string, never> = Object.freeze({});
 
 /** The engine.io server members `dropUpgradeResponses` relies on (engine.io/build/server.js). */
 interface UpgradeInternals {

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { ERROR_CODES } from '@gamesocket/protocol';
 import * as parser from 'socket.io-parser';
 import type { ProtocolRefusal } from '../core/metrics.js';
@@ -47,7 +46,7 @@ export function nestingDepth(text: string, limit = Infinity): number {
 /** A Socket.IO parser (the `parser` server option): the stock one, with the guards below. */
 export interface ProtocolGuard {
   Encoder: typeof parser.Encoder;
-  Decoder: new () => EventEmitter & { add(data: unknown): void; destroy(): void };
+  Decoder: typeof parser.Decoder;
 }
 
 /**
@@ -76,33 +75,55 @@ export function createProtocolGuard(onRefusal: (kind: ProtocolRefusal) => void):
     }
   }
 
-  class GuardedDecoder extends EventEmitter {
-    private readonly inner = new parser.Decoder({ maxAttachments: MAX_ATTACHMENTS });
+  type Listener = (packet: parser.Packet) => void;
+
+  // socket.io-parser emits each decoded packet to the listeners Socket.IO's `Client` adds with `on('decoded')`
+  // (socket.io/dist/client.js:55), calling them with the decoder as `this`: one shared listener checks the packet and
+  // hands it on, so a connection's decoder is one object, with no wrapper emitter or closure per connection.
+  function checkThenDeliver(this: GuardedDecoder, packet: parser.Packet): void {
+    this.check(packet);
+    this.deliver?.(packet);
+  }
+
+  class GuardedDecoder extends parser.Decoder {
+    /** The listener `on('decoded')` was given, called after the checks. */
+    deliver: Listener | undefined;
     private connects = 0;
 
     constructor() {
-      super();
-      this.inner.on('decoded', (packet) => this.check(packet));
+      super({ maxAttachments: MAX_ATTACHMENTS });
+    }
+
+    /** Socket.IO's `decoded` listener gets only the packets that pass the checks. */
+    override on(event: string, listener: Listener): this {
+      if (event !== 'decoded' || this.deliver !== undefined) return super.on(event as 'decoded', listener);
+      this.deliver = listener;
+      return super.on('decoded', checkThenDeliver);
+    }
+
+    override removeListener(event?: string, listener?: Listener): this {
+      if (event === 'decoded' && listener !== undefined && listener === this.deliver) {
+        this.deliver = undefined;
+        return super.removeListener('decoded', checkThenDeliver);
+      }
+      return super.removeListener(event as 'decoded', listener);
     }
 
     /** Decodes one Engine.IO message; throws on a refused packet (Socket.IO closes the connection). */
-    add(data: unknown): void {
+    override add(data: unknown): void {
       if (typeof data === 'string' && nestingDepth(data, MAX_NESTING) > MAX_NESTING) {
         throw this.refuse('nesting', `packet nested deeper than ${MAX_NESTING} levels`);
       }
       try {
-        this.inner.add(data);
+        super.add(data);
       } catch (err) {
         if (!(err instanceof ProtocolViolation)) onRefusal('malformed');
         throw err;
       }
     }
 
-    destroy(): void {
-      this.inner.destroy();
-    }
-
-    private check(packet: parser.Packet): void {
+    /** Throws on a decoded packet the guards refuse. */
+    check(packet: parser.Packet): void {
       // Digits are read into a Number: a long run becomes an unsafe float or Infinity.
       if (packet.id !== undefined && !(Number.isSafeInteger(packet.id) && packet.id >= 0)) {
         throw this.refuse('ack_id', 'invalid ack id');
@@ -110,7 +131,6 @@ export function createProtocolGuard(onRefusal: (kind: ProtocolRefusal) => void):
       if (packet.type === parser.PacketType.CONNECT && ++this.connects > MAX_CONNECTS_PER_CONNECTION) {
         throw this.refuse('connect_repeat', 'too many CONNECT packets on one connection');
       }
-      this.emit('decoded', packet);
     }
 
     private refuse(kind: ProtocolRefusal, message: string): ProtocolViolation {

@@ -1,0 +1,71 @@
+import t from 'tap';
+import type { Packet } from 'socket.io-parser';
+import {
+  createProtocolGuard,
+  MAX_CONNECTS_PER_CONNECTION,
+  ProtocolViolation,
+  type ProtocolRefusal,
+} from '../../src/events/packet-guard.js';
+
+/** A guard's decoder with Socket.IO's one `decoded` listener, and what reached it. */
+function decoder() {
+  const refusals: ProtocolRefusal[] = [];
+  const { Decoder } = createProtocolGuard((kind) => refusals.push(kind));
+  const decoded: Packet[] = [];
+  const listener = (packet: Packet): void => {
+    decoded.push(packet);
+  };
+  const instance = new Decoder();
+  instance.on('decoded', listener);
+  return { instance, listener, decoded, refusals };
+}
+
+t.test('packets that pass the checks reach the listener, text and binary', async (t) => {
+  const { instance, decoded, refusals } = decoder();
+  instance.add('2["lobby:join"]');
+  instance.add('21["system:ping"]');
+  instance.add('51-["match:move",{"_placeholder":true,"num":0}]');
+  t.equal(decoded.length, 2, 'the binary packet waits for its attachment');
+  instance.add(Buffer.from([1, 2, 3]));
+  t.same(
+    decoded.map((packet) => [packet.type, packet.id, (packet.data as unknown[])[0]]),
+    [
+      [2, undefined, 'lobby:join'],
+      [2, 1, 'system:ping'],
+      [2, undefined, 'match:move'],
+    ],
+  );
+  t.same((decoded[2]?.data as unknown[])[1], Buffer.from([1, 2, 3]), 'the attachment is put back');
+  t.same(refusals, []);
+});
+
+t.test('a refused packet throws and never reaches the listener', async (t) => {
+  const { instance, decoded, refusals } = decoder();
+  t.throws(() => instance.add('299999999999999999999["system:ping"]'), ProtocolViolation, 'unsafe ack id');
+  t.throws(() => instance.add('2' + '['.repeat(40) + ']'.repeat(40)), ProtocolViolation, 'too deep');
+  t.throws(() => instance.add('9 not a packet'), 'malformed');
+  t.same(decoded, []);
+  t.same(refusals, ['ack_id', 'nesting', 'malformed']);
+});
+
+t.test('CONNECT packets past the per-connection limit are refused', async (t) => {
+  const { instance, decoded, refusals } = decoder();
+  for (let i = 0; i < MAX_CONNECTS_PER_CONNECTION; i++) instance.add('0');
+  t.throws(() => instance.add('0'), ProtocolViolation);
+  t.equal(decoded.length, MAX_CONNECTS_PER_CONNECTION);
+  t.same(refusals, ['connect_repeat']);
+});
+
+t.test('removing the listener (Socket.IO closing the connection) stops delivery', async (t) => {
+  const { instance, listener, decoded } = decoder();
+  instance.add('2["a:b"]');
+  instance.removeListener('decoded', listener);
+  instance.add('2["a:c"]');
+  t.equal(decoded.length, 1);
+  // A listener added again gets the checked packets.
+  const other: Packet[] = [];
+  instance.on('decoded', (packet: Packet) => other.push(packet));
+  instance.add('2["a:d"]');
+  t.equal(other.length, 1);
+  t.equal(decoded.length, 1);
+});

@@ -203,7 +203,8 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
   const fan = (r: RoundResults, s: SystemName, n: number) => r.fanout.find((x) => x.system === s && x.clients === n);
   const big = sizes.fanoutClients;
   const small = sizes.fanoutSmallClients;
-  const idleOf = (s: SystemName, key: 'rssPerConn' | 'heapPerConn') => perRound(rounds, (r) => idle(r, s)?.[key]);
+  const idleOf = (s: SystemName, key: 'rssPerConn' | 'heapPerConn' | 'rssLessYoungPerConn') =>
+    perRound(rounds, (r) => idle(r, s)?.[key]);
   const hsCpu = (v: HandshakeVariant) => perRound(rounds, (r) => hs(r, v)?.cpuUsPerHandshake);
   const fanOf = (s: SystemName, n: number, key: 'p50' | 'p99' | 'cpuUsPerDelivery') =>
     perRound(rounds, (r) => fan(r, s, n)?.[key]);
@@ -273,6 +274,23 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       (system) => idleOf(system, 'heapPerConn'),
       'peer',
       0.9,
+    ),
+    {
+      ...info(
+        '1e',
+        'idle memory',
+        "RSS less V8's young generation per conn vs raw ws",
+        ratioSpread(idleOf('gamesocket', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
+        'x',
+      ),
+      peer: ratioSpread(idleOf('peer', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
+    },
+    info(
+      '1f',
+      'idle memory',
+      "RSS less V8's young generation per conn vs plain peer",
+      ratioSpread(idleOf('gamesocket', 'rssLessYoungPerConn'), idleOf('peer', 'rssLessYoungPerConn')),
+      'x',
     ),
     atMost(
       '2',

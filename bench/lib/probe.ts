@@ -1,6 +1,6 @@
 // Preloaded (`--import`) into every forked bench process, the service under test included: answers
 // the runner's samples of CPU time and memory (after a full GC when asked) over the IPC channel.
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { serveRpc } from './rpc.js';
 
 /** One reading of a process's counters. */
@@ -11,6 +11,11 @@ export interface ProbeSample {
   systemUs: number;
   rss: number;
   heapUsed: number;
+  /**
+   * Resident bytes of V8's young generation (new space and new large objects): pages V8 keeps for
+   * allocation whatever the connections, touched as allocation cycles through them, and counted in `rss`.
+   */
+  youngResident: number;
   /** Wall clock of the reading, epoch milliseconds. */
   at: number;
 }
@@ -31,6 +36,9 @@ serveRpc(
         systemUs: cpu.system,
         rss: memory.rss,
         heapUsed: memory.heapUsed,
+        youngResident: getHeapSpaceStatistics()
+          .filter((space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space')
+          .reduce((sum, space) => sum + space.physical_space_size, 0),
         at: performance.timeOrigin + performance.now(),
       };
     },

@@ -8,6 +8,8 @@ export interface IdleResult {
   /** Extra RSS and heap per connection between the two counts, after a full GC (bytes). */
   rssPerConn: number;
   heapPerConn: number;
+  /** `rssPerConn` less the growth of V8's young generation's resident pages between the two counts (bytes). */
+  rssLessYoungPerConn: number;
   /** Socket.IO systems only: CPU over one heartbeat interval, as % of a core per 10 000 connections. */
   idleCpuPctPer10k: number | null;
   /** The system (kernel) part of `idleCpuPctPer10k`. */
@@ -60,6 +62,7 @@ export async function runIdle(ctx: BenchContext, system: SystemName, round: numb
       system,
       connected: atHigh,
       rssPerConn: (m2.rss - m1.rss) / added,
+      rssLessYoungPerConn: (m2.rss - m2.youngResident - (m1.rss - m1.youngResident)) / added,
       heapPerConn: (m2.heapUsed - m1.heapUsed) / added,
       idleCpuPctPer10k,
       idleSystemPctPer10k,

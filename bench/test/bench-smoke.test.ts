@@ -68,6 +68,8 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
       '1b',
       '1c',
       '1d',
+      '1e',
+      '1f',
       '2',
       '2b',
       '3a',

@@ -26,9 +26,9 @@ interface Report {
   valid: boolean;
   invalidReasons: string[];
   machine: { cpus: number; node: string; pinned: boolean };
-  targets: { id: string; measure: string; value: Spread; target: string; pass: boolean | null }[];
+  targets: { id: string; measure: string; value: Spread; target: string; pass: boolean | null; peer?: Spread }[];
   rounds: {
-    idle: { system: string; rssPerConn: number | null }[];
+    idle: { system: string; rssPerConn: number | null; rssLessYoungPerConn: number | null }[];
     handshake: { variant: string; cpuUsPerHandshake: number | null }[];
     fanout: { system: string; clients: number; lastClientMs: number[]; missing: number }[];
     rooms: { system: string; clients: number; roomSize: number; p99: number | null; missing: number }[];
@@ -107,6 +107,13 @@ t.test('the bench runner in smoke mode writes a well-formed report and an SVG ch
   t.same(
     round?.idle.map((r) => r.system),
     ['gamesocket', 'peer', 'limit', 'floor'],
+  );
+  for (const idle of round?.idle ?? []) {
+    t.type(idle.rssLessYoungPerConn, 'number', `idle ${idle.system}: RSS less the young generation`);
+  }
+  t.ok(
+    report.targets.find((target) => target.id === '1e')?.peer !== undefined,
+    "1e carries the plain peer's same ratio",
   );
   t.equal(round?.handshake.length, 5, 'every handshake variant');
   t.equal(round?.fanout.length, 7, 'fanout: 4 systems at the big audience, 3 at the small one');

@@ -260,7 +260,8 @@ export function releaseHandshake(socket: Socket): void {
   const handshake = socket.handshake;
   handshake.headers = NOTHING;
   handshake.auth = NOTHING;
-  // The request's parsed query (socket.io/dist/socket.js:142): transport and protocol version, read by nobody here.
+  // The request's parsed query (socket.io/dist/socket.js:142: transport, protocol version, whatever else the client
+  // put in its URL), read by nobody here.
   handshake.query = NOTHING;
 }
 

@@ -94,19 +94,40 @@ export function createProtocolGuard(onRefusal: (kind: ProtocolRefusal) => void):
       super({ maxAttachments: MAX_ATTACHMENTS });
     }
 
-    /** Socket.IO's `decoded` listener gets only the packets that pass the checks. */
+    /** The one `decoded` listener (Socket.IO's `Client`) gets only the packets that pass the checks. */
     override on(event: string, listener: Listener): this {
-      if (event !== 'decoded' || this.deliver !== undefined) return super.on(event as 'decoded', listener);
+      if (event !== 'decoded') return super.on(event as 'decoded', listener);
+      if (this.deliver !== undefined) throw new Error('a guarded decoder takes one decoded listener');
       this.deliver = listener;
       return super.on('decoded', checkThenDeliver);
     }
 
-    override removeListener(event?: string, listener?: Listener): this {
+    addEventListener(event: string, listener: Listener): this {
+      return this.on(event, listener);
+    }
+
+    // component-emitter's off, removeListener, removeAllListeners and removeEventListener are one function that counts
+    // its arguments: none removes every listener, an event alone all of that event's.
+    override off(...args: [event?: string, listener?: Listener]): this {
+      const [event, listener] = args;
       if (event === 'decoded' && listener !== undefined && listener === this.deliver) {
         this.deliver = undefined;
-        return super.removeListener('decoded', checkThenDeliver);
+        return super.off('decoded', checkThenDeliver);
       }
-      return super.removeListener(event as 'decoded', listener);
+      if (args.length === 0 || (args.length === 1 && event === 'decoded')) this.deliver = undefined;
+      return Reflect.apply(parser.Decoder.prototype.off, this, args) as this;
+    }
+
+    override removeListener(...args: [event?: string, listener?: Listener]): this {
+      return this.off(...args);
+    }
+
+    override removeAllListeners(...args: [event?: string]): this {
+      return this.off(...args);
+    }
+
+    removeEventListener(...args: [event?: string, listener?: Listener]): this {
+      return this.off(...args);
     }
 
     /** Decodes one Engine.IO message; throws on a refused packet (Socket.IO closes the connection). */

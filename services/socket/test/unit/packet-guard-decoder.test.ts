@@ -56,16 +56,61 @@ t.test('CONNECT packets past the per-connection limit are refused', async (t) =>
   t.same(refusals, ['connect_repeat']);
 });
 
+t.test('a refusal on the binary path: the packet never reaches the listener', async (t) => {
+  const { instance, decoded, refusals } = decoder();
+  instance.add('51-99999999999999999999["a:b",{"_placeholder":true,"num":0}]');
+  t.throws(() => instance.add(Buffer.from([1])), ProtocolViolation, 'refused once its attachment came');
+  t.same(decoded, []);
+  t.same(refusals, ['ack_id']);
+  instance.add('2["a:c"]');
+  t.equal(decoded.length, 1, 'the decoder goes on with the next packet');
+});
+
 t.test('removing the listener (Socket.IO closing the connection) stops delivery', async (t) => {
   const { instance, listener, decoded } = decoder();
   instance.add('2["a:b"]');
   instance.removeListener('decoded', listener);
   instance.add('2["a:c"]');
   t.equal(decoded.length, 1);
-  // A listener added again gets the checked packets.
+  // A listener added again gets the checked packets only.
   const other: Packet[] = [];
   instance.on('decoded', (packet: Packet) => other.push(packet));
   instance.add('2["a:d"]');
+  t.throws(() => instance.add('299999999999999999999["a:e"]'), ProtocolViolation);
   t.equal(other.length, 1);
   t.equal(decoded.length, 1);
+});
+
+t.test("every name of component-emitter's removal works, and the decoder takes one listener", async (t) => {
+  for (const remove of ['off', 'removeListener', 'removeEventListener'] as const) {
+    const { instance, listener, decoded } = decoder();
+    // `removeEventListener` is component-emitter's too, untyped.
+    (instance as unknown as Record<typeof remove, (event: string, fn: typeof listener) => void>)[remove](
+      'decoded',
+      listener,
+    );
+    instance.add('2["a:b"]');
+    t.equal(decoded.length, 0, `${remove}('decoded', listener)`);
+  }
+  for (const args of [[], ['decoded']] as const) {
+    const { instance, decoded } = decoder();
+    instance.removeAllListeners(...args);
+    instance.add('2["a:b"]');
+    t.equal(decoded.length, 0, `removeAllListeners(${args.join()})`);
+    const again: Packet[] = [];
+    instance.on('decoded', (packet: Packet) => again.push(packet));
+    t.throws(() => instance.add('299999999999999999999["a:e"]'), ProtocolViolation, 'the next listener is checked');
+    t.equal(again.length, 0);
+  }
+  const { instance } = decoder();
+  t.throws(() => instance.on('decoded', () => undefined), /one decoded listener/, 'a second listener is refused');
+  instance.removeAllListeners();
+  const once: Packet[] = [];
+  instance.once('decoded', (packet: Packet) => once.push(packet));
+  instance.add('2["a:b"]');
+  instance.add('2["a:c"]');
+  t.equal(once.length, 1, 'once delivers one packet');
+  instance.on('decoded', (packet: Packet) => once.push(packet));
+  instance.add('2["a:d"]');
+  t.equal(once.length, 2, 'and leaves room for the next listener');
 });

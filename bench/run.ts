@@ -275,16 +275,14 @@ function evaluate(rounds: RoundResults[], sizes: Sizes): TargetResult[] {
       'peer',
       0.9,
     ),
-    {
-      ...info(
-        '1e',
-        'idle memory',
-        "RSS less V8's young generation per conn vs raw ws",
-        ratioSpread(idleOf('gamesocket', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
-        'x',
-      ),
-      peer: ratioSpread(idleOf('peer', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
-    },
+    info(
+      '1e',
+      'idle memory',
+      "RSS less V8's young generation per conn vs raw ws",
+      ratioSpread(idleOf('gamesocket', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
+      'x',
+      ratioSpread(idleOf('peer', 'rssLessYoungPerConn'), idleOf('limit', 'rssLessYoungPerConn')),
+    ),
     info(
       '1f',
       'idle memory',

@@ -39,8 +39,9 @@ export function info(
   measure: string,
   value: Spread,
   unit: TargetResult['unit'],
+  peer?: Spread,
 ): TargetResult {
-  return { id, scenario, measure, value, unit, target: 'none', pass: null, informational: true };
+  return { id, scenario, measure, value, unit, target: 'none', pass: null, informational: true, ...(peer && { peer }) };
 }
 
 /** A target met when the median is at least `limit`. */

@@ -110,7 +110,9 @@ export function createProtocolGuard(onRefusal: (kind: ProtocolRefusal) => void):
     // its arguments: none removes every listener, an event alone all of that event's.
     override off(...args: [event?: string, listener?: Listener]): this {
       const [event, listener] = args;
-      if (event === 'decoded' && listener !== undefined && listener === this.deliver) {
+      // `once` registers a wrapper that carries the listener as `fn`: removing either removes it.
+      const deliver = this.deliver as (Listener & { fn?: Listener }) | undefined;
+      if (event === 'decoded' && listener !== undefined && (listener === deliver || listener === deliver?.fn)) {
         this.deliver = undefined;
         return super.off('decoded', checkThenDeliver);
       }

@@ -113,4 +113,10 @@ t.test("every name of component-emitter's removal works, and the decoder takes o
   instance.on('decoded', (packet: Packet) => once.push(packet));
   instance.add('2["a:d"]');
   t.equal(once.length, 2, 'and leaves room for the next listener');
+  instance.removeAllListeners();
+  const unused = (packet: Packet): void => void once.push(packet);
+  instance.once('decoded', unused);
+  instance.off('decoded', unused);
+  instance.add('2["a:e"]');
+  t.equal(once.length, 2, 'a once listener is removed by the function it was given');
 });

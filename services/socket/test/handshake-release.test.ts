@@ -2,7 +2,7 @@
  * A connected socket keeps nothing of its handshake it no longer needs: the Engine.IO request (the
  * headers with the cookie) and the copies in `socket.handshake` (headers, the CONNECT payload with
  * any `auth.token`) are let go once the socket is connected, which saves memory per connection and
- * keeps tokens out of the heap.
+ * keeps tokens out of the heap; the strings it keeps are shared with other sockets where equal.
  */
 import type { IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
@@ -54,6 +54,30 @@ t.test('a connected socket lets its handshake go', async (t) => {
     // The socket still works: an event with an ack.
     raw.send('421["system:ping"]');
     t.match(await raw.next((f) => f.startsWith('431')), /^431\[\{"pong":true/);
+  });
+
+  t.test('the time, URL and address it keeps are its own values, shared only where equal', async (t) => {
+    const first = await openRawSocket(t, service.url, { query: '&game=one' });
+    await rawConnect(first);
+    const second = await openRawSocket(t, service.url, { query: '&game=two' });
+    await rawConnect(second);
+    const third = await openRawSocket(t, service.url, { query: '&game=two' });
+    await rawConnect(third);
+    const handshakes = await Promise.all(
+      [first, second, third].map(async (raw) => {
+        const socket = sockets.get((await connected(raw)).socketId);
+        if (socket === undefined) throw new Error('no server socket');
+        return socket.handshake;
+      }),
+    );
+    t.same(
+      handshakes.map((h) => h.url),
+      ['one', 'two', 'two'].map((game) => `/socket.io/?EIO=4&transport=websocket&game=${game}`),
+    );
+    for (const h of handshakes) {
+      t.match(h.address, /^(::ffff:)?127\.0\.0\.1$/);
+      t.ok(Math.abs(Date.parse(h.time) - h.issued) < 1000, 'time is the connect time');
+    }
   });
 
   t.test('auth.token: the payload with the token is released', async (t) => {

@@ -243,8 +243,8 @@ export function sessionPid(socket: Socket): string | undefined {
 /**
  * Lets a connected socket's handshake go: the Engine.IO request (headers with the cookie, URL, the
  * parser's buffers) and the copies in `socket.handshake` (headers, CONNECT `auth` with any token, the
- * URL's query), which become one shared empty object; its time, URL and address strings are shared
- * with the sockets before it where equal.
+ * URL's query), which become one shared empty object; its time, URL and address take the previous
+ * released socket's string where it is equal.
  * Socket.IO reads the request only while it builds the handshake (socket.io/dist/socket.js:129-142,
  * each read guarded for its absence) and through `Socket#request`; engine.io only keeps it
  * (engine.io/build/socket.js:50). A later CONNECT on this connection finds no request.
@@ -264,7 +264,7 @@ export function releaseHandshake(socket: Socket): void {
   // The request's parsed query (socket.io/dist/socket.js:142: transport, protocol version, whatever else the client
   // put in its URL), read by nobody here.
   handshake.query = NOTHING;
-  // Each socket gets its own copies of strings most sockets share (the connect second, the URL, the address).
+  // Socket.IO gives each socket its own copy of these (the connect second, the URL, the address): keep one where equal.
   handshake.time = shared('time', handshake.time);
   handshake.url = shared('url', handshake.url);
   handshake.address = shared('address', handshake.address);
@@ -273,7 +273,7 @@ export function releaseHandshake(socket: Socket): void {
 /** The handshake strings `releaseHandshake` lets sockets share: the last value seen of each. */
 const lastSeen = { time: '', url: '', address: '' };
 
-/** `value`, or the equal string an earlier socket holds: the same value, one copy in the heap. */
+/** `value`, or the equal string the previous released socket got: the same value, one copy in the heap. */
 function shared(key: keyof typeof lastSeen, value: string): string {
   if (lastSeen[key] === value) return lastSeen[key];
   lastSeen[key] = value;

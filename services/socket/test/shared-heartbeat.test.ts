@@ -1,7 +1,8 @@
 /**
  * Engine.IO's heartbeat on one shared timer per pod (lifetime/shared-heartbeat.ts): pings keep coming
- * while pongs answer them, a silent client is closed by engine.io's own pong deadline, a closed
- * connection leaves the timer, and an Engine.IO v3 client (which pings itself) is left alone.
+ * while pongs answer them (straight to a websocket, through engine.io for long-polling), a silent
+ * client is closed by engine.io's own pong deadline, a closed connection leaves the timer, and an
+ * Engine.IO v3 client (which pings itself) is left alone.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +87,44 @@ t.test('pings go on after an upgrade from long-polling to websocket', async (t) 
     'two pings over the websocket',
   );
   t.equal(client.io.engine.transport.name, 'websocket');
+  t.ok(client.connected, 'still connected');
+});
+
+t.test('a websocket gets its pings straight, as frames; long-polling through engine.io', async (t) => {
+  const { conns, url } = await bareServer(t, { pingInterval: 100, pingTimeout: 1000 });
+  /** Pings engine.io made a packet of for `conn` (its `sendPacket`): none where the frame went straight. */
+  const packetPings = (conn: EngineSocket): (() => number) => {
+    let count = 0;
+    conn.on('packetCreate', (packet: { type: string }) => {
+      if (packet.type === 'ping') count++;
+    });
+    return () => count;
+  };
+  const socket = await openRawSocket(t, url);
+  const [wsConn] = conns;
+  if (wsConn === undefined) throw new Error('no engine connection');
+  const wsPackets = packetPings(wsConn);
+  await socket.next(() => pings(socket.frames) >= 3, WAIT_MS, 'three pings');
+  t.equal(wsPackets(), 0, 'no ping packet made for the websocket');
+  t.ok(socket.isOpen(), 'and its pongs keep it open');
+
+  const client = ioClient(url, { transports: ['polling'], reconnection: false });
+  t.teardown(() => client.close());
+  await waitFor(client, 'connect');
+  const pollConn = conns[1];
+  if (pollConn === undefined) throw new Error('no polling connection');
+  const pollPackets = packetPings(pollConn);
+  let polled = 0;
+  await withTimeout(
+    new Promise<void>((resolve) =>
+      client.io.engine.on('ping', () => {
+        if (++polled === 2) resolve();
+      }),
+    ),
+    WAIT_MS,
+    'two pings over long-polling',
+  );
+  t.ok(pollPackets() >= 1, 'long-polling pings are engine.io packets');
   t.ok(client.connected, 'still connected');
 });
 

@@ -405,16 +405,21 @@ function probeFor(opts: WriteOptions): { options: WriteOptions } {
 export function writePreEncodedFrame(conn: EngineSocket, opts: WriteOptions): boolean {
   const frame = opts.wsPreEncodedFrame as readonly Buffer[] | undefined;
   if (frame === undefined) return false;
+  return writeFrameStraight(conn, joinedFrame(frame), probeFor(opts));
+}
+
+/** `frame` written to `conn`'s websocket as `writePreEncodedFrame` writes it, if engine.io could (`probe`). */
+function writeFrameStraight(conn: EngineSocket, frame: readonly Buffer[], probe: { options: WriteOptions }): boolean {
   const transport = conn.transport as unknown as FrameTransportInternals;
   if (
     transport.name !== 'websocket' ||
     (conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length !== 0 ||
     transport.socket.readyState !== WS_OPEN ||
-    !transport._canSendPreEncodedFrame(probeFor(opts))
+    !transport._canSendPreEncodedFrame(probe)
   ) {
     return false;
   }
-  transport.socket._sender.sendFrame(joinedFrame(frame));
+  transport.socket._sender.sendFrame(frame);
   return true;
 }
 
@@ -466,11 +471,19 @@ export function pingTimerOf(conn: EngineSocket): PingTimer | null {
   return (conn as unknown as HeartbeatInternals).pingIntervalTimer;
 }
 
-/** Sends `conn` a ping and arms its pong deadline: engine.io's own ping timer callback (build/socket.js:167-172). */
+// Engine.IO's ping packet (`2`) as ws frames it: a final unmasked text frame of one byte.
+const PING_FRAME: readonly Buffer[] = [Buffer.from([0x81, 0x01, 0x32])];
+const PING_PROBE = { options: { wsPreEncodedFrame: PING_FRAME } as WriteOptions };
+
+/**
+ * Sends `conn` a ping and arms its pong deadline: engine.io's own ping timer callback (build/socket.js:167-172). On an
+ * open websocket with nothing queued the ping's frame goes straight to it (`writePreEncodedFrame`'s path, one shared
+ * buffer), without the packet, events and write callback engine.io's `sendPacket` makes per ping.
+ */
 export function sendPing(conn: EngineSocket): void {
   const internals = conn as unknown as HeartbeatInternals;
   internals.hasRefreshedPingTimeout = false;
-  internals.sendPacket('ping');
+  if (conn.readyState !== 'open' || !writeFrameStraight(conn, PING_FRAME, PING_PROBE)) internals.sendPacket('ping');
   internals.resetPingTimeout();
 }
 

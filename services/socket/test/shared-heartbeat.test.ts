@@ -12,7 +12,7 @@ import { io as ioClient } from 'socket.io-client';
 import t from 'tap';
 import WebSocket from 'ws';
 import { openRawSocket, startService, waitFor, withTimeout, WAIT_MS, type Teardown } from '@gamesocket/test-helpers';
-import { pingTimerOf } from '../src/core/internals.js';
+import { pingTimerOf, sendPing } from '../src/core/internals.js';
 import { heartbeatTickMs, MAX_HEARTBEAT_TICK_MS, shareHeartbeats } from '../src/lifetime/shared-heartbeat.js';
 
 /** Node's own timer class: a connection's ping timer must not be one. */
@@ -126,6 +126,32 @@ t.test('a websocket gets its pings straight, as frames; long-polling through eng
   );
   t.ok(pollPackets() >= 1, 'long-polling pings are engine.io packets');
   t.ok(client.connected, 'still connected');
+});
+
+t.test('a ping waits behind packets engine.io still holds, then goes straight again', async (t) => {
+  // No ping of the timer's own during the test: this one sends them by hand.
+  const { conns, url } = await bareServer(t, { pingInterval: 60_000, pingTimeout: 60_000 });
+  const socket = await openRawSocket(t, url);
+  const [conn] = conns;
+  if (conn === undefined) throw new Error('no engine connection');
+  let packetPings = 0;
+  conn.on('packetCreate', (packet: { type: string }) => {
+    if (packet.type === 'ping') packetPings++;
+  });
+  const transport = conn.transport as unknown as { writable: boolean };
+  const engine = conn as unknown as { flush(): void };
+  transport.writable = false; // as while a write is in flight: engine.io queues what comes next
+  conn.write('held');
+  sendPing(conn);
+  t.equal(packetPings, 1, 'the ping is queued behind it as an engine.io packet');
+  transport.writable = true;
+  engine.flush();
+  await socket.next((frame) => frame === '2', WAIT_MS, 'the queued ping');
+  const held = socket.frames.indexOf('4held');
+  t.ok(held >= 0 && held < socket.frames.indexOf('2'), 'after the packet queued before it');
+  sendPing(conn);
+  await socket.next(() => pings(socket.frames) >= 2, WAIT_MS, 'the next ping');
+  t.equal(packetPings, 1, 'with nothing queued, straight to the websocket');
 });
 
 t.test('a closed connection leaves the timer; one not answering is closed by the pong deadline', async (t) => {

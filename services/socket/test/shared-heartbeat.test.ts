@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket as EngineSocket } from 'engine.io';
 import { Server } from 'socket.io';
-import { io as ioClient } from 'socket.io-client';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
 import t from 'tap';
 import WebSocket from 'ws';
 import { openRawSocket, startService, waitFor, withTimeout, WAIT_MS, type Teardown } from '@gamesocket/test-helpers';
@@ -44,6 +44,20 @@ async function bareServer(t: Teardown, options: { pingInterval: number; pingTime
 
 const pings = (frames: string[]): number => frames.filter((frame) => frame === '2').length;
 
+/** Resolves once a socket.io-client has seen `count` more pings from now, bounded by `WAIT_MS`. */
+function clientPings(client: ClientSocket, count: number, what: string): Promise<void> {
+  let seen = 0;
+  return withTimeout(
+    new Promise<void>((resolve) =>
+      client.io.engine.on('ping', () => {
+        if (++seen === count) resolve();
+      }),
+    ),
+    WAIT_MS,
+    what,
+  );
+}
+
 t.test('the tick: 100 ms, or a quarter of the shorter heartbeat setting', async (t) => {
   t.equal(heartbeatTickMs(25_000, 60_000), MAX_HEARTBEAT_TICK_MS);
   t.equal(heartbeatTickMs(200, 100), 25);
@@ -76,16 +90,7 @@ t.test('pings go on after an upgrade from long-polling to websocket', async (t) 
   const client = ioClient(url, { transports: ['polling', 'websocket'], reconnection: false });
   t.teardown(() => client.close());
   await waitFor(client.io.engine, 'upgrade');
-  let pingsAfter = 0;
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      client.io.engine.on('ping', () => {
-        if (++pingsAfter === 2) resolve();
-      }),
-    ),
-    WAIT_MS,
-    'two pings over the websocket',
-  );
+  await clientPings(client, 2, 'two pings over the websocket');
   t.equal(client.io.engine.transport.name, 'websocket');
   t.ok(client.connected, 'still connected');
 });
@@ -114,16 +119,7 @@ t.test('a websocket gets its pings straight, as frames; long-polling through eng
   const pollConn = conns[1];
   if (pollConn === undefined) throw new Error('no polling connection');
   const pollPackets = packetPings(pollConn);
-  let polled = 0;
-  await withTimeout(
-    new Promise<void>((resolve) =>
-      client.io.engine.on('ping', () => {
-        if (++polled === 2) resolve();
-      }),
-    ),
-    WAIT_MS,
-    'two pings over long-polling',
-  );
+  await clientPings(client, 2, 'two pings over long-polling');
   t.ok(pollPackets() >= 1, 'long-polling pings are engine.io packets');
   t.ok(client.connected, 'still connected');
 });

@@ -63,8 +63,9 @@ class PingQueue {
  * waits in the set of its tick (`heartbeatTickMs`), and each firing pings every connection due, so
  * the pod wakes once per tick, not once per connection, and the pongs come back together. A ping goes
  * out at most one tick after `pingInterval` (the client allows `pingInterval + pingTimeout`); the
- * pong deadline, the pings' content and engine.io's re-arming on each pong are engine.io's own
- * (`replacePingTimer`, `sendPing` in core/internals.ts).
+ * pong deadline, the pings' content and engine.io's re-arming on each pong are engine.io's own; an
+ * open websocket with nothing queued gets the ping's frame straight (`replacePingTimer`, `sendPing`
+ * in core/internals.ts).
  */
 export function shareHeartbeats(
   engine: EngineServer,
